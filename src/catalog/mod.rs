@@ -1,0 +1,341 @@
+//! The indicator catalogue: `indicators/variables.toml` declares the
+//! canonical variables, every other `indicators/<theme>.toml` declares a
+//! theme and its indicators. Nothing here is specific to one territory.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{bail, Context, Result};
+use serde::Deserialize;
+
+/// How a canonical variable behaves when territories are grouped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariableKind {
+    /// A count of people, households, jobs…: summed over group members.
+    Count,
+    /// A published rate or share: cannot be summed.
+    Rate,
+    /// A median, mean or other amount: cannot be summed.
+    Amount,
+    /// An index published as such: cannot be summed.
+    Index,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variable {
+    pub id: String,
+    pub label: String,
+    pub kind: VariableKind,
+    #[serde(default)]
+    pub source: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+pub enum Unit {
+    #[serde(rename = "%")]
+    Percent,
+    #[serde(rename = "pts")]
+    Points,
+    #[serde(rename = "nb")]
+    Count,
+    #[serde(rename = "€")]
+    Euro,
+    #[serde(rename = "indice")]
+    Index,
+}
+
+impl Unit {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Percent => "%",
+            Unit::Points => "pts",
+            Unit::Count => "nb",
+            Unit::Euro => "€",
+            Unit::Index => "indice",
+        }
+    }
+
+    /// Unit of the absolute change between two vintages: points for rates.
+    pub fn evolution_unit(self) -> &'static str {
+        match self {
+            Unit::Percent | Unit::Points => "pts",
+            other => other.as_str(),
+        }
+    }
+
+    /// Whether a relative change (%) is meaningful: counts and amounts only.
+    pub fn has_relative_evolution(self) -> bool {
+        matches!(self, Unit::Count | Unit::Euro)
+    }
+
+    fn default_decimals(self) -> u8 {
+        match self {
+            Unit::Count | Unit::Euro => 0,
+            _ => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Polarity {
+    HigherBetter,
+    LowerBetter,
+    Neutral,
+}
+
+impl Polarity {
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Polarity::HigherBetter => "une hausse est favorable",
+            Polarity::LowerBetter => "une baisse est favorable",
+            Polarity::Neutral => "sans sens favorable",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawIndicator {
+    id: String,
+    label: String,
+    formula: OneOrMany,
+    unit: Unit,
+    #[serde(default)]
+    decimals: Option<u8>,
+    polarity: Polarity,
+    source: String,
+    definition: String,
+    lecture: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Theme {
+    pub id: String,
+    pub label: String,
+    pub order: u32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ThemeFile {
+    theme: Theme,
+    #[serde(default)]
+    indicator: Vec<RawIndicator>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct VariableFile {
+    variable: Vec<Variable>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Indicator {
+    pub id: String,
+    pub label: String,
+    pub theme: String,
+    /// Alternative formulas over canonical variables, in order of preference:
+    /// the first one whose operands are all available is used (counts before
+    /// published rates).
+    pub formulas: Vec<String>,
+    /// Canonical variables each formula reads.
+    pub operands: Vec<Vec<String>>,
+    pub unit: Unit,
+    pub decimals: u8,
+    pub polarity: Polarity,
+    pub source: String,
+    pub definition: String,
+    pub lecture: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub themes: Vec<Theme>,
+    pub indicators: Vec<Indicator>,
+    pub variables: Vec<Variable>,
+    variable_index: HashMap<String, usize>,
+}
+
+/// Placeholders a lecture template may use.
+pub const LECTURE_PLACEHOLDERS: [&str; 4] = ["{territoire}", "{valeur}", "{millesime}", "{unite}"];
+
+impl Catalog {
+    pub fn load(dir: &Path) -> Result<Catalog> {
+        let var_path = dir.join("variables.toml");
+        let vf: VariableFile = parse_toml(&var_path)?;
+        let mut variable_index = HashMap::new();
+        for (i, v) in vf.variable.iter().enumerate() {
+            if variable_index.insert(v.id.clone(), i).is_some() {
+                bail!("{} : variable « {} » déclarée deux fois", var_path.display(), v.id);
+            }
+        }
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .with_context(|| format!("catalogue introuvable : {}", dir.display()))?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name() != Some("variables.toml".as_ref()))
+            .collect();
+        files.sort();
+        let mut themes = vec![];
+        let mut indicators = vec![];
+        let mut seen = HashSet::new();
+        for path in files {
+            let tf: ThemeFile = parse_toml(&path)?;
+            let where_ = path.display().to_string();
+            for raw in tf.indicator {
+                if !seen.insert(raw.id.clone()) {
+                    bail!("{where_} : indicateur « {} » déjà défini", raw.id);
+                }
+                let formulas = match raw.formula {
+                    OneOrMany::One(f) => vec![f],
+                    OneOrMany::Many(v) => v,
+                };
+                if formulas.is_empty() {
+                    bail!("{where_} : l'indicateur « {} » n'a pas de formule", raw.id);
+                }
+                let mut operands = vec![];
+                for f in &formulas {
+                    let ops = formula_operands(f).with_context(|| {
+                        format!("{where_} : formule « {f} » de l'indicateur « {} » illisible", raw.id)
+                    })?;
+                    for op in &ops {
+                        if !variable_index.contains_key(op) {
+                            bail!(
+                                "{where_} : l'indicateur « {} » utilise la variable « {op} », absente de variables.toml",
+                                raw.id
+                            );
+                        }
+                    }
+                    operands.push(ops);
+                }
+                check_lecture(&raw.lecture).with_context(|| format!("{where_} : indicateur « {} »", raw.id))?;
+                indicators.push(Indicator {
+                    decimals: raw.decimals.unwrap_or(raw.unit.default_decimals()),
+                    id: raw.id,
+                    label: raw.label,
+                    theme: tf.theme.id.clone(),
+                    formulas,
+                    operands,
+                    unit: raw.unit,
+                    polarity: raw.polarity,
+                    source: raw.source,
+                    definition: raw.definition,
+                    lecture: raw.lecture,
+                });
+            }
+            if themes.iter().any(|t: &Theme| t.id == tf.theme.id) {
+                bail!("{where_} : thème « {} » défini deux fois", tf.theme.id);
+            }
+            themes.push(tf.theme);
+        }
+        themes.sort_by_key(|t| t.order);
+        let order: HashMap<&str, u32> = themes.iter().map(|t| (t.id.as_str(), t.order)).collect();
+        indicators.sort_by_key(|i| order[i.theme.as_str()]);
+        Ok(Catalog { themes, indicators, variables: vf.variable, variable_index })
+    }
+
+    pub fn variable(&self, id: &str) -> Option<&Variable> {
+        self.variable_index.get(id).map(|&i| &self.variables[i])
+    }
+
+    pub fn indicator(&self, id: &str) -> Option<&Indicator> {
+        self.indicators.iter().find(|i| i.id == id)
+    }
+
+    pub fn theme(&self, id: &str) -> Option<&Theme> {
+        self.themes.iter().find(|t| t.id == id)
+    }
+
+    /// Finds an indicator by id, or by an unambiguous part of its id or label.
+    pub fn find_indicator(&self, query: &str) -> Result<&Indicator> {
+        if let Some(i) = self.indicator(query.trim()) {
+            return Ok(i);
+        }
+        let q = crate::geo::normalize(query);
+        let found: Vec<&Indicator> = self
+            .indicators
+            .iter()
+            .filter(|i| {
+                let hay = format!("{} {}", crate::geo::normalize(&i.id), crate::geo::normalize(&i.label));
+                q.split(' ').all(|w| hay.contains(w))
+            })
+            .collect();
+        match found.len() {
+            1 => Ok(found[0]),
+            0 => bail!("aucun indicateur ne correspond à « {query} » (voir `bcs indicators`)"),
+            _ => bail!(
+                "« {query} » désigne plusieurs indicateurs : {}",
+                found.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+
+    /// A formula is aggregable when every operand is a count.
+    pub fn formula_is_aggregable(&self, operands: &[String]) -> bool {
+        operands.iter().all(|v| self.variable(v).is_some_and(|v| v.kind == VariableKind::Count))
+    }
+}
+
+/// Column names a formula reads, parsed by polars' SQL expression parser.
+pub fn formula_operands(formula: &str) -> Result<Vec<String>> {
+    let expr = polars::sql::sql_expr(formula)?;
+    let mut names: Vec<String> = expr.meta().root_names().into_iter().map(|n| n.to_string()).collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
+}
+
+fn check_lecture(template: &str) -> Result<()> {
+    let mut rest = template;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').map(|e| start + e + 1);
+        let Some(end) = end else { bail!("accolade non fermée dans la phrase de lecture") };
+        let ph = &rest[start..end];
+        if !LECTURE_PLACEHOLDERS.contains(&ph) {
+            bail!("phrase de lecture : « {ph} » inconnu (possibles : {})", LECTURE_PLACEHOLDERS.join(", "));
+        }
+        rest = &rest[end..];
+    }
+    Ok(())
+}
+
+pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
+    toml::from_str(&text).map_err(|e| anyhow::anyhow!("{} : {e}", path.display()))
+}
+
+pub use parse_toml as read_toml;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn operands_come_from_the_formula() {
+        assert_eq!(
+            formula_operands("100 * pop_etrangers / population").unwrap(),
+            vec!["pop_etrangers".to_string(), "population".to_string()]
+        );
+        assert_eq!(
+            formula_operands("pop_moins_20 / (pop_60_74 + pop_75_plus)").unwrap(),
+            vec!["pop_60_74", "pop_75_plus", "pop_moins_20"]
+        );
+    }
+
+    #[test]
+    fn lecture_placeholders_are_checked() {
+        assert!(check_lecture("En {millesime}, {territoire} : {valeur} {unite}.").is_ok());
+        assert!(check_lecture("En {annee}").is_err());
+        assert!(check_lecture("En {millesime").is_err());
+    }
+}

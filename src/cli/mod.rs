@@ -1,0 +1,162 @@
+//! Command-line interface: one file per subcommand; `main.rs` stays thin.
+
+mod indicators;
+mod rank;
+mod run;
+mod show;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::catalog::Catalog;
+use crate::engine::{self, Results};
+use crate::geo::{Geography, Level};
+use crate::ingest::{self, Manifest};
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bcs",
+    version,
+    about = "Baromètre de la Cohésion Sociale : indicateurs des quartiers prioritaires et des communes",
+    long_about = None
+)]
+pub struct Cli {
+    /// Dossier du jeu de données (contenant dataset.toml). Par défaut : le jeu embarqué de La Porte du Hainaut.
+    #[arg(long, global = true, env = "BCS_DATASET")]
+    pub dataset: Option<PathBuf>,
+    /// Dossier du catalogue d'indicateurs. Par défaut : indicators/ du projet.
+    #[arg(long, global = true, env = "BCS_CATALOGUE")]
+    pub catalogue: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Construit le baromètre : table de résultats (CSV, Parquet) et tableaux par thème.
+    Run(run::Args),
+    /// Affiche les indicateurs d'un territoire à côté de ses territoires de référence.
+    Show(show::Args),
+    /// Classe les territoires d'un niveau sur un indicateur (tri décroissant).
+    Rank(rank::Args),
+    /// Liste le catalogue des indicateurs.
+    Indicators(indicators::Args),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Format {
+    #[default]
+    Table,
+    Csv,
+    Json,
+}
+
+/// Territory level as typed on the command line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LevelArg {
+    Qpv,
+    Quartier,
+    Commune,
+    Group,
+    Epci,
+    Departement,
+    Region,
+    France,
+}
+
+impl From<LevelArg> for Level {
+    fn from(l: LevelArg) -> Level {
+        match l {
+            LevelArg::Qpv => Level::Qpv,
+            LevelArg::Quartier => Level::Quartier,
+            LevelArg::Commune => Level::Commune,
+            LevelArg::Group => Level::Group,
+            LevelArg::Epci => Level::Epci,
+            LevelArg::Departement => Level::Departement,
+            LevelArg::Region => Level::Region,
+            LevelArg::France => Level::France,
+        }
+    }
+}
+
+/// A dataset loaded and computed: what every subcommand works from.
+pub struct Session {
+    pub manifest: Manifest,
+    pub catalog: Catalog,
+    pub geo: Geography,
+    pub results: Results,
+}
+
+impl Cli {
+    fn dataset_dir(&self) -> PathBuf {
+        self.dataset.clone().unwrap_or_else(|| crate::project_dir().join("datasets").join("caph"))
+    }
+
+    fn catalog_dir(&self) -> PathBuf {
+        self.catalogue.clone().unwrap_or_else(|| crate::project_dir().join("indicators"))
+    }
+
+    /// Loads the dataset and computes the results.
+    pub fn session(&self, reference: Option<&str>) -> Result<Session> {
+        let (manifest, catalog, geo) = ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
+        let reference = match reference {
+            Some(q) => geo.resolve(q, None)?.codes().remove(0),
+            None => manifest.dataset.reference.clone(),
+        };
+        let obs = ingest::load(&manifest, &catalog, &geo)?;
+        let results = engine::compute(&obs.frame, &catalog, &geo, &engine::Options { reference })?;
+        Ok(Session { manifest, catalog, geo, results })
+    }
+}
+
+impl Session {
+    pub fn view(&self) -> crate::render::barometer::View<'_> {
+        crate::render::barometer::View {
+            catalog: &self.catalog,
+            geo: &self.geo,
+            results: &self.results,
+            references: &self.manifest.dataset.references,
+        }
+    }
+}
+
+/// Writes the rows of the results table matching `filter` to stdout, as CSV
+/// (every column) or JSON (one object per row).
+fn print_rows(results: &Results, filter: polars::prelude::Expr, format: Format) -> Result<()> {
+    use polars::prelude::*;
+    use std::io::Write;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match format {
+        Format::Csv => {
+            let mut df = results.frame.clone().lazy().filter(filter).collect()?;
+            CsvWriter::new(&mut lock).include_header(true).finish(&mut df)?;
+        }
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut lock, &results.rows(filter)?)?;
+            writeln!(lock)?;
+        }
+        Format::Table => anyhow::bail!("format tableau : affiché par chaque commande"),
+    }
+    Ok(())
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let outcome = match &cli.command {
+        Command::Run(a) => run::run(&cli, a),
+        Command::Show(a) => show::run(&cli, a),
+        Command::Rank(a) => rank::run(&cli, a),
+        Command::Indicators(a) => indicators::run(&cli, a),
+    };
+    match outcome {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("Erreur : {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

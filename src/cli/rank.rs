@@ -1,0 +1,40 @@
+//! `bcs rank <indicateur>`.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{print_rows, Cli, Format, LevelArg};
+use crate::geo::Level;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Identifiant ou partie du libellé de l'indicateur.
+    pub indicator: String,
+    /// Niveau des territoires classés.
+    #[arg(long, default_value = "qpv")]
+    pub level: LevelArg,
+    /// Millésime. Par défaut : le plus récent disponible pour ce niveau.
+    #[arg(long)]
+    pub vintage: Option<i32>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let s = cli.session(None)?;
+    let ind = s.catalog.find_indicator(&args.indicator)?;
+    let level: Level = args.level.into();
+    let (table, vintage) = s.view().rank_table(ind, level, args.vintage)?;
+    match args.format {
+        Format::Table => print!("{}", table.terminal()),
+        f => {
+            let refs = Series::new("".into(), s.manifest.dataset.references.clone());
+            let filter = col("indicator")
+                .eq(lit(ind.id.as_str()))
+                .and(col("vintage").eq(lit(vintage)))
+                .and(col("level").eq(lit(level.as_str())).or(col("territory_code").is_in(lit(refs).implode(false), false)));
+            print_rows(&s.results, filter, f)?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,50 @@
+//! `bcs run`: the whole barometer into an output folder.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::Cli;
+use crate::render::output::{write_results, OutputDir};
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Dossier de sortie. Par défaut : reports/<identifiant du jeu de données>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Territoire de comparaison (colonne gap_reference). Par défaut : celui du jeu de données.
+    #[arg(long)]
+    pub reference: Option<String>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let s = cli.session(args.reference.as_deref())?;
+    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
+    let out = OutputDir::create(&target)?;
+    write_results(&out, &s.results.frame)?;
+    let view = s.view();
+    let mut index = format!("# {}\n\n{}\n\n", s.manifest.dataset.title, s.manifest.dataset.description);
+    let mut written = 0;
+    for theme in &s.catalog.themes {
+        let Some(table) = view.theme_table(&theme.id)? else { continue };
+        let stem = format!("theme_{:02}_{}", theme.order, theme.id);
+        out.write(&format!("{stem}.md"), table.markdown())?;
+        out.write(&format!("{stem}.csv"), table.csv()?)?;
+        index.push_str(&format!("- [{}]({stem}.md) ([CSV]({stem}.csv))\n", theme.label));
+        written += 1;
+    }
+    index.push_str(&format!(
+        "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",
+        s.results.frame.height(),
+        s.geo.name(&s.results.reference)
+    ));
+    out.write("README.md", index)?;
+    let path = out.commit()?;
+    println!(
+        "Baromètre « {} » écrit dans {} : {} lignes de résultats, {written} tableaux thématiques.",
+        s.manifest.dataset.title,
+        path.display(),
+        s.results.frame.height()
+    );
+    Ok(())
+}

@@ -1,0 +1,45 @@
+//! `bcs show <territoire>`.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::{print_rows, Cli, Format, LevelArg};
+use crate::geo::Resolution;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Code ou partie du nom du territoire (accents et casse indifférents).
+    pub territory: String,
+    /// Ne chercher que parmi les territoires de ce niveau.
+    #[arg(long)]
+    pub level: Option<LevelArg>,
+    #[arg(long, value_enum, default_value_t)]
+    pub format: Format,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let s = cli.session(None)?;
+    let found = s.geo.resolve(&args.territory, args.level.map(Into::into))?;
+    let main = found.codes();
+    match args.format {
+        Format::Table => {
+            let table = s.view().territory_table(&main)?;
+            if let Resolution::Lineage(_) = found {
+                eprintln!("« {} » désigne un quartier dont le périmètre a changé en 2024 : les deux périmètres sont affichés.", args.territory);
+            }
+            print!("{}", table.terminal());
+        }
+        f => {
+            let mut codes = main.clone();
+            codes.extend(s.manifest.dataset.references.iter().cloned());
+            let filter = col("territory_code")
+                .is_in(lit(Series::new("".into(), codes)).implode(false), false)
+                .and(col("status").neq(lit("missing")).or(col("territory_code").is_in(
+                    lit(Series::new("".into(), main)).implode(false),
+                    false,
+                )));
+            print_rows(&s.results, filter, f)?;
+        }
+    }
+    Ok(())
+}

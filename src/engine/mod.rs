@@ -1,0 +1,216 @@
+//! The engine: observations → results (territory × indicator × vintage),
+//! with group aggregation, evolutions, ranks and gaps to a reference.
+//!
+//! Everything runs on polars lazy frames; the catalogue is data (formulas are
+//! polars SQL expressions over canonical variables).
+
+mod aggregate;
+mod results;
+
+use std::collections::HashSet;
+
+use anyhow::Result;
+use polars::prelude::*;
+
+pub use aggregate::{aggregate, aggregate_members};
+pub use results::{ResultRow, Results, COLUMNS};
+
+use crate::catalog::Catalog;
+use crate::geo::{Geography, Level};
+use crate::status::{evaluate, status_column, Status};
+
+/// Options of one computation.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Territory every value is compared with (`gap_reference` column).
+    pub reference: String,
+}
+
+/// Computes every catalogue indicator for every territory with data.
+pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opts: &Options) -> Result<Results> {
+    let all_obs = aggregate(observations, catalog, geo)?;
+    let values = evaluate_indicators(&all_obs, catalog)?;
+    let with_missing = add_missing_rows(values, &all_obs, catalog)?;
+    let described = describe(with_missing, catalog, geo)?;
+    let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
+    Ok(Results::new(frame, opts.reference.clone()))
+}
+
+/// Turns long observations into one row per (territory, vintage) with a value
+/// and a status column per variable, then evaluates every indicator.
+fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
+    let present: HashSet<String> = obs
+        .column("variable")?
+        .str()?
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect();
+    let mut aggs = vec![];
+    for v in catalog.variables.iter().filter(|v| present.contains(&v.id)) {
+        let is_v = col("variable").eq(lit(v.id.as_str()));
+        aggs.push(col("value").filter(is_v.clone()).first().alias(v.id.as_str()));
+        aggs.push(col("status").filter(is_v).first().alias(status_column(&v.id)));
+    }
+    let mut wide = obs.clone().lazy().group_by([col("territory_code"), col("vintage")]).agg(aggs);
+    // Variables absent from the data: null, status missing.
+    let mut fill = vec![];
+    for v in &catalog.variables {
+        if present.contains(&v.id) {
+            fill.push(col(status_column(&v.id)).fill_null(Status::Missing.lit()));
+        } else {
+            fill.push(lit(NULL).cast(DataType::Float64).alias(v.id.as_str()));
+            fill.push(Status::Missing.lit().alias(status_column(&v.id)));
+        }
+    }
+    wide = wide.with_columns(fill);
+    let wide = wide.collect()?.lazy();
+
+    let mut per_indicator = vec![];
+    for ind in &catalog.indicators {
+        let mut alternatives = vec![];
+        for (f, ops) in ind.formulas.iter().zip(&ind.operands) {
+            alternatives.push(evaluate(f, ops)?);
+        }
+        // First alternative with status ok wins; otherwise the highest status
+        // among them (a secret count beats an absent published rate).
+        let ok = |s: &Expr| s.clone().eq(Status::Ok.lit());
+        let mut value = lit(NULL).cast(DataType::Float64);
+        let mut formula = lit(NULL).cast(DataType::String);
+        for (i, (v, s)) in alternatives.iter().enumerate().rev() {
+            value = when(ok(s)).then(v.clone()).otherwise(value);
+            formula = when(ok(s)).then(lit(ind.formulas[i].as_str())).otherwise(formula);
+        }
+        let status = when(polars::lazy::dsl::any_horizontal(alternatives.iter().map(|(_, s)| ok(s)).collect::<Vec<_>>())?)
+            .then(Status::Ok.lit())
+            .otherwise(polars::lazy::dsl::max_horizontal(alternatives.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>())?);
+        per_indicator.push(wide.clone().select([
+            col("territory_code"),
+            col("vintage"),
+            lit(ind.id.as_str()).alias("indicator"),
+            value.alias("value"),
+            status.cast(DataType::UInt32).alias("status"),
+            formula.alias("formula"),
+        ]));
+    }
+    Ok(concat(per_indicator, UnionArgs::default())?.filter(col("status").neq(Status::Missing.lit())))
+}
+
+/// One `missing` row (no vintage) for each territory with observations and
+/// each indicator it has no value for, so that the catalogue is complete.
+fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
+    let values = values.collect()?;
+    let territories = obs.column("territory_code")?.unique_stable()?.as_materialized_series().clone();
+    let ids: Vec<&str> = catalog.indicators.iter().map(|i| i.id.as_str()).collect();
+    let all = DataFrame::new_infer_height(vec![territories.into()])?
+        .lazy()
+        .cross_join(df!("indicator" => ids)?.lazy(), None);
+    let missing = all
+        .join(
+            values.clone().lazy().select([col("territory_code"), col("indicator")]).unique(None, UniqueKeepStrategy::First),
+            [col("territory_code"), col("indicator")],
+            [col("territory_code"), col("indicator")],
+            JoinArgs::new(JoinType::Anti),
+        )
+        .select([
+            col("territory_code"),
+            lit(NULL).cast(DataType::Int32).alias("vintage"),
+            col("indicator"),
+            lit(NULL).cast(DataType::Float64).alias("value"),
+            Status::Missing.lit().alias("status"),
+            lit(NULL).cast(DataType::String).alias("formula"),
+        ]);
+    Ok(concat([values.lazy(), missing], UnionArgs::default())?)
+}
+
+/// Joins territory names and levels, indicator units, themes and labels.
+fn describe(values: LazyFrame, catalog: &Catalog, geo: &Geography) -> Result<LazyFrame> {
+    let values = values.collect()?;
+    let codes: Vec<String> = values
+        .column("territory_code")?
+        .unique_stable()?
+        .str()?
+        .iter()
+        .flatten()
+        .map(String::from)
+        .collect();
+    let territories = geo.frame(&codes)?;
+    let inds = &catalog.indicators;
+    let indicators = df!(
+        "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        "indicator_label" => inds.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
+        "theme" => inds.iter().map(|i| i.theme.as_str()).collect::<Vec<_>>(),
+        "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
+        "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
+        "relative_evol" => inds.iter().map(|i| i.unit.has_relative_evolution()).collect::<Vec<_>>(),
+        "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
+    )?;
+    Ok(values
+        .lazy()
+        .join(territories.lazy(), [col("territory_code")], [col("territory_code")], JoinArgs::new(JoinType::Left))
+        .join(indicators.lazy(), [col("indicator")], [col("indicator")], JoinArgs::new(JoinType::Left)))
+}
+
+fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame> {
+    let ok = Status::Ok;
+    let by_series = [col("territory_code"), col("indicator")];
+    let lf = lf
+        .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
+        .with_columns([
+            col("vintage").shift(lit(1)).over(by_series.clone())?.alias("prev_vintage"),
+            col("value").shift(lit(1)).over(by_series.clone())?.alias("prev_value"),
+            col("status").shift(lit(1)).over(by_series)?.alias("prev_status"),
+        ])
+        .with_columns([when(col("prev_vintage").is_null().or(col("vintage").is_null()))
+            .then(lit(NULL).cast(DataType::UInt32))
+            .otherwise(polars::lazy::dsl::max_horizontal([col("status"), col("prev_status")])?)
+            .alias("evol_status")]);
+    let evol_ok = col("evol_status").eq(ok.lit());
+    let ranked_levels: Vec<&str> = Level::ALL.into_iter().filter(|l| l.is_ranked()).map(|l| l.as_str()).collect();
+    let rankable = col("status")
+        .eq(ok.lit())
+        .and(col("level").is_in(lit(Series::new("".into(), ranked_levels)).implode(false), false));
+    let rank_value = when(rankable).then(col("value")).otherwise(lit(NULL).cast(DataType::Float64));
+    let partition = [col("level"), col("indicator"), col("vintage")];
+    let lf = lf.with_columns([
+        when(evol_ok.clone()).then(col("value") - col("prev_value")).otherwise(lit(NULL)).alias("evol_abs"),
+        when(evol_ok.and(col("relative_evol")).and(col("prev_value").neq(lit(0.0))))
+            .then(lit(100.0) * (col("value") - col("prev_value")) / col("prev_value").abs())
+            .otherwise(lit(NULL))
+            .alias("evol_pct"),
+        when(rank_value.clone().is_not_null())
+            .then(
+                rank_value
+                    .clone()
+                    .rank(RankOptions { method: RankMethod::Min, descending: true }, None)
+                    .over(partition.clone())?,
+            )
+            .otherwise(lit(NULL))
+            .cast(DataType::UInt32)
+            .alias("rank"),
+        when(rank_value.clone().is_not_null())
+            .then(rank_value.count().over(partition)?)
+            .otherwise(lit(NULL))
+            .cast(DataType::UInt32)
+            .alias("rank_total"),
+    ]);
+    let reference_values = lf
+        .clone()
+        .filter(col("territory_code").eq(lit(reference)).and(col("status").eq(ok.lit())))
+        .select([col("indicator"), col("vintage"), col("value").alias("reference_value")]);
+    let lf = lf
+        .join(
+            reference_values,
+            [col("indicator"), col("vintage")],
+            [col("indicator"), col("vintage")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .with_columns([
+            lit(reference).alias("reference_code"),
+            when(col("status").eq(ok.lit()))
+                .then(col("value") - col("reference_value"))
+                .otherwise(lit(NULL))
+                .alias("gap_reference"),
+        ]);
+    Ok(lf.select(results::output_columns()))
+}

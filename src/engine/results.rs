@@ -1,0 +1,148 @@
+//! The tidy results table and typed access to its rows.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::status::Status;
+
+/// Column order of the results table (documented in README.md).
+pub const COLUMNS: [&str; 21] = [
+    "territory_code",
+    "territory_name",
+    "level",
+    "indicator",
+    "vintage",
+    "value",
+    "unit",
+    "status",
+    "theme",
+    "indicator_label",
+    "formula",
+    "prev_vintage",
+    "evol_abs",
+    "evol_unit",
+    "evol_pct",
+    "evol_status",
+    "rank",
+    "rank_total",
+    "reference_code",
+    "gap_reference",
+    "source",
+];
+
+fn status_text(name: &str) -> Expr {
+    let mut e = lit(NULL).cast(DataType::String);
+    for st in Status::ALL {
+        e = when(col(name).eq(lit(st.code()))).then(lit(st.as_str())).otherwise(e);
+    }
+    e.alias(name)
+}
+
+pub(super) fn output_columns() -> Vec<Expr> {
+    COLUMNS
+        .iter()
+        .map(|c| match *c {
+            "status" | "evol_status" => status_text(c),
+            other => col(other),
+        })
+        .collect()
+}
+
+/// One row of the results table, typed.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResultRow {
+    pub territory_code: String,
+    pub territory_name: String,
+    pub level: String,
+    pub indicator: String,
+    pub vintage: Option<i32>,
+    pub value: Option<f64>,
+    pub unit: String,
+    pub status: Status,
+    pub prev_vintage: Option<i32>,
+    pub evol_abs: Option<f64>,
+    pub evol_pct: Option<f64>,
+    pub evol_status: Option<Status>,
+    pub rank: Option<u32>,
+    pub rank_total: Option<u32>,
+    pub gap_reference: Option<f64>,
+}
+
+pub struct Results {
+    pub frame: DataFrame,
+    pub reference: String,
+}
+
+impl Results {
+    pub fn new(frame: DataFrame, reference: String) -> Results {
+        Results { frame, reference }
+    }
+
+    /// Rows matching a filter expression, typed.
+    pub fn rows(&self, filter: Expr) -> Result<Vec<ResultRow>> {
+        let df = self.frame.clone().lazy().filter(filter).collect()?;
+        to_rows(&df)
+    }
+
+    /// The row of one territory, indicator and vintage.
+    pub fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Result<Option<ResultRow>> {
+        let rows = self.rows(
+            col("territory_code")
+                .eq(lit(territory))
+                .and(col("indicator").eq(lit(indicator)))
+                .and(col("vintage").eq(lit(vintage))),
+        )?;
+        Ok(rows.into_iter().next())
+    }
+
+    /// Vintages present for an indicator, ascending.
+    pub fn vintages(&self, indicator: &str) -> Result<Vec<i32>> {
+        let df = self
+            .frame
+            .clone()
+            .lazy()
+            .filter(col("indicator").eq(lit(indicator)).and(col("vintage").is_not_null()))
+            .select([col("vintage").unique().sort(Default::default())])
+            .collect()?;
+        Ok(df.column("vintage")?.i32()?.iter().flatten().collect())
+    }
+}
+
+fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
+    let s = |n: &str| -> Result<StringChunked> { Ok(df.column(n)?.str()?.clone()) };
+    let (code, name, level, ind, unit, st, est) = (
+        s("territory_code")?,
+        s("territory_name")?,
+        s("level")?,
+        s("indicator")?,
+        s("unit")?,
+        s("status")?,
+        s("evol_status")?,
+    );
+    let i32c = |n: &str| -> Result<Int32Chunked> { Ok(df.column(n)?.i32()?.clone()) };
+    let f64c = |n: &str| -> Result<Float64Chunked> { Ok(df.column(n)?.f64()?.clone()) };
+    let u32c = |n: &str| -> Result<UInt32Chunked> { Ok(df.column(n)?.u32()?.clone()) };
+    let (vintage, prev) = (i32c("vintage")?, i32c("prev_vintage")?);
+    let (value, evol_abs, evol_pct, gap) = (f64c("value")?, f64c("evol_abs")?, f64c("evol_pct")?, f64c("gap_reference")?);
+    let (rank, rank_total) = (u32c("rank")?, u32c("rank_total")?);
+    let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
+    Ok((0..df.height())
+        .map(|i| ResultRow {
+            territory_code: text(&code, i),
+            territory_name: text(&name, i),
+            level: text(&level, i),
+            indicator: text(&ind, i),
+            vintage: vintage.get(i),
+            value: value.get(i),
+            unit: text(&unit, i),
+            status: st.get(i).and_then(Status::parse).unwrap_or(Status::Missing),
+            prev_vintage: prev.get(i),
+            evol_abs: evol_abs.get(i),
+            evol_pct: evol_pct.get(i),
+            evol_status: est.get(i).and_then(Status::parse),
+            rank: rank.get(i),
+            rank_total: rank_total.get(i),
+            gap_reference: gap.get(i),
+        })
+        .collect())
+}

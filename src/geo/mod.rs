@@ -1,0 +1,348 @@
+//! Territory model: levels, codes, names, parents, group members, and the
+//! QPV lineage across the 2024 perimeter change.
+//!
+//! The national reference (communes, EPCI, départements, régions) comes from
+//! `datasets/geo/national`; datasets add their own local territories (QPV,
+//! local perimeters, groups, published reference aggregates) from CSV files.
+
+mod resolve;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context, Result};
+use polars::prelude::*;
+
+pub use resolve::{normalize, Resolution};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Level {
+    Qpv,
+    Quartier,
+    Commune,
+    Group,
+    Epci,
+    Departement,
+    Region,
+    France,
+}
+
+impl Level {
+    pub const ALL: [Level; 8] = [
+        Level::Qpv,
+        Level::Quartier,
+        Level::Commune,
+        Level::Group,
+        Level::Epci,
+        Level::Departement,
+        Level::Region,
+        Level::France,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Level::Qpv => "qpv",
+            Level::Quartier => "quartier",
+            Level::Commune => "commune",
+            Level::Group => "group",
+            Level::Epci => "epci",
+            Level::Departement => "departement",
+            Level::Region => "region",
+            Level::France => "france",
+        }
+    }
+
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Level::Qpv => "Quartier prioritaire",
+            Level::Quartier => "Quartier (périmètre local)",
+            Level::Commune => "Commune",
+            Level::Group => "Regroupement",
+            Level::Epci => "EPCI",
+            Level::Departement => "Département",
+            Level::Region => "Région",
+            Level::France => "France",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Level> {
+        Level::ALL.into_iter().find(|l| l.as_str() == s)
+    }
+
+    /// Levels whose territories are ranked against each other ("tri décroissant").
+    pub fn is_ranked(self) -> bool {
+        !matches!(self, Level::Group | Level::France)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Territory {
+    pub code: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub level: Level,
+    /// Containing territories, for display (a QPV's communes, a commune's EPCI).
+    pub parents: Vec<String>,
+    /// Explicit members of a group; aggregation sums count variables over them.
+    pub members: Vec<String>,
+    /// Territories that replace this one after a perimeter change (QP → QN).
+    pub successors: Vec<String>,
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Default)]
+pub struct Geography {
+    territories: Vec<Territory>,
+    index: HashMap<String, usize>,
+}
+
+/// Columns every local territory file must have.
+pub const LOCAL_COLUMNS: [&str; 8] =
+    ["code", "name", "short_name", "level", "parents", "members", "successors", "note"];
+
+impl Geography {
+    /// Loads the national reference from `national_dir` and the local files.
+    pub fn load(national_dir: &Path, local_files: &[PathBuf]) -> Result<Geography> {
+        let mut geo = Geography::default();
+        geo.load_national(national_dir)?;
+        for f in local_files {
+            geo.load_local(f)?;
+        }
+        geo.attach_metro_communes();
+        Ok(geo)
+    }
+
+    /// A geography from territories built in code (tests, generators).
+    pub fn from_territories(territories: Vec<Territory>) -> Result<Geography> {
+        let mut geo = Geography::default();
+        for t in territories {
+            geo.push(t, "géographie")?;
+        }
+        Ok(geo)
+    }
+
+    pub fn territories(&self) -> &[Territory] {
+        &self.territories
+    }
+
+    pub fn get(&self, code: &str) -> Option<&Territory> {
+        self.index.get(code).map(|&i| &self.territories[i])
+    }
+
+    pub fn name(&self, code: &str) -> String {
+        self.get(code).map(|t| t.name.clone()).unwrap_or_else(|| code.to_string())
+    }
+
+    fn push(&mut self, t: Territory, origin: &str) -> Result<()> {
+        if self.index.contains_key(&t.code) {
+            bail!("{origin} : le code territoire « {} » est déjà défini", t.code);
+        }
+        self.index.insert(t.code.clone(), self.territories.len());
+        self.territories.push(t);
+        Ok(())
+    }
+
+    fn load_national(&mut self, dir: &Path) -> Result<()> {
+        let regions = read_text_csv(&dir.join("regions.csv"), b',')?;
+        for row in rows(&regions, &["code", "nom"])? {
+            self.push(national(&region_code(&row[0]), &row[1], Level::Region, vec![]), "regions.csv")?;
+        }
+        let deps = read_text_csv(&dir.join("departements.csv"), b',')?;
+        for row in rows(&deps, &["code", "nom", "region"])? {
+            self.push(national(&row[0], &row[1], Level::Departement, vec![region_code(&row[2])]), "departements.csv")?;
+        }
+        let epci = read_text_csv(&dir.join("epci.csv"), b',')?;
+        for row in rows(&epci, &["code", "nom"])? {
+            self.push(national(&row[0], &row[1], Level::Epci, vec![]), "epci.csv")?;
+        }
+        let communes = read_text_csv(&dir.join("communes.csv"), b',')?;
+        for row in rows(&communes, &["code", "nom", "departement", "region", "epci", "zone"])? {
+            let mut parents = vec![];
+            if !row[4].is_empty() {
+                parents.push(row[4].clone());
+            }
+            parents.push(row[2].clone());
+            parents.push(region_code(&row[3]));
+            if row[5] == "metro" {
+                parents.push(FRANCE_METRO.to_string());
+            }
+            self.push(national(&row[0], &row[1], Level::Commune, parents), "communes.csv")?;
+        }
+        Ok(())
+    }
+
+    fn load_local(&mut self, path: &Path) -> Result<()> {
+        let df = read_text_csv(path, b',')?;
+        let file = path.display().to_string();
+        for (i, row) in rows(&df, &LOCAL_COLUMNS)
+            .with_context(|| format!("fichier de territoires {file}"))?
+            .into_iter()
+            .enumerate()
+        {
+            let line = i + 2;
+            let level = Level::parse(&row[3]).with_context(|| {
+                format!(
+                    "{file}, ligne {line}, colonne « level » : niveau « {} » inconnu (attendu : {})",
+                    row[3],
+                    Level::ALL.map(|l| l.as_str()).join(", ")
+                )
+            })?;
+            if row[0].is_empty() || row[1].is_empty() {
+                bail!("{file}, ligne {line} : le code et le nom du territoire sont obligatoires");
+            }
+            let t = Territory {
+                code: row[0].clone(),
+                name: row[1].clone(),
+                short_name: non_empty(&row[2]),
+                level,
+                parents: split_codes(&row[4]),
+                members: split_codes(&row[5]),
+                successors: split_codes(&row[6]),
+                note: non_empty(&row[7]),
+            };
+            self.push(t, &format!("{file}, ligne {line}"))?;
+        }
+        // Every referenced code must exist.
+        for t in &self.territories {
+            for c in t.parents.iter().chain(&t.members).chain(&t.successors) {
+                if c != FRANCE_METRO && !self.index.contains_key(c) {
+                    bail!("{file} : le territoire « {} » cite le code « {c} », absent de la géographie", t.code);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// "France métropolitaine" aggregates every commune of zone metro, when a
+    /// dataset defines it.
+    fn attach_metro_communes(&mut self) {
+        if let Some(&i) = self.index.get(FRANCE_METRO) {
+            if self.territories[i].members.is_empty() {
+                let members: Vec<String> = self
+                    .territories
+                    .iter()
+                    .filter(|t| t.level == Level::Commune && t.parents.iter().any(|p| p == FRANCE_METRO))
+                    .map(|t| t.code.clone())
+                    .collect();
+                self.territories[i].members = members;
+            }
+        }
+    }
+
+    /// (parent, member) pairs over which count variables are summed: explicit
+    /// group members, and communes into their EPCI, département and région.
+    pub fn composition(&self) -> Vec<(String, String)> {
+        let mut pairs = vec![];
+        for t in &self.territories {
+            for m in &t.members {
+                pairs.push((t.code.clone(), m.clone()));
+            }
+            if t.level == Level::Commune {
+                for p in &t.parents {
+                    if p != FRANCE_METRO && self.get(p).is_some() {
+                        pairs.push((p.clone(), t.code.clone()));
+                    }
+                }
+            }
+        }
+        pairs
+    }
+
+    /// All territories linked to `code` through QPV successions, in both
+    /// directions (the 2015-2023 QP and the 2024 QPV that replaced it).
+    pub fn lineage(&self, code: &str) -> Vec<String> {
+        let mut found = vec![code.to_string()];
+        let mut i = 0;
+        while i < found.len() {
+            let c = found[i].clone();
+            if let Some(t) = self.get(&c) {
+                for s in &t.successors {
+                    if !found.contains(s) {
+                        found.push(s.clone());
+                    }
+                }
+            }
+            for t in &self.territories {
+                if t.successors.contains(&c) && !found.contains(&t.code) {
+                    found.push(t.code.clone());
+                }
+            }
+            i += 1;
+        }
+        found
+    }
+
+    /// A (code, name, level) frame for joining onto results.
+    pub fn frame(&self, codes: &[String]) -> Result<DataFrame> {
+        let mut c = Vec::with_capacity(codes.len());
+        let mut n = Vec::with_capacity(codes.len());
+        let mut l = Vec::with_capacity(codes.len());
+        for code in codes {
+            let t = self.get(code).with_context(|| format!("territoire inconnu : {code}"))?;
+            c.push(t.code.as_str());
+            n.push(t.name.as_str());
+            l.push(t.level.as_str());
+        }
+        Ok(df!("territory_code" => c, "territory_name" => n, "level" => l)?)
+    }
+}
+
+/// Région codes of the COG ("32") collide with département codes ("01" is
+/// both Guadeloupe and Ain): régions are keyed `reg<code>` ("reg32").
+pub fn region_code(cog: &str) -> String {
+    format!("reg{cog}")
+}
+
+/// Code of France métropolitaine when a dataset defines it (no official code
+/// exists for it in the Code officiel géographique).
+pub const FRANCE_METRO: &str = "loc_france_metro";
+
+fn national(code: &str, name: &str, level: Level, parents: Vec<String>) -> Territory {
+    Territory {
+        code: code.to_string(),
+        name: name.to_string(),
+        short_name: None,
+        level,
+        parents,
+        members: vec![],
+        successors: vec![],
+        note: None,
+    }
+}
+
+fn non_empty(s: &str) -> Option<String> {
+    let s = s.trim();
+    (!s.is_empty()).then(|| s.to_string())
+}
+
+fn split_codes(s: &str) -> Vec<String> {
+    s.split('|').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+}
+
+/// Reads a UTF-8 CSV keeping every column as text (codes keep their leading
+/// zeros, "2A", "QN…M").
+pub fn read_text_csv(path: &Path, separator: u8) -> Result<DataFrame> {
+    CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .map_parse_options(|o| o.with_separator(separator))
+        .try_into_reader_with_file_path(Some(path.to_path_buf()))
+        .and_then(|r| r.finish())
+        .map_err(|e| anyhow::anyhow!("lecture impossible du fichier {} : {e}", path.display()))
+}
+
+/// Extracts the named text columns row by row (empty string for nulls).
+fn rows(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
+    let mut cols = vec![];
+    for n in names {
+        let s = df
+            .column(n)
+            .map_err(|_| anyhow::anyhow!("colonne « {n} » attendue, absente"))?
+            .str()?
+            .clone();
+        cols.push(s);
+    }
+    Ok((0..df.height())
+        .map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").trim().to_string()).collect())
+        .collect())
+}

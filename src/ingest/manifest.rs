@@ -1,0 +1,137 @@
+//! Dataset manifests (`datasets/<name>/dataset.toml`): where the geography
+//! is, which source files to read, their dialect, and how their columns map
+//! to canonical variables and vintages.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use anyhow::Result;
+use serde::Deserialize;
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Manifest {
+    pub dataset: DatasetInfo,
+    pub geography: GeographyConf,
+    #[serde(default)]
+    pub defaults: Dialect,
+    #[serde(rename = "source", default)]
+    pub sources: Vec<SourceConf>,
+    /// Directory of the manifest; relative paths are resolved against it.
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatasetInfo {
+    pub id: String,
+    pub title: String,
+    /// Territory the barometer is about (an EPCI code).
+    pub territory: String,
+    /// Territory every value is compared with (gap column).
+    pub reference: String,
+    /// Reference territories shown beside a territory and under rankings.
+    pub references: Vec<String>,
+    #[serde(default)]
+    pub description: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GeographyConf {
+    pub national: PathBuf,
+    #[serde(default)]
+    pub local: Vec<PathBuf>,
+}
+
+/// How values are written in a source file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Dialect {
+    pub delimiter: Option<char>,
+    pub decimal: Option<char>,
+    /// Markers of statistical secrecy ("nd", "s", "secret"…).
+    pub secret: Option<Vec<String>>,
+    /// Markers of an absent value ("-", "???"…); empty cells are always absent.
+    pub missing: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConf {
+    pub id: String,
+    pub file: PathBuf,
+    pub title: String,
+    /// Producer and vintages as the publication states them.
+    pub producer: String,
+    /// Where the figures were taken from.
+    #[serde(default)]
+    pub origin: String,
+    /// Column holding territory codes.
+    pub key: String,
+    #[serde(default)]
+    pub delimiter: Option<char>,
+    #[serde(default)]
+    pub decimal: Option<char>,
+    #[serde(default)]
+    pub secret: Option<Vec<String>>,
+    #[serde(default)]
+    pub missing: Option<Vec<String>>,
+    /// Text cells that stand for a number (e.g. "Référence" = 0).
+    #[serde(default)]
+    pub values: BTreeMap<String, f64>,
+    #[serde(rename = "variable", default)]
+    pub variables: Vec<Mapping>,
+}
+
+/// One canonical variable at one vintage, computed from source columns.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mapping {
+    pub variable: String,
+    pub vintage: i32,
+    /// Expression over the source's columns (a column name, or e.g.
+    /// `nb_2019 - evol_2011_2019` to recover an earlier count).
+    pub expr: String,
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Dialect of one source after applying the dataset defaults.
+#[derive(Debug, Clone)]
+pub struct ResolvedDialect {
+    pub delimiter: u8,
+    pub decimal: char,
+    pub secret: Vec<String>,
+    pub missing: Vec<String>,
+}
+
+pub const DEFAULT_SECRET: [&str; 5] = ["nd", "n.d.", "s", "secret", "c"];
+
+impl Manifest {
+    pub fn load(path: &Path) -> Result<Manifest> {
+        let file = if path.is_dir() { path.join("dataset.toml") } else { path.to_path_buf() };
+        let mut m: Manifest = crate::catalog::read_toml(&file)?;
+        m.dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        Ok(m)
+    }
+
+    pub fn path(&self, p: &Path) -> PathBuf {
+        self.dir.join(p)
+    }
+
+    pub fn dialect(&self, s: &SourceConf) -> ResolvedDialect {
+        let d = &self.defaults;
+        ResolvedDialect {
+            delimiter: s.delimiter.or(d.delimiter).unwrap_or(';') as u8,
+            decimal: s.decimal.or(d.decimal).unwrap_or(','),
+            secret: s
+                .secret
+                .clone()
+                .or_else(|| d.secret.clone())
+                .unwrap_or_else(|| DEFAULT_SECRET.map(String::from).to_vec()),
+            missing: s.missing.clone().or_else(|| d.missing.clone()).unwrap_or_else(|| vec!["-".into()]),
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Readers and source adapters: source files → long typed observations
+//! `(territory_code, variable, vintage, value, status, source)`.
+//!
+//! Every problem found in the sources is collected and reported at once, in
+//! French, with file, line, column, the offending value and what was expected.
+
+pub mod manifest;
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use anyhow::{bail, Result};
+use polars::prelude::*;
+
+pub use manifest::{Manifest, SourceConf};
+
+use crate::catalog::Catalog;
+use crate::geo::{read_text_csv, Geography};
+use crate::status::{evaluate, status_column, Status};
+
+/// Observations of one dataset plus the provenance of each source.
+pub struct Observations {
+    pub frame: DataFrame,
+}
+
+/// A problem in the user's data: where it is and what was expected.
+#[derive(Debug, Clone)]
+pub struct DataProblem {
+    pub file: String,
+    pub line: Option<usize>,
+    pub column: Option<String>,
+    pub message: String,
+}
+
+impl std::fmt::Display for DataProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(l) = self.line {
+            write!(f, ", ligne {l}")?;
+        }
+        if let Some(c) = &self.column {
+            write!(f, ", colonne « {c} »")?;
+        }
+        write!(f, " : {}", self.message)
+    }
+}
+
+/// Fails with every problem listed, one per line.
+pub fn fail_with(problems: &[DataProblem]) -> Result<()> {
+    if problems.is_empty() {
+        return Ok(());
+    }
+    let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+    bail!(
+        "{} problème(s) dans les données ; rien n'a été écrit :\n{}",
+        problems.len(),
+        list.join("\n")
+    )
+}
+
+/// Reads every source of the manifest and maps its columns to canonical
+/// variables.
+pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<Observations> {
+    let mut problems = vec![];
+    let mut frames = vec![];
+    for src in &manifest.sources {
+        match read_source(manifest, src, catalog, geo, &mut problems) {
+            Ok(Some(df)) => frames.push(df.lazy()),
+            Ok(None) => {}
+            Err(e) => problems.push(DataProblem {
+                file: manifest.path(&src.file).display().to_string(),
+                line: None,
+                column: None,
+                message: format!("{e:#}"),
+            }),
+        }
+    }
+    fail_with(&problems)?;
+    let frame = if frames.is_empty() {
+        empty_observations()
+    } else {
+        concat(frames, UnionArgs::default())?.collect()?
+    };
+    check_duplicates(&frame, &mut problems)?;
+    fail_with(&problems)?;
+    Ok(Observations { frame })
+}
+
+pub fn empty_observations() -> DataFrame {
+    DataFrame::new_infer_height(vec![
+        Column::new_empty("territory_code".into(), &DataType::String),
+        Column::new_empty("variable".into(), &DataType::String),
+        Column::new_empty("vintage".into(), &DataType::Int32),
+        Column::new_empty("value".into(), &DataType::Float64),
+        Column::new_empty("status".into(), &DataType::UInt32),
+        Column::new_empty("source".into(), &DataType::String),
+    ])
+    .expect("static schema")
+}
+
+fn read_source(
+    manifest: &Manifest,
+    src: &SourceConf,
+    catalog: &Catalog,
+    geo: &Geography,
+    problems: &mut Vec<DataProblem>,
+) -> Result<Option<DataFrame>> {
+    let path = manifest.path(&src.file);
+    let file = path.display().to_string();
+    let dialect = manifest.dialect(src);
+    let raw = read_text_csv(&path, dialect.delimiter)?;
+    let before = problems.len();
+    let problem = |line: Option<usize>, column: Option<&str>, message: String| DataProblem {
+        file: file.clone(),
+        line,
+        column: column.map(String::from),
+        message,
+    };
+
+    // Key column: known, unique territory codes.
+    let Ok(keys) = raw.column(&src.key) else {
+        problems.push(problem(None, Some(&src.key), "colonne des codes territoire absente du fichier".into()));
+        return Ok(None);
+    };
+    let keys = keys.str()?.clone();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for (i, k) in keys.iter().enumerate() {
+        let line = i + 2;
+        let k = k.unwrap_or("").trim();
+        if k.is_empty() {
+            problems.push(problem(Some(line), Some(&src.key), "code territoire vide".into()));
+        } else if geo.get(k).is_none() {
+            problems.push(problem(
+                Some(line),
+                Some(&src.key),
+                format!("code territoire « {k} » inconnu de la géographie du jeu de données"),
+            ));
+        } else if let Some(first) = seen.insert(k.to_string(), line) {
+            problems.push(problem(
+                Some(line),
+                Some(&src.key),
+                format!("code territoire « {k} » en double (déjà ligne {first})"),
+            ));
+        }
+    }
+
+    // Mapped variables must be declared; their columns must exist.
+    let mut needed: Vec<String> = vec![];
+    let mut mappings = vec![];
+    for m in &src.variables {
+        if catalog.variable(&m.variable).is_none() {
+            problems.push(problem(
+                None,
+                None,
+                format!("la variable « {} » n'est pas déclarée dans indicators/variables.toml", m.variable),
+            ));
+            continue;
+        }
+        let ops = match crate::catalog::formula_operands(&m.expr) {
+            Ok(ops) => ops,
+            Err(e) => {
+                problems.push(problem(None, None, format!("expression « {} » illisible : {e}", m.expr)));
+                continue;
+            }
+        };
+        for op in &ops {
+            if raw.column(op).is_err() {
+                problems.push(problem(
+                    None,
+                    Some(op),
+                    format!("colonne absente du fichier (attendue pour la variable « {} »)", m.variable),
+                ));
+            } else if !needed.contains(op) {
+                needed.push(op.clone());
+            }
+        }
+        mappings.push((m, ops));
+    }
+    if problems.len() > before {
+        return Ok(None);
+    }
+
+    // Typed value and status columns for every column read.
+    let mut lf = raw
+        .clone()
+        .lazy()
+        .with_row_index("line", Some(2))
+        .with_column(col(&src.key).str().strip_chars(lit(NULL)).alias("territory_code"));
+    let mut typed = vec![];
+    for c in &needed {
+        let (value, status, bad) = parse_cell(c, &dialect, &src.values);
+        typed.push(value.alias(c.as_str()));
+        typed.push(status.alias(status_column(c)));
+        typed.push(bad.alias(format!("{c}#bad")));
+    }
+    let parsed = lf.clone().with_columns(typed).collect()?;
+    for c in &needed {
+        let bad = parsed.column(&format!("{c}#bad"))?.bool()?.clone();
+        let lines = parsed.column("line")?.idx()?.clone();
+        let texts = raw.column(c)?.str()?.clone();
+        for i in 0..parsed.height() {
+            if bad.get(i) == Some(true) {
+                problems.push(problem(
+                    lines.get(i).map(|l| l as usize),
+                    Some(c),
+                    format!(
+                        "valeur « {} » illisible : nombre attendu (décimale « {} »), ou marqueur de secret ({}) ou d'absence ({})",
+                        texts.get(i).unwrap_or(""),
+                        dialect.decimal,
+                        dialect.secret.join(", "),
+                        dialect.missing.join(", ")
+                    ),
+                ));
+            }
+        }
+    }
+    if problems.len() > before {
+        return Ok(None);
+    }
+    lf = parsed.lazy();
+
+    let mut outputs = vec![];
+    for (m, ops) in mappings {
+        let (value, status) = evaluate(&m.expr, &ops)?;
+        outputs.push(lf.clone().select([
+            col("territory_code"),
+            lit(m.variable.as_str()).alias("variable"),
+            lit(m.vintage).alias("vintage"),
+            value.alias("value"),
+            status.cast(DataType::UInt32).alias("status"),
+            lit(src.id.as_str()).alias("source"),
+        ]));
+    }
+    if outputs.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(concat(outputs, UnionArgs::default())?.collect()?))
+}
+
+/// Parses one text column into (value, status, unreadable) expressions.
+fn parse_cell(
+    name: &str,
+    d: &manifest::ResolvedDialect,
+    values: &std::collections::BTreeMap<String, f64>,
+) -> (Expr, Expr, Expr) {
+    let text = col(name).str().strip_chars(lit(NULL));
+    let marker_list = |v: &[String]| lit(Series::new("".into(), v.to_vec())).implode(false);
+    let secret = text.clone().is_in(marker_list(&d.secret), false).fill_null(lit(false));
+    let missing = text.clone().is_null().or(text.clone().eq(lit(""))).or(text
+        .clone()
+        .is_in(marker_list(&d.missing), false)
+        .fill_null(lit(false)));
+    let mut cleaned = text.clone();
+    for junk in [" ", "\u{202F}", "\u{A0}", "€", "%", "+"] {
+        cleaned = cleaned.str().replace_all(lit(junk), lit(""), true);
+    }
+    if d.decimal != '.' {
+        cleaned = cleaned.str().replace_all(lit(d.decimal.to_string()), lit("."), true);
+    }
+    let mut number = cleaned.cast(DataType::Float64);
+    for (k, v) in values {
+        number = when(text.clone().eq(lit(k.as_str()))).then(lit(*v)).otherwise(number);
+    }
+    let status = when(secret.clone())
+        .then(Status::Secret.lit())
+        .when(missing.clone())
+        .then(Status::Missing.lit())
+        .otherwise(Status::Ok.lit());
+    let blank = secret.or(missing);
+    let value = when(blank.clone()).then(lit(NULL).cast(DataType::Float64)).otherwise(number.clone());
+    let bad = blank.not().and(number.is_null());
+    (value, status, bad)
+}
+
+fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Result<()> {
+    let dups = frame
+        .clone()
+        .lazy()
+        .group_by([col("territory_code"), col("variable"), col("vintage")])
+        .agg([col("source").unique().sort(Default::default()).str().join(", ", true).alias("sources"), len().alias("n")])
+        .filter(col("n").gt(lit(1)))
+        .sort(["territory_code", "variable", "vintage"], Default::default())
+        .collect()?;
+    let (t, v, y, s) = (
+        dups.column("territory_code")?.str()?.clone(),
+        dups.column("variable")?.str()?.clone(),
+        dups.column("vintage")?.i32()?.clone(),
+        dups.column("sources")?.str()?.clone(),
+    );
+    let mut reported = HashSet::new();
+    for i in 0..dups.height() {
+        let key = (t.get(i), v.get(i), y.get(i));
+        if reported.insert(key) {
+            problems.push(DataProblem {
+                file: s.get(i).unwrap_or("").to_string(),
+                line: None,
+                column: None,
+                message: format!(
+                    "la variable « {} » ({}) du territoire « {} » est fournie plusieurs fois",
+                    v.get(i).unwrap_or(""),
+                    y.get(i).map(|y| y.to_string()).unwrap_or_default(),
+                    t.get(i).unwrap_or("")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Loads the manifest, catalogue and geography of a dataset directory.
+pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Catalog, Geography)> {
+    let manifest = Manifest::load(dataset)?;
+    let catalog = Catalog::load(catalog_dir)?;
+    let local: Vec<_> = manifest.geography.local.iter().map(|p| manifest.path(p)).collect();
+    let geo = Geography::load(&manifest.path(&manifest.geography.national), &local)?;
+    let mut problems = vec![];
+    for code in std::iter::once(&manifest.dataset.territory)
+        .chain(std::iter::once(&manifest.dataset.reference))
+        .chain(&manifest.dataset.references)
+    {
+        if geo.get(code).is_none() {
+            problems.push(DataProblem {
+                file: manifest.dir.join("dataset.toml").display().to_string(),
+                line: None,
+                column: None,
+                message: format!("territoire de référence « {code} » absent de la géographie"),
+            });
+        }
+    }
+    fail_with(&problems)?;
+    Ok((manifest, catalog, geo))
+}

@@ -1,0 +1,19 @@
+//! bcs — Baromètre de la Cohésion Sociale.
+//!
+//! Data flows one way: `ingest` (sources → typed observations) → `engine`
+//! (indicator catalogue evaluated with polars) → `render` (French tables and
+//! the tidy results table). `cli` is a thin layer on top.
+
+pub mod catalog;
+pub mod cli;
+pub mod engine;
+pub mod geo;
+pub mod ingest;
+pub mod render;
+pub mod status;
+
+/// Directory of the embedded project files (catalogue, datasets), resolved at
+/// build time so that `bcs` works from any working directory of the clone.
+pub fn project_dir() -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}

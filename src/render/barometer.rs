@@ -1,0 +1,350 @@
+//! The barometer's French tables, built from the results: one table per
+//! theme, a territory beside its references, a ranking, the catalogue.
+
+use std::collections::{BTreeSet, HashMap};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::catalog::{Catalog, Indicator, Unit};
+use crate::engine::{ResultRow, Results};
+use crate::geo::{Geography, Level};
+use crate::render::{fr, lecture, Table};
+use crate::status::{Status, LEGEND_FR};
+
+/// What every table is built from.
+pub struct View<'a> {
+    pub catalog: &'a Catalog,
+    pub geo: &'a Geography,
+    pub results: &'a Results,
+    /// Reference territories, in display order.
+    pub references: &'a [String],
+}
+
+fn level_order(level: &str) -> usize {
+    Level::parse(level).map(|l| l as usize).unwrap_or(usize::MAX)
+}
+
+fn evolution_header(ind: &Indicator, from: i32, to: i32, relative: bool) -> String {
+    let unit = if relative { "%" } else if ind.unit == Unit::Index { "écart" } else { ind.unit.evolution_unit() };
+    format!("Évol. {from}-{to} ({unit})")
+}
+
+impl View<'_> {
+    fn not_missing(&self) -> Expr {
+        col("status").neq(lit(Status::Missing.as_str()))
+    }
+
+    fn sources_note(&self, indicators: &[&Indicator]) -> String {
+        let mut seen = vec![];
+        for i in indicators {
+            if !seen.contains(&i.source.as_str()) {
+                seen.push(i.source.as_str());
+            }
+        }
+        format!("Source : {}", seen.join(" ; "))
+    }
+
+    /// Lecture sentence for the first non-reference row with an ok value.
+    fn lecture_for(&self, ind: &Indicator, rows: &[ResultRow]) -> Option<String> {
+        rows.iter()
+            .filter(|r| r.indicator == ind.id && r.status == Status::Ok && !self.references.contains(&r.territory_code))
+            .max_by_key(|r| r.vintage)
+            .and_then(|r| Some(lecture::sentence(ind, &r.territory_name, r.value?, r.vintage?)))
+    }
+
+    /// One table per theme: territories in rows, each indicator × vintage in
+    /// columns, then its changes between vintages.
+    pub fn theme_table(&self, theme: &str) -> Result<Option<Table>> {
+        let rows = self.results.rows(col("theme").eq(lit(theme)).and(self.not_missing()))?;
+        if rows.is_empty() {
+            return Ok(None);
+        }
+        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_else(|| theme.to_string());
+        let inds: Vec<&Indicator> = self
+            .catalog
+            .indicators
+            .iter()
+            .filter(|i| i.theme == theme && rows.iter().any(|r| r.indicator == i.id))
+            .collect();
+        // Columns: (indicator, kind, from, to).
+        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+        enum Kind {
+            Value,
+            EvolAbs,
+            EvolPct,
+        }
+        let mut columns: Vec<(usize, Kind, i32, i32)> = vec![];
+        for (k, ind) in inds.iter().enumerate() {
+            let mine: Vec<&ResultRow> = rows.iter().filter(|r| r.indicator == ind.id).collect();
+            let vintages: BTreeSet<i32> = mine.iter().filter_map(|r| r.vintage).collect();
+            for v in vintages {
+                columns.push((k, Kind::Value, v, v));
+            }
+            let pairs: BTreeSet<(i32, i32)> = mine
+                .iter()
+                .filter(|r| r.evol_status.is_some())
+                .filter_map(|r| Some((r.prev_vintage?, r.vintage?)))
+                .collect();
+            for (a, b) in pairs {
+                if ind.unit.has_relative_evolution() {
+                    columns.push((k, Kind::EvolAbs, a, b));
+                    columns.push((k, Kind::EvolPct, a, b));
+                } else {
+                    columns.push((k, Kind::EvolAbs, a, b));
+                }
+            }
+        }
+        let mut header = vec!["Territoire".to_string()];
+        for &(k, kind, a, b) in &columns {
+            let ind = inds[k];
+            header.push(match kind {
+                Kind::Value => format!("{} ({b}, {})", ind.label, ind.unit.as_str()),
+                Kind::EvolAbs => format!("{} — {}", ind.label, evolution_header(ind, a, b, false)),
+                Kind::EvolPct => format!("{} — {}", ind.label, evolution_header(ind, a, b, true)),
+            });
+        }
+        let mut table = Table::new(format!("{label}"), header);
+        for j in 1..table.numeric.len() {
+            table.numeric[j] = true;
+        }
+        // Row order: territories by level then name; references last.
+        let mut by_territory: HashMap<&str, Vec<&ResultRow>> = HashMap::new();
+        for r in &rows {
+            by_territory.entry(r.territory_code.as_str()).or_default().push(r);
+        }
+        let mut codes: Vec<&str> = by_territory
+            .keys()
+            .copied()
+            .filter(|c| !self.references.iter().any(|r| r == c))
+            .collect();
+        codes.sort_by_key(|c| {
+            let r = by_territory[c][0];
+            (level_order(&r.level), r.territory_name.clone())
+        });
+        let n_main = codes.len();
+        codes.extend(self.references.iter().map(String::as_str).filter(|c| by_territory.contains_key(c)));
+        for code in &codes {
+            let mine = &by_territory[code];
+            let mut line = vec![mine[0].territory_name.clone()];
+            for &(k, kind, a, b) in &columns {
+                let ind = inds[k];
+                let cell = match kind {
+                    Kind::Value => mine
+                        .iter()
+                        .find(|r| r.indicator == ind.id && r.vintage == Some(b))
+                        .map(|r| fr::cell(r.value, r.status, ind.decimals)),
+                    Kind::EvolAbs | Kind::EvolPct => mine
+                        .iter()
+                        .find(|r| r.indicator == ind.id && r.vintage == Some(b) && r.prev_vintage == Some(a))
+                        .map(|r| {
+                            let v = if kind == Kind::EvolPct { r.evol_pct } else { r.evol_abs };
+                            fr::signed_cell(v, r.evol_status, if kind == Kind::EvolPct { 1 } else { ind.decimals })
+                        }),
+                };
+                line.push(cell.unwrap_or_else(|| Status::Missing.display_fr().to_string()));
+            }
+            table.rows.push(line);
+        }
+        table.references_from = (n_main < codes.len()).then_some(n_main);
+        table.notes.push(self.sources_note(&inds));
+        if let Some(l) = inds.iter().find_map(|i| self.lecture_for(i, &rows)) {
+            table.notes.push(l);
+        }
+        table.notes.push(format!("Légende : {LEGEND_FR}."));
+        Ok(Some(table))
+    }
+
+    /// A territory (or a QPV lineage) beside its references: one row per
+    /// indicator and vintage with a value for one of the main territories.
+    pub fn territory_table(&self, main: &[String]) -> Result<Table> {
+        let mut shown: Vec<String> = main.to_vec();
+        shown.extend(self.references.iter().filter(|r| !main.contains(r)).cloned());
+        let codes = Series::new("".into(), shown.clone());
+        let rows = self.results.rows(col("territory_code").is_in(lit(codes).implode(false), false).and(self.not_missing()))?;
+        let mut header = vec!["Thème".to_string(), "Indicateur".to_string(), "Millésime".to_string()];
+        for c in &shown {
+            header.push(self.geo.name(c));
+            if main.contains(c) {
+                header.push("Évol.".to_string());
+            }
+        }
+        let title = main
+            .iter()
+            .map(|c| {
+                let t = self.geo.get(c);
+                format!("{} ({c}, {})", self.geo.name(c), t.map(|t| t.level.label_fr()).unwrap_or(""))
+            })
+            .collect::<Vec<_>>()
+            .join(" ; ");
+        let mut table = Table::new(title, header);
+        for (j, h) in table.header.iter().enumerate() {
+            table.numeric[j] = j >= 2 && !h.is_empty();
+        }
+        let mut keys: BTreeSet<(usize, i32)> = BTreeSet::new();
+        let position: HashMap<&str, usize> =
+            self.catalog.indicators.iter().enumerate().map(|(i, ind)| (ind.id.as_str(), i)).collect();
+        for r in rows.iter().filter(|r| main.contains(&r.territory_code)) {
+            if let (Some(&p), Some(v)) = (position.get(r.indicator.as_str()), r.vintage) {
+                keys.insert((p, v));
+            }
+        }
+        let find = |code: &str, ind: &str, v: i32| {
+            rows.iter().find(|r| r.territory_code == code && r.indicator == ind && r.vintage == Some(v))
+        };
+        let mut first_ok: Option<&ResultRow> = None;
+        for (p, v) in keys {
+            let ind = &self.catalog.indicators[p];
+            let theme = self.catalog.theme(&ind.theme).map(|t| t.label.as_str()).unwrap_or("");
+            let mut line = vec![theme.to_string(), format!("{} ({})", ind.label, ind.unit.as_str()), v.to_string()];
+            for c in &shown {
+                let r = find(c, &ind.id, v);
+                line.push(r.map(|r| fr::cell(r.value, r.status, ind.decimals)).unwrap_or_else(|| "–".into()));
+                if main.contains(c) {
+                    line.push(
+                        r.and_then(|r| {
+                            let (val, unit) = if ind.unit.has_relative_evolution() {
+                                (r.evol_pct, " %")
+                            } else {
+                                (r.evol_abs, fr::unit_suffix(ind.unit.evolution_unit()))
+                            };
+                            r.prev_vintage.map(|pv| {
+                                let d = if ind.unit.has_relative_evolution() { 1 } else { ind.decimals };
+                                let s = fr::signed_cell(val, r.evol_status, d);
+                                if r.evol_status == Some(Status::Ok) {
+                                    format!("{s}{unit} depuis {pv}")
+                                } else {
+                                    format!("{s} depuis {pv}")
+                                }
+                            })
+                        })
+                        .unwrap_or_default(),
+                    );
+                }
+                if first_ok.is_none() && main.contains(c) {
+                    first_ok = r.filter(|r| r.status == Status::Ok);
+                }
+            }
+            table.rows.push(line);
+        }
+        let missing = self
+            .catalog
+            .indicators
+            .iter()
+            .filter(|i| !rows.iter().any(|r| main.contains(&r.territory_code) && r.indicator == i.id))
+            .count();
+        if main.len() > 1 {
+            table.notes.push(
+                "Attention : périmètres différents. Les QP du contrat de ville 2015-2023 ont été remplacés au 1er janvier 2024 par les QPV du décret n° 2023-1314 ; les valeurs d'un périmètre ne se comparent pas à celles de l'autre."
+                    .to_string(),
+            );
+        }
+        if let Some(r) = first_ok {
+            if let Some(ind) = self.catalog.indicator(&r.indicator) {
+                if let (Some(v), Some(y)) = (r.value, r.vintage) {
+                    table.notes.push(lecture::sentence(ind, &r.territory_name, v, y));
+                }
+            }
+        }
+        table.notes.push(format!(
+            "{missing} indicateur(s) du catalogue sans donnée pour ce territoire (statut « missing », voir `bcs indicators`)."
+        ));
+        table.notes.push(format!("Légende : {LEGEND_FR}."));
+        Ok(table)
+    }
+
+    /// Territories of one level ranked on one indicator (descending, as the
+    /// annex does), secret values listed after them, references below.
+    pub fn rank_table(&self, ind: &Indicator, level: Level, vintage: Option<i32>) -> Result<(Table, i32)> {
+        let of_level = col("indicator").eq(lit(ind.id.as_str())).and(col("level").eq(lit(level.as_str())));
+        let candidates = self.results.rows(of_level.clone().and(col("rank").is_not_null()))?;
+        let vintage = match vintage.or_else(|| candidates.iter().filter_map(|r| r.vintage).max()) {
+            Some(v) => v,
+            None => anyhow::bail!(
+                "aucune valeur classable de « {} » au niveau {} dans ce jeu de données",
+                ind.label,
+                level.label_fr().to_lowercase()
+            ),
+        };
+        let mut ranked = self.results.rows(of_level.and(col("vintage").eq(lit(vintage))).and(self.not_missing()))?;
+        ranked.sort_by(|a, b| {
+            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(b.rank.is_none(), b.rank, &b.territory_name))
+        });
+        let refs = self.results.rows(
+            col("indicator")
+                .eq(lit(ind.id.as_str()))
+                .and(col("vintage").eq(lit(vintage)))
+                .and(col("territory_code").is_in(lit(Series::new("".into(), self.references.to_vec())).implode(false), false)),
+        )?;
+        let has_evol = ranked.iter().chain(&refs).any(|r| r.prev_vintage.is_some());
+        let mut header = vec!["Rang".to_string(), "Territoire".to_string(), format!("{} ({})", ind.label, ind.unit.as_str())];
+        let evol_from = ranked.iter().chain(&refs).filter_map(|r| r.prev_vintage).min();
+        if has_evol {
+            if let Some(a) = evol_from {
+                header.push(evolution_header(ind, a, vintage, false));
+                if ind.unit.has_relative_evolution() {
+                    header.push(evolution_header(ind, a, vintage, true));
+                }
+            }
+        }
+        let mut table = Table::new(
+            format!("{} — {vintage} — {} (tri décroissant)", ind.label, level.label_fr()),
+            header,
+        );
+        for j in 2..table.numeric.len() {
+            table.numeric[j] = true;
+        }
+        table.numeric[0] = true;
+        let line = |r: &ResultRow, rank: String| {
+            let mut l = vec![rank, r.territory_name.clone(), fr::cell(r.value, r.status, ind.decimals)];
+            if has_evol {
+                l.push(fr::signed_cell(r.evol_abs, r.evol_status, ind.decimals));
+                if ind.unit.has_relative_evolution() {
+                    l.push(fr::signed_cell(r.evol_pct, r.evol_status, 1));
+                }
+            }
+            l
+        };
+        for r in &ranked {
+            table.rows.push(line(r, r.rank.map(|k| k.to_string()).unwrap_or_default()));
+        }
+        table.references_from = Some(table.rows.len());
+        for code in self.references {
+            if let Some(r) = refs.iter().find(|r| &r.territory_code == code) {
+                table.rows.push(line(r, String::new()));
+            }
+        }
+        table.notes.push(self.sources_note(&[ind]));
+        if let Some(r) = ranked.iter().find(|r| r.status == Status::Ok) {
+            if let Some(v) = r.value {
+                table.notes.push(lecture::sentence(ind, &r.territory_name, v, vintage));
+            }
+        }
+        table.notes.push(format!("Légende : {LEGEND_FR}."));
+        Ok((table, vintage))
+    }
+}
+
+/// The catalogue as a table.
+pub fn catalog_table(catalog: &Catalog, theme: Option<&str>) -> Table {
+    let mut t = Table::new(
+        "Catalogue des indicateurs",
+        ["Identifiant", "Thème", "Libellé", "Unité", "Polarité", "Formule(s)", "Source"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for i in catalog.indicators.iter().filter(|i| theme.is_none_or(|th| i.theme == th)) {
+        let theme = catalog.theme(&i.theme).map(|t| t.label.clone()).unwrap_or_default();
+        t.rows.push(vec![
+            i.id.clone(),
+            theme,
+            i.label.clone(),
+            i.unit.as_str().to_string(),
+            i.polarity.label_fr().to_string(),
+            i.formulas.join(" ; sinon "),
+            i.source.clone(),
+        ]);
+    }
+    t.notes.push(format!("{} indicateurs.", t.rows.len()));
+    t
+}

@@ -1,0 +1,192 @@
+//! The `bcs` binary as a user runs it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn bcs() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bcs"));
+    c.env_remove("BCS_DATASET").env_remove("BCS_CATALOGUE").env("COLUMNS", "250");
+    c
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = bcs().args(args).output().unwrap();
+    assert!(out.status.success(), "bcs {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn show_gambetta_gives_the_youth_index_of_2019() {
+    let out = stdout_of(&["show", "Gambetta"]);
+    let line = out
+        .lines()
+        .find(|l| l.contains("Indice de jeunesse") && l.contains("2019"))
+        .unwrap_or_else(|| panic!("no youth index row in:\n{out}"));
+    assert!(line.contains("2,2"), "{line}");
+    // Both perimeters of the quartier are shown, with the warning.
+    assert!(out.contains("QN05954M") && out.contains("loc_qp15_gambetta"), "{out}");
+    assert!(out.contains("périmètres différents"), "{out}");
+    // References beside it: QP du Nord 2,0; France métropolitaine 0,9.
+    assert!(line.contains("2,0") && line.contains("0,9"), "{line}");
+}
+
+#[test]
+fn rank_c2s_reproduces_the_annex_order_and_values() {
+    let out = stdout_of(&["rank", "couverture_c2s"]);
+    let expected = [
+        ("Boulevard De La Liberté", "40,1"),
+        ("Haulchin", "40,0"),
+        ("Dutemple", "39,0"),
+        ("Schneider", "38,7"),
+        ("Cité Thiers", "38,5"),
+        ("Collinière", "37,5"),
+        ("Bruay-sur-l'Escaut, B...", "36,6"),
+        ("Gambetta", "35,9"),
+        ("Rives De L'Escaut", "35,0"),
+        ("Sabatier", "32,8"),
+        ("Arenberg", "26,2"),
+        ("Couture Savonnerie", "23,8"),
+        ("Elnon", "22,1"),
+    ];
+    let lines: Vec<&str> = out.lines().collect();
+    let mut at = 0;
+    for (rank, (name, value)) in expected.iter().enumerate() {
+        let i = lines[at..]
+            .iter()
+            .position(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} missing or out of order in:\n{out}"))
+            + at;
+        let l = lines[i];
+        assert!(l.contains(value), "{l}");
+        assert!(l.trim_start_matches(['│', ' ']).starts_with(&(rank + 1).to_string()), "{l}");
+        at = i + 1;
+    }
+    // Reference rows under the ranking, as in the annex.
+    for (name, value) in [("QP de la CA de la Porte du Hainaut", "36,7"), ("QP de France métropolitaine", "32,0")] {
+        let l = lines[at..].iter().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}"));
+        assert!(l.contains(value), "{l}");
+    }
+}
+
+#[test]
+fn rank_as_csv_and_json() {
+    let csv = stdout_of(&["rank", "couverture_c2s", "--format", "csv"]);
+    assert!(csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status"));
+    assert!(csv.contains("loc_qp15_liberte,QP Douchy-les-Mines - Boulevard De La Liberté,qpv,couverture_c2s,2022,40.1,%,ok"));
+    let json: serde_json::Value = serde_json::from_str(&stdout_of(&["rank", "c2s assures", "--format", "json"])).unwrap();
+    let first = json.as_array().unwrap().iter().find(|r| r["rank"] == 1).unwrap();
+    assert_eq!(first["territory_code"], "loc_qp15_liberte");
+}
+
+#[test]
+fn names_are_matched_loosely_and_ambiguity_is_explained() {
+    let out = stdout_of(&["show", "colliniere", "--level", "qpv", "--format", "json"]);
+    assert!(out.contains("loc_qp15_colliniere"));
+    let err = bcs().args(["show", "Denain"]).output().unwrap();
+    assert!(!err.status.success());
+    let msg = String::from_utf8(err.stderr).unwrap();
+    assert!(msg.contains("plusieurs territoires") && msg.contains("59172") && msg.contains("QN05950M"), "{msg}");
+    let err = bcs().args(["show", "Atlantis"]).output().unwrap();
+    assert!(String::from_utf8(err.stderr).unwrap().contains("aucun territoire ne correspond à « Atlantis »"));
+}
+
+#[test]
+fn indicators_lists_the_catalogue() {
+    let out = stdout_of(&["indicators", "--format", "json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    for id in [
+        "population", "indice_jeunesse", "indice_vieillissement", "part_etrangers",
+        "part_familles_monoparentales_menages", "part_familles_monoparentales_familles",
+        "couverture_minima_sociaux", "couverture_c2s", "taux_scolarisation_15_24", "taux_emploi_15_64",
+        "taux_emploi_femmes_15_64", "ecart_emploi_femmes_hommes", "defm_abc", "defm_a",
+        "taux_creation_etablissements", "idt",
+    ] {
+        assert!(ids.contains(&id), "{id}");
+    }
+    assert!(ids.len() >= 30);
+    let themes: std::collections::BTreeSet<&str> = v.as_array().unwrap().iter().map(|i| i["theme"].as_str().unwrap()).collect();
+    assert_eq!(themes.len(), 10, "9 barometer themes plus contexte: {themes:?}");
+}
+
+fn read(p: &Path) -> String {
+    std::fs::read_to_string(p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[test]
+fn run_writes_the_barometer_and_replaces_it_atomically() {
+    let dir = tempfile::tempdir().unwrap();
+    let out: PathBuf = dir.path().join("caph");
+    stdout_of(&["run", "--out", out.to_str().unwrap()]);
+    let csv = read(&out.join("results.csv"));
+    assert!(csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status,"));
+    assert!(csv.contains("loc_qp15_gambetta,\"QP Lourches, Denain, Escaudain - Gambetta\",qpv,indice_jeunesse,2019,2.19"));
+    assert!(out.join("results.parquet").metadata().unwrap().len() > 1000);
+    let famille = read(&out.join("theme_01_famille.md"));
+    assert!(famille.contains("| QP Lourches, Denain, Escaudain - Gambetta |"));
+    assert!(famille.contains("2,2"));
+    assert!(famille.contains("Lecture :") && famille.contains("Source :"));
+    let csv_fr = std::fs::read(out.join("theme_01_famille.csv")).unwrap();
+    assert_eq!(&csv_fr[..3], b"\xEF\xBB\xBF", "BOM for Excel");
+    assert!(String::from_utf8_lossy(&csv_fr).contains(';'));
+    // A second run replaces the folder; nothing is left beside it.
+    stdout_of(&["run", "--out", out.to_str().unwrap()]);
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers, vec![std::ffi::OsString::from("caph")]);
+}
+
+#[test]
+fn a_bad_source_is_reported_precisely_and_nothing_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let ds = dir.path().join("ds");
+    std::fs::create_dir_all(ds.join("sources")).unwrap();
+    std::fs::write(
+        ds.join("sources/t.csv"),
+        "code;territoire;pop\nQN05953M;Couture;1 134\nQN99999M;Inconnu;12\nQN05954M;Gambetta;douze\nQN05953M;Couture;3\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ds.join("dataset.toml"),
+        format!(
+            r#"[dataset]
+id = "t"
+title = "Test"
+territory = "200042190"
+reference = "200042190"
+references = ["200042190"]
+[geography]
+national = "{}"
+local = ["{}"]
+[[source]]
+id = "t"
+file = "sources/t.csv"
+title = "t"
+producer = "p"
+key = "code"
+[[source.variable]]
+variable = "population"
+vintage = 2024
+expr = "pop"
+"#,
+            root.join("datasets/geo/national").display(),
+            root.join("datasets/geo/caph/territories.csv").display()
+        ),
+    )
+    .unwrap();
+    let out = dir.path().join("out");
+    let o = bcs().args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()]).output().unwrap();
+    assert!(!o.status.success());
+    let msg = String::from_utf8(o.stderr).unwrap();
+    assert!(msg.contains("rien n'a été écrit"), "{msg}");
+    assert!(msg.contains("t.csv, ligne 3, colonne « code » : code territoire « QN99999M » inconnu"), "{msg}");
+    assert!(msg.contains("t.csv, ligne 5, colonne « code » : code territoire « QN05953M » en double (déjà ligne 2)"), "{msg}");
+    assert!(!out.exists());
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging folder left");
+    // Once the codes are right, the unreadable number is reported.
+    std::fs::write(ds.join("sources/t.csv"), "code;territoire;pop\nQN05953M;Couture;1 134\nQN05954M;Gambetta;douze\n").unwrap();
+    let o = bcs().args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()]).output().unwrap();
+    let msg = String::from_utf8(o.stderr).unwrap();
+    assert!(msg.contains("t.csv, ligne 3, colonne « pop » : valeur « douze » illisible : nombre attendu"), "{msg}");
+    assert!(!out.exists());
+}
