@@ -26,12 +26,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let mut index = format!("# {}\n\n{}\n\n", s.manifest.dataset.title, s.manifest.dataset.description);
     let mut written = 0;
     for theme in &s.catalog.themes {
-        let Some(table) = view.theme_table(&theme.id)? else { continue };
         let stem = format!("theme_{:02}_{}", theme.order, theme.id);
-        out.write(&format!("{stem}.md"), table.markdown())?;
-        out.write(&format!("{stem}.csv"), table.csv()?)?;
-        index.push_str(&format!("- [{}]({stem}.md) ([CSV]({stem}.csv))\n", theme.label));
-        written += 1;
+        match view.theme_table(&theme.id)? {
+            Some(table) => {
+                out.write(&format!("{stem}.md"), table.markdown())?;
+                out.write(&format!("{stem}.csv"), table.csv()?)?;
+                index.push_str(&format!("- [{}]({stem}.md) ([CSV]({stem}.csv))\n", theme.label));
+                written += 1;
+            }
+            None => {
+                out.write(&format!("{stem}.md"), view.empty_theme(&theme.id).markdown())?;
+                index.push_str(&format!("- [{}]({stem}.md) — aucune donnée dans ce jeu de données\n", theme.label));
+            }
+        }
     }
     index.push_str(&format!(
         "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",

@@ -45,12 +45,36 @@ impl View<'_> {
         format!("Source : {}", seen.join(" ; "))
     }
 
-    /// Lecture sentence for the first non-reference row with an ok value.
+    /// Lecture sentence, as the annex writes it: about the territory ranked
+    /// first at the latest vintage.
     fn lecture_for(&self, ind: &Indicator, rows: &[ResultRow]) -> Option<String> {
-        rows.iter()
+        let ok: Vec<&ResultRow> = rows
+            .iter()
             .filter(|r| r.indicator == ind.id && r.status == Status::Ok && !self.references.contains(&r.territory_code))
-            .max_by_key(|r| r.vintage)
-            .and_then(|r| Some(lecture::sentence(ind, &r.territory_name, r.value?, r.vintage?)))
+            .collect();
+        let latest = ok.iter().filter_map(|r| r.vintage).max()?;
+        let r = ok
+            .iter()
+            .filter(|r| r.vintage == Some(latest))
+            .min_by_key(|r| (r.rank.unwrap_or(u32::MAX), level_order(&r.level), r.territory_name.clone()))?;
+        Some(lecture::sentence(ind, &r.territory_name, r.value?, latest))
+    }
+
+    /// Page of a theme with no data in the dataset: what would be there.
+    pub fn empty_theme(&self, theme: &str) -> Table {
+        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_else(|| theme.to_string());
+        let mut t = Table::new(
+            label,
+            ["Indicateur", "Unité", "Source attendue", "Définition"].map(String::from).to_vec(),
+        );
+        for i in self.catalog.indicators.iter().filter(|i| i.theme == theme) {
+            t.rows.push(vec![i.label.clone(), i.unit.as_str().into(), i.source.clone(), i.definition.clone()]);
+        }
+        t.notes.push(
+            "Aucune donnée pour ce thème dans ce jeu de données : ces indicateurs ont le statut « missing » dans la table de résultats. Ajoutez la source correspondante au manifeste du jeu de données pour les calculer."
+                .to_string(),
+        );
+        t
     }
 
     /// One table per theme: territories in rows, each indicator × vintage in
