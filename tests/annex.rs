@@ -24,7 +24,7 @@ fn annex() -> Annex {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let (manifest, catalog, geo) =
         ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).expect("dataset opens");
-    let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load").frame;
+    let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load");
     let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference: manifest.dataset.reference.clone() })
         .expect("engine runs");
     Annex { results, obs, catalog, geo }

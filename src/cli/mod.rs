@@ -54,32 +54,11 @@ pub enum Format {
     Json,
 }
 
-/// Territory level as typed on the command line.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LevelArg {
-    Qpv,
-    Quartier,
-    Commune,
-    Group,
-    Epci,
-    Departement,
-    Region,
-    France,
-}
-
-impl From<LevelArg> for Level {
-    fn from(l: LevelArg) -> Level {
-        match l {
-            LevelArg::Qpv => Level::Qpv,
-            LevelArg::Quartier => Level::Quartier,
-            LevelArg::Commune => Level::Commune,
-            LevelArg::Group => Level::Group,
-            LevelArg::Epci => Level::Epci,
-            LevelArg::Departement => Level::Departement,
-            LevelArg::Region => Level::Region,
-            LevelArg::France => Level::France,
-        }
-    }
+/// Parses a territory level typed on the command line.
+fn parse_level(s: &str) -> Result<Level, String> {
+    Level::parse(s).ok_or_else(|| {
+        format!("niveau inconnu (possibles : {})", Level::ALL.map(|l| l.as_str()).join(", "))
+    })
 }
 
 /// A dataset loaded and computed: what every subcommand works from.
@@ -107,7 +86,7 @@ impl Cli {
             None => manifest.dataset.reference.clone(),
         };
         let obs = ingest::load(&manifest, &catalog, &geo)?;
-        let results = engine::compute(&obs.frame, &catalog, &geo, &engine::Options { reference })?;
+        let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference })?;
         Ok(Session { manifest, catalog, geo, results })
     }
 }

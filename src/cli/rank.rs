@@ -3,7 +3,7 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{print_rows, Cli, Format, LevelArg};
+use super::{print_rows, Cli, Format};
 use crate::geo::Level;
 
 #[derive(clap::Args, Debug)]
@@ -11,8 +11,8 @@ pub struct Args {
     /// Identifiant ou partie du libellé de l'indicateur.
     pub indicator: String,
     /// Niveau des territoires classés.
-    #[arg(long, default_value = "qpv")]
-    pub level: LevelArg,
+    #[arg(long, default_value = "qpv", value_parser = super::parse_level)]
+    pub level: Level,
     /// Millésime. Par défaut : le plus récent disponible pour ce niveau.
     #[arg(long)]
     pub vintage: Option<i32>,
@@ -23,7 +23,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
     let ind = s.catalog.find_indicator(&args.indicator)?;
-    let level: Level = args.level.into();
+    let level = args.level;
     let (table, vintage) = s.view().rank_table(ind, level, args.vintage)?;
     match args.format {
         Format::Table => print!("{}", table.terminal()),

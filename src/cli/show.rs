@@ -3,23 +3,23 @@
 use anyhow::Result;
 use polars::prelude::*;
 
-use super::{print_rows, Cli, Format, LevelArg};
-use crate::geo::Resolution;
+use super::{print_rows, Cli, Format};
+use crate::geo::{Level, Resolution};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
     /// Code ou partie du nom du territoire (accents et casse indifférents).
     pub territory: String,
     /// Ne chercher que parmi les territoires de ce niveau.
-    #[arg(long)]
-    pub level: Option<LevelArg>,
+    #[arg(long, value_parser = super::parse_level)]
+    pub level: Option<Level>,
     #[arg(long, value_enum, default_value_t)]
     pub format: Format,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
-    let found = s.geo.resolve(&args.territory, args.level.map(Into::into))?;
+    let found = s.geo.resolve(&args.territory, args.level)?;
     let main = found.codes();
     match args.format {
         Format::Table => {

@@ -18,11 +18,6 @@ use crate::catalog::Catalog;
 use crate::geo::{read_text_csv, Geography};
 use crate::status::{evaluate, status_column, Status};
 
-/// Observations of one dataset plus the provenance of each source.
-pub struct Observations {
-    pub frame: DataFrame,
-}
-
 /// A problem in the user's data: where it is and what was expected.
 #[derive(Debug, Clone)]
 pub struct DataProblem {
@@ -59,8 +54,8 @@ pub fn fail_with(problems: &[DataProblem]) -> Result<()> {
 }
 
 /// Reads every source of the manifest and maps its columns to canonical
-/// variables.
-pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<Observations> {
+/// variables: the long observations table.
+pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
     let mut problems = vec![];
     let mut frames = vec![];
     for src in &manifest.sources {
@@ -83,7 +78,7 @@ pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<O
     };
     check_duplicates(&frame, &mut problems)?;
     fail_with(&problems)?;
-    Ok(Observations { frame })
+    Ok(frame)
 }
 
 pub fn empty_observations() -> DataFrame {
