@@ -1,7 +1,9 @@
 //! Command-line interface: one file per subcommand; `main.rs` stays thin.
 
+mod chart;
 mod indicators;
 mod rank;
+mod report;
 mod run;
 mod show;
 
@@ -44,6 +46,10 @@ pub enum Command {
     Rank(rank::Args),
     /// Liste le catalogue des indicateurs.
     Indicators(indicators::Args),
+    /// Écrit le rapport HTML autonome et le dossier des figures.
+    Report(report::Args),
+    /// Écrit une figure (PNG et SVG) : barres triées, évolution ou carte.
+    Chart(chart::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -130,6 +136,8 @@ pub fn main() -> ExitCode {
         Command::Show(a) => show::run(&cli, a),
         Command::Rank(a) => rank::run(&cli, a),
         Command::Indicators(a) => indicators::run(&cli, a),
+        Command::Report(a) => report::run(&cli, a),
+        Command::Chart(a) => chart::run(&cli, a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -6,6 +6,7 @@ use anyhow::Result;
 
 use super::Cli;
 use crate::render::output::{write_results, OutputDir};
+use crate::render::{report, xlsx};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -15,16 +16,24 @@ pub struct Args {
     /// Territoire de comparaison (colonne gap_reference). Par défaut : celui du jeu de données.
     #[arg(long)]
     pub reference: Option<String>,
+    /// Contours GeoJSON pour les cartes du rapport (en plus de ceux du jeu de données).
+    #[arg(long)]
+    pub contours: Option<PathBuf>,
+    #[arg(long, default_value = "code")]
+    pub code_property: String,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(args.reference.as_deref())?;
+    let shapes = super::report::contours(&s, args.contours.as_ref(), &args.code_property)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     write_results(&out, &s.results.frame)?;
     let view = s.view();
     let mut index = format!("# {}\n\n{}\n\n", s.manifest.dataset.title, s.manifest.dataset.description);
-    let mut written = 0;
+    index.push_str("- [Rapport complet (HTML)](report.html) — figures dans [figures/](figures/)\n");
+    index.push_str("- [Classeur Excel](barometre.xlsx) : une feuille par thème et la méthodologie\n");
+    let mut sheets = vec![];
     for theme in &s.catalog.themes {
         let stem = format!("theme_{:02}_{}", theme.order, theme.id);
         match view.theme_table(&theme.id)? {
@@ -32,7 +41,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 out.write(&format!("{stem}.md"), table.markdown())?;
                 out.write(&format!("{stem}.csv"), table.csv()?)?;
                 index.push_str(&format!("- [{}]({stem}.md) ([CSV]({stem}.csv))\n", theme.label));
-                written += 1;
+                sheets.push((theme.label.clone(), table));
             }
             None => {
                 out.write(&format!("{stem}.md"), view.empty_theme(&theme.id).markdown())?;
@@ -40,6 +49,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             }
         }
     }
+    let written = sheets.len();
+    xlsx::write_workbook(&out.file("barometre.xlsx")?, &sheets, &report::methodology_table(&view, &s.manifest))?;
+    let figures = super::report::write_report(&s, &out, &shapes)?;
     index.push_str(&format!(
         "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",
         s.results.frame.height(),
@@ -48,10 +60,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     out.write("README.md", index)?;
     let path = out.commit()?;
     println!(
-        "Baromètre « {} » écrit dans {} : {} lignes de résultats, {written} tableaux thématiques.",
+        "Baromètre « {} » écrit dans {} : {} lignes de résultats, {written} tableaux thématiques, {figures} figures, rapport {}.",
         s.manifest.dataset.title,
         path.display(),
-        s.results.frame.height()
+        s.results.frame.height(),
+        path.join("report.html").display()
     );
     Ok(())
 }

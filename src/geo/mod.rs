@@ -5,6 +5,7 @@
 //! `datasets/geo/national`; datasets add their own local territories (QPV,
 //! local perimeters, groups, published reference aggregates) from CSV files.
 
+pub mod contours;
 mod resolve;
 
 use std::collections::HashMap;
@@ -13,6 +14,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
+pub use contours::{read_geojson, Shape};
 pub use resolve::{normalize, Resolution};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]

@@ -35,6 +35,12 @@ pub struct DatasetInfo {
     pub references: Vec<String>,
     #[serde(default)]
     pub description: String,
+    /// Text shown under the IDH-4 heading of the report (e.g. published figures).
+    #[serde(default)]
+    pub introduction: Option<String>,
+    /// Territory of the theme panels (default: the first reference).
+    #[serde(default)]
+    pub panel: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -43,6 +49,22 @@ pub struct GeographyConf {
     pub national: PathBuf,
     #[serde(default)]
     pub local: Vec<PathBuf>,
+    /// GeoJSON contours for maps.
+    #[serde(default)]
+    pub contours: Vec<Contours>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Contours {
+    pub file: PathBuf,
+    /// Feature property holding the territory code.
+    #[serde(default = "default_code_property")]
+    pub code_property: String,
+}
+
+fn default_code_property() -> String {
+    "code".into()
 }
 
 /// How values are written in a source file.

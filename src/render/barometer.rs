@@ -9,6 +9,7 @@ use polars::prelude::*;
 use crate::catalog::{Catalog, Indicator, Unit};
 use crate::engine::{ResultRow, Results};
 use crate::geo::{Geography, Level};
+use crate::render::table::Cell;
 use crate::render::{fr, lecture, Table};
 use crate::status::{Status, LEGEND_FR};
 
@@ -68,7 +69,7 @@ impl View<'_> {
             ["Indicateur", "Unité", "Source attendue", "Définition"].map(String::from).to_vec(),
         );
         for i in self.catalog.indicators.iter().filter(|i| i.theme == theme) {
-            t.rows.push(vec![i.label.clone(), i.unit.as_str().into(), i.source.clone(), i.definition.clone()]);
+            t.rows.push(vec![i.label.clone().into(), i.unit.as_str().into(), i.source.clone().into(), i.definition.clone().into()]);
         }
         t.notes.push(
             "Aucune donnée pour ce thème dans ce jeu de données : ces indicateurs ont le statut « missing » dans la table de résultats. Ajoutez la source correspondante au manifeste du jeu de données pour les calculer."
@@ -144,29 +145,29 @@ impl View<'_> {
             .collect();
         codes.sort_by_key(|c| {
             let r = by_territory[c][0];
-            (level_order(&r.level), r.territory_name.clone())
+            (level_order(&r.level), r.territory_name.clone(), r.territory_code.clone())
         });
         let n_main = codes.len();
         codes.extend(self.references.iter().map(String::as_str).filter(|c| by_territory.contains_key(c)));
         for code in &codes {
             let mine = &by_territory[code];
-            let mut line = vec![mine[0].territory_name.clone()];
+            let mut line = vec![Cell::text(mine[0].territory_name.clone())];
             for &(k, kind, a, b) in &columns {
                 let ind = inds[k];
                 let cell = match kind {
                     Kind::Value => mine
                         .iter()
                         .find(|r| r.indicator == ind.id && r.vintage == Some(b))
-                        .map(|r| fr::cell(r.value, r.status, ind.decimals)),
+                        .map(|r| Cell::value(r.value, r.status, ind.decimals)),
                     Kind::EvolAbs | Kind::EvolPct => mine
                         .iter()
                         .find(|r| r.indicator == ind.id && r.vintage == Some(b) && r.prev_vintage == Some(a))
                         .map(|r| {
                             let v = if kind == Kind::EvolPct { r.evol_pct } else { r.evol_abs };
-                            fr::signed_cell(v, r.evol_status, if kind == Kind::EvolPct { 1 } else { ind.decimals })
+                            Cell::change(v, r.evol_status, if kind == Kind::EvolPct { 1 } else { ind.decimals })
                         }),
                 };
-                line.push(cell.unwrap_or_else(|| Status::Missing.display_fr().to_string()));
+                line.push(cell.unwrap_or(Cell::Marker(Status::Missing)));
             }
             table.rows.push(line);
         }
@@ -220,10 +221,11 @@ impl View<'_> {
         for (p, v) in keys {
             let ind = &self.catalog.indicators[p];
             let theme = self.catalog.theme(&ind.theme).map(|t| t.label.as_str()).unwrap_or("");
-            let mut line = vec![theme.to_string(), format!("{} ({})", ind.label, ind.unit.as_str()), v.to_string()];
+            let mut line: Vec<Cell> =
+                vec![theme.into(), format!("{} ({})", ind.label, ind.unit.as_str()).into(), v.to_string().into()];
             for c in &shown {
                 let r = find(c, &ind.id, v);
-                line.push(r.map(|r| fr::cell(r.value, r.status, ind.decimals)).unwrap_or_else(|| "–".into()));
+                line.push(r.map(|r| Cell::value(r.value, r.status, ind.decimals)).unwrap_or(Cell::Marker(Status::Missing)));
                 if main.contains(c) {
                     line.push(
                         r.and_then(|r| {
@@ -242,7 +244,8 @@ impl View<'_> {
                                 }
                             })
                         })
-                        .unwrap_or_default(),
+                        .unwrap_or_default()
+                        .into(),
                     );
                 }
                 if first_ok.is_none() && main.contains(c) {
@@ -320,11 +323,11 @@ impl View<'_> {
         }
         table.numeric[0] = true;
         let line = |r: &ResultRow, rank: String| {
-            let mut l = vec![rank, r.territory_name.clone(), fr::cell(r.value, r.status, ind.decimals)];
+            let mut l = vec![Cell::text(rank), Cell::text(r.territory_name.clone()), Cell::value(r.value, r.status, ind.decimals)];
             if has_evol {
-                l.push(fr::signed_cell(r.evol_abs, r.evol_status, ind.decimals));
+                l.push(Cell::change(r.evol_abs, r.evol_status, ind.decimals));
                 if ind.unit.has_relative_evolution() {
-                    l.push(fr::signed_cell(r.evol_pct, r.evol_status, 1));
+                    l.push(Cell::change(r.evol_pct, r.evol_status, 1));
                 }
             }
             l
@@ -359,15 +362,20 @@ pub fn catalog_table(catalog: &Catalog, theme: Option<&str>) -> Table {
     );
     for i in catalog.indicators.iter().filter(|i| theme.is_none_or(|th| i.theme == th)) {
         let theme = catalog.theme(&i.theme).map(|t| t.label.clone()).unwrap_or_default();
-        t.rows.push(vec![
-            i.id.clone(),
-            theme,
-            i.label.clone(),
-            i.unit.as_str().to_string(),
-            i.polarity.label_fr().to_string(),
-            i.formulas.join(" ; sinon "),
-            i.source.clone(),
-        ]);
+        t.rows.push(
+            [
+                i.id.clone(),
+                theme,
+                i.label.clone(),
+                i.unit.as_str().to_string(),
+                i.polarity.label_fr().to_string(),
+                i.formulas.join(" ; sinon "),
+                i.source.clone(),
+            ]
+            .into_iter()
+            .map(Cell::Text)
+            .collect(),
+        );
     }
     t.notes.push(format!("{} indicateurs.", t.rows.len()));
     t

@@ -53,14 +53,6 @@ pub fn signed(v: f64, decimals: u8) -> String {
     }
 }
 
-/// A cell: the number, or the status marker when there is no value.
-pub fn cell(value: Option<f64>, status: Status, decimals: u8) -> String {
-    match (status, value) {
-        (Status::Ok, Some(v)) => number(v, decimals),
-        (st, _) => st.display_fr().to_string(),
-    }
-}
-
 /// Like [`cell`] for a change between vintages.
 pub fn signed_cell(value: Option<f64>, status: Option<Status>, decimals: u8) -> String {
     match (status, value) {
@@ -103,12 +95,5 @@ mod tests {
         assert_eq!(round_half_away(2.25, 1), 2.3);
         assert_eq!(round_half_away(-2.25, 1), -2.3);
         assert_eq!(round_half_away(0.125, 2), 0.13);
-    }
-
-    #[test]
-    fn cells_show_status_markers() {
-        assert_eq!(cell(None, Status::Secret, 1), "nd");
-        assert_eq!(cell(Some(40.1), Status::Ok, 1), "40,1");
-        assert_eq!(cell(None, Status::NotAggregable, 1), "n.c.");
     }
 }

@@ -2,9 +2,13 @@
 //! table, lecture sentences, atomic writing of a whole output folder.
 
 pub mod barometer;
+pub mod charts;
+pub mod figures;
 pub mod fr;
 pub mod lecture;
 pub mod output;
+pub mod report;
 pub mod table;
+pub mod xlsx;
 
 pub use table::Table;

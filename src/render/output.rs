@@ -36,6 +36,13 @@ impl OutputDir {
         Ok(p)
     }
 
+    /// Path of a sub-folder of the staging folder, created.
+    pub fn dir(&self, name: &str) -> Result<PathBuf> {
+        let p = self.staging.path().join(name);
+        std::fs::create_dir_all(&p)?;
+        Ok(p)
+    }
+
     pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> Result<()> {
         let p = self.file(name)?;
         std::fs::write(&p, bytes).with_context(|| format!("écriture impossible : {}", p.display()))

@@ -1,14 +1,73 @@
 //! A French table (title, header, rows, notes) and its writers: terminal
-//! (comfy-table), Markdown and CSV (`;`, decimal comma, UTF-8 with BOM so that
-//! Excel opens accents correctly).
+//! (comfy-table), Markdown, HTML and CSV (`;`, decimal comma, UTF-8 with BOM
+//! so that Excel opens accents correctly). Cells keep numbers as numbers so
+//! that the XLSX writer can store them as such.
 
-use comfy_table::{presets, Cell, CellAlignment, ContentArrangement, Table as Comfy};
+use comfy_table::{presets, Cell as ComfyCell, CellAlignment, ContentArrangement, Table as Comfy};
+
+use crate::render::fr;
+use crate::status::Status;
+
+/// One cell: text, a number (with its display decimals), a signed change,
+/// or a status marker.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(f64, u8),
+    Signed(f64, u8),
+    Marker(Status),
+}
+
+impl Cell {
+    pub fn text(s: impl Into<String>) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    /// A value with its status: the number when ok, the marker otherwise.
+    pub fn value(v: Option<f64>, st: Status, decimals: u8) -> Cell {
+        match (st, v) {
+            (Status::Ok, Some(v)) => Cell::Number(v, decimals),
+            (st, _) => Cell::Marker(if st == Status::Ok { Status::Missing } else { st }),
+        }
+    }
+
+    /// A change between vintages (None: no earlier vintage).
+    pub fn change(v: Option<f64>, st: Option<Status>, decimals: u8) -> Cell {
+        match (st, v) {
+            (Some(Status::Ok), Some(v)) => Cell::Signed(v, decimals),
+            (Some(st), _) => Cell::Marker(if st == Status::Ok { Status::Missing } else { st }),
+            (None, _) => Cell::Marker(Status::Missing),
+        }
+    }
+
+    /// French display.
+    pub fn display(&self) -> String {
+        match self {
+            Cell::Text(s) => s.clone(),
+            Cell::Number(v, d) => fr::number(*v, *d),
+            Cell::Signed(v, d) => fr::signed(*v, *d),
+            Cell::Marker(st) => st.display_fr().to_string(),
+        }
+    }
+}
+
+impl From<String> for Cell {
+    fn from(s: String) -> Cell {
+        Cell::Text(s)
+    }
+}
+
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct Table {
     pub title: String,
     pub header: Vec<String>,
-    pub rows: Vec<Vec<String>>,
+    pub rows: Vec<Vec<Cell>>,
     /// Columns holding numbers (right-aligned).
     pub numeric: Vec<bool>,
     /// Index of the first reference row, drawn after a separator.
@@ -27,16 +86,16 @@ impl Table {
         let mut t = Comfy::new();
         t.load_preset(presets::UTF8_FULL_CONDENSED)
             .set_content_arrangement(ContentArrangement::Dynamic)
-            .set_header(self.header.iter().map(Cell::new));
+            .set_header(self.header.iter().map(ComfyCell::new));
         if let Some(w) = terminal_width() {
             t.set_width(w);
         }
         for (i, row) in self.rows.iter().enumerate() {
             if self.references_from == Some(i) && i > 0 {
-                t.add_row(self.header.iter().map(|_| Cell::new("┄")));
+                t.add_row(self.header.iter().map(|_| ComfyCell::new("┄")));
             }
             t.add_row(row.iter().enumerate().map(|(j, v)| {
-                let c = Cell::new(v);
+                let c = ComfyCell::new(v.display());
                 if self.numeric.get(j) == Some(&true) {
                     c.set_alignment(CellAlignment::Right)
                 } else {
@@ -70,7 +129,7 @@ impl Table {
             .collect();
         out.push_str(&format!("| {} |\n", aligns.join(" | ")));
         for row in &self.rows {
-            out.push_str(&format!("| {} |\n", row.iter().map(|v| esc(v)).collect::<Vec<_>>().join(" | ")));
+            out.push_str(&format!("| {} |\n", row.iter().map(|v| esc(&v.display())).collect::<Vec<_>>().join(" | ")));
         }
         if !self.notes.is_empty() {
             out.push('\n');
@@ -89,12 +148,69 @@ impl Table {
         w.write_record(&self.header)?;
         for row in &self.rows {
             // Thousands separators would make numbers text in a spreadsheet.
-            w.write_record(row.iter().map(|v| v.replace(crate::render::fr::THOUSANDS, "")))?;
+            w.write_record(row.iter().map(|v| v.display().replace(fr::THOUSANDS, "")))?;
         }
         Ok(w.into_inner().map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))?)
     }
 }
 
+impl Table {
+    /// An HTML `<table>` (well-formed XML, so it can sit in an XHTML page),
+    /// preceded by its title and followed by its notes.
+    pub fn html(&self, heading: &str) -> String {
+        let mut out = String::new();
+        if !self.title.is_empty() {
+            out.push_str(&format!("<{heading}>{}</{heading}>\n", escape(&self.title)));
+        }
+        out.push_str("<div class=\"table\"><table>\n<thead><tr>");
+        for h in &self.header {
+            out.push_str(&format!("<th>{}</th>", escape(h)));
+        }
+        out.push_str("</tr></thead>\n<tbody>\n");
+        for (i, row) in self.rows.iter().enumerate() {
+            let class = if self.references_from.is_some_and(|r| i >= r) { " class=\"ref\"" } else { "" };
+            out.push_str(&format!("<tr{class}>"));
+            for (j, c) in row.iter().enumerate() {
+                let num = if self.numeric.get(j) == Some(&true) { " class=\"num\"" } else { "" };
+                out.push_str(&format!("<td{num}>{}</td>", escape(&c.display())));
+            }
+            out.push_str("</tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+        for n in &self.notes {
+            out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(n)));
+        }
+        out
+    }
+}
+
+/// Escapes text for HTML and XML.
+pub fn escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
 fn terminal_width() -> Option<u16> {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_show_numbers_in_french_and_status_markers() {
+        assert_eq!(Cell::value(None, Status::Secret, 1).display(), "nd");
+        assert_eq!(Cell::value(Some(40.1), Status::Ok, 1).display(), "40,1");
+        assert_eq!(Cell::value(None, Status::NotAggregable, 1).display(), "n.c.");
+        assert_eq!(Cell::change(Some(0.7), Some(Status::Ok), 1).display(), "+0,7");
+        assert_eq!(Cell::change(None, None, 1).display(), "–");
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        let mut t = Table::new("A & B", vec!["x<y".into()]);
+        t.rows.push(vec![Cell::text("\"q\"")]);
+        let h = t.html("h3");
+        assert!(h.contains("<h3>A &amp; B</h3>") && h.contains("<th>x&lt;y</th>") && h.contains("&quot;q&quot;"));
+    }
 }

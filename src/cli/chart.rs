@@ -1,0 +1,103 @@
+//! `bcs chart <indicateur>`: one figure, PNG and SVG.
+
+use std::path::PathBuf;
+
+use anyhow::{bail, Result};
+
+use super::Cli;
+use crate::geo::Level;
+use crate::render::charts::write_figure;
+use crate::render::figures::Chart;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Kind {
+    /// Barres horizontales triées, territoires de référence à part.
+    Bars,
+    /// Évolution entre deux millésimes (haltères).
+    Evolution,
+    /// Carte choroplèthe (avec --contours).
+    Map,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Identifiant ou partie du libellé de l'indicateur.
+    pub indicator: String,
+    #[arg(long, value_enum, default_value = "bars")]
+    pub kind: Kind,
+    /// Territoires à représenter (codes ou noms, séparés par des virgules). Par défaut : tous ceux du niveau.
+    #[arg(long, value_delimiter = ',')]
+    pub territories: Vec<String>,
+    #[arg(long, value_parser = super::parse_level)]
+    pub level: Option<Level>,
+    #[arg(long)]
+    pub vintage: Option<i32>,
+    /// Contours GeoJSON (cartes).
+    #[arg(long)]
+    pub contours: Option<PathBuf>,
+    #[arg(long, default_value = "code")]
+    pub code_property: String,
+    /// Bornes de classes de la carte, croissantes (ex. 20,30,40,50). Par défaut : quantiles.
+    #[arg(long, value_delimiter = ',')]
+    pub breaks: Vec<f64>,
+    /// Dossier où écrire la figure. Par défaut : reports/<jeu de données>/figures.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let s = cli.session(None)?;
+    let ind = s.catalog.find_indicator(&args.indicator)?;
+    let theme = ind.theme.clone();
+    let only: Vec<String> = args
+        .territories
+        .iter()
+        .map(|q| s.geo.resolve(q, args.level).map(|r| r.codes()))
+        .collect::<Result<Vec<_>>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let only = (!only.is_empty()).then_some(only.as_slice());
+    let view = s.view();
+    let (chart, stem) = match args.kind {
+        Kind::Bars => match view.ranked_bars(ind, args.level, args.vintage, only)? {
+            Some((c, _, v)) => (Chart::Bars(c), format!("fig_{theme}_{}_{v}", ind.id)),
+            None => bail!("aucune valeur de « {} » à représenter", ind.label),
+        },
+        Kind::Evolution => match view.evolution(ind, args.level, only)? {
+            Some(c) => {
+                let stem = format!("fig_{theme}_{}_{}-{}_evolution", ind.id, c.from_vintage, c.to_vintage);
+                (Chart::Evolution(c), stem)
+            }
+            None => bail!("« {} » n'a pas deux millésimes comparables dans ce jeu de données", ind.label),
+        },
+        Kind::Map => {
+            let shapes = super::report::contours(&s, args.contours.as_ref(), &args.code_property)?;
+            if shapes.is_empty() {
+                bail!("une carte demande des contours : --contours FICHIER.geojson (ou [[geography.contours]] dans dataset.toml)");
+            }
+            let breaks = if args.breaks.is_empty() { None } else { Some(args.breaks.clone()) };
+            if let Some(b) = &breaks {
+                if b.len() < 2 || b.windows(2).any(|w| w[0] >= w[1]) {
+                    bail!("--breaks : au moins deux bornes strictement croissantes attendues");
+                }
+            }
+            match view.choropleth(ind, args.vintage, &shapes, breaks)? {
+                Some((c, v)) => (Chart::Map(c), format!("fig_{theme}_{}_{v}_carte", ind.id)),
+                None => bail!("aucun territoire des contours n'a de valeur pour « {} »", ind.label),
+            }
+        }
+    };
+    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id).join("figures"));
+    std::fs::create_dir_all(&dir)?;
+    // Write next to the target under a temporary name, then rename: no
+    // half-written figure is ever visible.
+    let tmp = tempfile::Builder::new().prefix(".bcs-figure-").tempdir_in(&dir)?;
+    write_figure(&chart, &tmp.path().join(&stem))?;
+    for ext in ["png", "svg"] {
+        let name = format!("{stem}.{ext}");
+        std::fs::rename(tmp.path().join(&name), dir.join(&name))?;
+        println!("{}", dir.join(&name).display());
+    }
+    Ok(())
+}

@@ -1,0 +1,57 @@
+//! `bcs report`: the HTML report and its figures folder.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+
+use super::{Cli, Session};
+use crate::geo::{read_geojson, Shape};
+use crate::render::figures::write_charts;
+use crate::render::output::OutputDir;
+use crate::render::report;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Dossier de sortie. Par défaut : reports/<identifiant du jeu de données>.
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Contours GeoJSON pour les cartes (en plus de ceux du jeu de données).
+    #[arg(long)]
+    pub contours: Option<PathBuf>,
+    /// Propriété GeoJSON portant le code du territoire.
+    #[arg(long, default_value = "code")]
+    pub code_property: String,
+}
+
+/// Contours of the dataset plus those given on the command line.
+pub fn contours(s: &Session, extra: Option<&PathBuf>, code_property: &str) -> Result<Vec<Shape>> {
+    let mut shapes = vec![];
+    for c in &s.manifest.geography.contours {
+        shapes.extend(read_geojson(&s.manifest.path(&c.file), &c.code_property)?);
+    }
+    if let Some(p) = extra {
+        shapes.extend(read_geojson(p, code_property)?);
+    }
+    Ok(shapes)
+}
+
+/// Writes `report.html` and `figures/` into the output folder.
+pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<usize> {
+    let view = s.view();
+    let panel = s.manifest.dataset.panel.clone().or_else(|| s.manifest.dataset.references.first().cloned());
+    let charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
+    write_charts(&out.dir("figures")?, &charts)?;
+    out.write("report.html", report::html(&view, &s.manifest, &charts)?)?;
+    Ok(charts.len())
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let s = cli.session(None)?;
+    let shapes = contours(&s, args.contours.as_ref(), &args.code_property)?;
+    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
+    let out = OutputDir::create(&target)?;
+    let n = write_report(&s, &out, &shapes)?;
+    let path = out.commit()?;
+    println!("Rapport écrit : {} ({n} figures dans {})", path.join("report.html").display(), path.join("figures").display());
+    Ok(())
+}

@@ -1,0 +1,630 @@
+//! Charts (plotters), written as PNG and SVG from one drawing routine.
+//!
+//! Text uses the DejaVu Sans font bundled in `src/render/fonts/` (registered
+//! with plotters' ab_glyph backend), so a PNG is identical on a machine
+//! without any system font. Colours come from a palette that stays legible in
+//! grayscale and for colour-blind readers (dark blue vs. light orange differ
+//! in lightness, not only in hue; map classes are a monotone light-to-dark
+//! sequence).
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::{anyhow, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use plotters::style::FontStyle;
+
+use crate::geo::Shape;
+use crate::render::fr;
+use crate::status::Status;
+
+static FONT_REGULAR: &[u8] = include_bytes!("fonts/DejaVuSans.ttf");
+static FONT_BOLD: &[u8] = include_bytes!("fonts/DejaVuSans-Bold.ttf");
+static FONTS: Once = Once::new();
+
+/// Font family name under which the bundled font is registered.
+pub const FAMILY: &str = "sans-serif";
+
+fn register_fonts() {
+    FONTS.call_once(|| {
+        // The bytes are the bundled font files: registration cannot fail for
+        // them, and a failure would only leave text undrawn.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT_REGULAR);
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Bold, FONT_BOLD);
+    });
+}
+
+pub const INK: RGBColor = RGBColor(33, 33, 33);
+pub const GREY: RGBColor = RGBColor(110, 110, 110);
+pub const RULE: RGBColor = RGBColor(200, 200, 200);
+/// Territories of interest: dark blue (Okabe-Ito "blue", darkened).
+pub const MAIN: RGBColor = RGBColor(0, 84, 147);
+/// Reference territories: light orange (Okabe-Ito "orange").
+pub const REFERENCE: RGBColor = RGBColor(230, 159, 0);
+/// Earlier vintage in evolution charts.
+pub const EARLIER: RGBColor = RGBColor(150, 190, 220);
+pub const SECRET_FILL: RGBColor = RGBColor(189, 189, 189);
+/// Sequential classes, light to dark (ColorBrewer YlGnBu, colour-blind safe).
+pub const CLASSES: [RGBColor; 5] = [
+    RGBColor(255, 255, 204),
+    RGBColor(161, 218, 180),
+    RGBColor(65, 182, 196),
+    RGBColor(44, 127, 184),
+    RGBColor(37, 52, 148),
+];
+
+fn font(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().color(&INK)
+}
+
+fn bold(size: u32) -> TextStyle<'static> {
+    (FAMILY, size).into_font().style(FontStyle::Bold).color(&INK)
+}
+
+fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
+    anyhow!("dessin du graphique : {e:?}")
+}
+
+/// Something drawable on any plotters backend.
+pub trait Figure: Sync {
+    fn size(&self) -> (u32, u32);
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
+}
+
+/// Writes `<stem>.png` and `<stem>.svg`.
+pub fn write_figure(fig: &impl Figure, stem: &Path) -> Result<()> {
+    register_fonts();
+    let size = fig.size();
+    let png = stem.with_extension("png");
+    {
+        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        fig.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        fig.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    std::fs::write(stem.with_extension("svg"), svg)?;
+    Ok(())
+}
+
+/// Renders a figure to an SVG string (for embedding in the HTML report).
+pub fn svg_string(fig: &impl Figure) -> Result<String> {
+    register_fonts();
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, fig.size()).into_drawing_area();
+        root.fill(&WHITE).map_err(err)?;
+        fig.draw(&root)?;
+        root.present().map_err(err)?;
+    }
+    Ok(svg)
+}
+
+/// Greedy word wrap at `width` characters.
+pub fn wrap(text: &str, width: usize) -> Vec<String> {
+    let mut lines = vec![];
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
+            lines.push(std::mem::take(&mut line));
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(max - 1).collect::<String>())
+    }
+}
+
+/// Title block at the top; returns the y where the chart body starts.
+fn header<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Result<i32> {
+    let mut y = 18;
+    for line in wrap(title, 80) {
+        area.draw_text(&line, &bold(22), (24, y)).map_err(err)?;
+        y += 28;
+    }
+    area.draw_text(subtitle, &font(15).color(&GREY), (24, y + 2)).map_err(err)?;
+    Ok(y + 36)
+}
+
+/// Source and lecture lines at the bottom, starting at `y`.
+fn footer<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, y: i32, lines: &[String]) -> Result<()> {
+    let mut y = y;
+    for l in lines {
+        for part in wrap(l, 130) {
+            area.draw_text(&part, &font(13).color(&GREY), (24, y)).map_err(err)?;
+            y += 18;
+        }
+    }
+    Ok(())
+}
+
+fn footer_height(lines: &[String]) -> i32 {
+    lines.iter().map(|l| wrap(l, 130).len() as i32 * 18).sum::<i32>() + 16
+}
+
+fn header_height(title: &str) -> i32 {
+    wrap(title, 80).len() as i32 * 28 + 54
+}
+
+/// One bar of a ranked chart.
+#[derive(Debug, Clone)]
+pub struct Bar {
+    pub label: String,
+    pub value: Option<f64>,
+    pub status: Status,
+    pub reference: bool,
+}
+
+/// Ranked horizontal bars: territories sorted in decreasing order, then the
+/// reference territories after a gap, in another colour.
+#[derive(Debug, Clone)]
+pub struct RankedBars {
+    pub title: String,
+    pub subtitle: String,
+    pub unit: String,
+    pub decimals: u8,
+    pub bars: Vec<Bar>,
+    pub footer: Vec<String>,
+}
+
+const ROW: i32 = 26;
+const LABEL_W: i32 = 430;
+const WIDTH: u32 = 1200;
+
+impl RankedBars {
+    fn body_height(&self) -> i32 {
+        let refs = self.bars.iter().any(|b| b.reference) as i32;
+        self.bars.len() as i32 * ROW + refs * 16 + 24
+    }
+}
+
+/// Horizontal scale from values to pixels, with a zero baseline.
+struct Scale {
+    min: f64,
+    max: f64,
+    x0: i32,
+    x1: i32,
+}
+
+impl Scale {
+    fn new(values: impl Iterator<Item = f64>, x0: i32, x1: i32) -> Scale {
+        let (mut min, mut max) = (0f64, 0f64);
+        for v in values {
+            min = min.min(v);
+            max = max.max(v);
+        }
+        if max == min {
+            max = min + 1.0;
+        }
+        Scale { min, max, x0, x1 }
+    }
+    /// A scale over the data range only (no zero baseline), with a margin.
+    fn span(values: impl Iterator<Item = f64>, x0: i32, x1: i32) -> Scale {
+        let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
+        for v in values {
+            min = min.min(v);
+            max = max.max(v);
+        }
+        if !min.is_finite() {
+            return Scale { min: 0.0, max: 1.0, x0, x1 };
+        }
+        let pad = ((max - min) * 0.05).max(1e-9);
+        Scale { min: min - pad, max: max + pad, x0, x1 }
+    }
+
+    fn x(&self, v: f64) -> i32 {
+        self.x0 + ((v - self.min) / (self.max - self.min) * (self.x1 - self.x0) as f64).round() as i32
+    }
+}
+
+/// How a block of bars is laid out and labelled.
+struct BarStyle<'a> {
+    label_w: i32,
+    label_chars: usize,
+    decimals: u8,
+    unit: &'a str,
+    /// Values are changes: written with their sign.
+    signed: bool,
+}
+
+fn draw_bars<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    bars: &[Bar],
+    top: i32,
+    (left, right): (i32, i32),
+    st: &BarStyle,
+) -> Result<i32> {
+    let (label_w, label_chars, decimals, unit) = (st.label_w, st.label_chars, st.decimals, st.unit);
+    let scale = Scale::new(bars.iter().filter_map(|b| b.value), left + label_w + 10 + 60 * st.signed as i32, right - 90);
+    let zero = scale.x(0.0);
+    let mut y = top;
+    let mut previous_reference = false;
+    for b in bars {
+        if b.reference && !previous_reference && y > top {
+            y += 16;
+            area.draw(&PathElement::new(vec![(left, y - 10), (right, y - 10)], RULE.stroke_width(1)))
+                .map_err(err)?;
+        }
+        previous_reference = b.reference;
+        let mid = y + ROW / 2;
+        let style = if b.reference { font(14).color(&GREY) } else { font(14) };
+        area.draw_text(
+            &shorten(&b.label, label_chars),
+            &style.pos(Pos::new(HPos::Right, VPos::Center)),
+            (left + label_w, mid),
+        )
+        .map_err(err)?;
+        match (b.status, b.value) {
+            (Status::Ok, Some(v)) => {
+                let x = scale.x(v);
+                let colour = if b.reference { REFERENCE } else { MAIN };
+                let (a, c) = if x >= zero { (zero, x) } else { (x, zero) };
+                area.draw(&Rectangle::new([(a, y + 4), (c.max(a + 1), y + ROW - 4)], colour.filled()))
+                    .map_err(err)?;
+                let n = if st.signed { fr::signed(v, decimals) } else { fr::number(v, decimals) };
+                let text = format!("{n}{}", fr::unit_suffix(unit));
+                let (tx, anchor) = if v >= 0.0 { (c + 6, HPos::Left) } else { (a - 6, HPos::Right) };
+                area.draw_text(&text, &font(14).pos(Pos::new(anchor, VPos::Center)), (tx, mid)).map_err(err)?;
+            }
+            (st, _) => {
+                area.draw_text(
+                    st.display_fr(),
+                    &font(14).color(&GREY).pos(Pos::new(HPos::Left, VPos::Center)),
+                    (zero + 6, mid),
+                )
+                .map_err(err)?;
+            }
+        }
+        y += ROW;
+    }
+    area.draw(&PathElement::new(vec![(zero, top), (zero, y)], INK.stroke_width(1))).map_err(err)?;
+    Ok(y)
+}
+
+impl Figure for RankedBars {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, (header_height(&self.title) + self.body_height() + footer_height(&self.footer)) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let top = header(area, &self.title, &self.subtitle)?;
+        let style = BarStyle { label_w: LABEL_W, label_chars: 60, decimals: self.decimals, unit: &self.unit, signed: false };
+        let y = draw_bars(area, &self.bars, top, (24, WIDTH as i32 - 24), &style)?;
+        footer(area, y + 16, &self.footer)
+    }
+}
+
+/// One territory of an evolution chart.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub label: String,
+    pub from: f64,
+    pub to: f64,
+    pub reference: bool,
+}
+
+/// Change between two vintages. Rates and indices: a dumbbell per territory
+/// (light hollow dot for the earlier vintage, dark dot for the later one,
+/// change in points at the right). Counts: diverging bars of the change in %,
+/// since territories of very different sizes share no useful scale.
+#[derive(Debug, Clone)]
+pub struct Evolution {
+    pub title: String,
+    pub subtitle: String,
+    pub from_vintage: i32,
+    pub to_vintage: i32,
+    /// Unit of the values (axis).
+    pub unit: String,
+    /// Unit of the change ("pts" for rates).
+    pub change_unit: String,
+    pub decimals: u8,
+    /// Relative change (%) instead of the difference.
+    pub relative: bool,
+    pub rows: Vec<Change>,
+    pub footer: Vec<String>,
+}
+
+impl Figure for Evolution {
+    fn size(&self) -> (u32, u32) {
+        let refs = self.rows.iter().any(|r| r.reference) as i32;
+        let body = (self.rows.len() as i32 + 2) * ROW + refs * 16 + 20;
+        (WIDTH, (header_height(&self.title) + body + footer_height(&self.footer)) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let top = header(area, &self.title, &self.subtitle)?;
+        let right = WIDTH as i32 - 24;
+        if self.relative {
+            let bars: Vec<Bar> = self
+                .rows
+                .iter()
+                .map(|r| Bar {
+                    label: r.label.clone(),
+                    value: (r.from != 0.0).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
+                    status: if r.from != 0.0 { Status::Ok } else { Status::Missing },
+                    reference: r.reference,
+                })
+                .collect();
+            let style = BarStyle { label_w: LABEL_W, label_chars: 60, decimals: 1, unit: "%", signed: true };
+            let y = draw_bars(area, &bars, top + ROW, (24, right), &style)?;
+            return footer(area, y + 40, &self.footer);
+        }
+        let scale = Scale::span(
+            self.rows.iter().flat_map(|r| [r.from, r.to]),
+            24 + LABEL_W + 20,
+            right - 150,
+        );
+        // Legend.
+        let ly = top + ROW / 2;
+        area.draw(&Circle::new((scale.x0, ly), 6, EARLIER.stroke_width(3))).map_err(err)?;
+        area.draw_text(&self.from_vintage.to_string(), &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (scale.x0 + 12, ly))
+            .map_err(err)?;
+        area.draw(&Circle::new((scale.x0 + 90, ly), 6, MAIN.filled())).map_err(err)?;
+        area.draw_text(&self.to_vintage.to_string(), &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (scale.x0 + 102, ly))
+            .map_err(err)?;
+        let evol_title = if self.relative { "Évolution (%)".to_string() } else { format!("Évolution ({})", self.change_unit) };
+        area.draw_text(&evol_title, &bold(14).pos(Pos::new(HPos::Right, VPos::Center)), (right, ly)).map_err(err)?;
+        let mut y = top + ROW + 6;
+        let mut previous_reference = false;
+        for r in &self.rows {
+            if r.reference && !previous_reference {
+                y += 16;
+                area.draw(&PathElement::new(vec![(24, y - 10), (right, y - 10)], RULE.stroke_width(1))).map_err(err)?;
+            }
+            previous_reference = r.reference;
+            let mid = y + ROW / 2;
+            let style = if r.reference { font(14).color(&GREY) } else { font(14) };
+            area.draw_text(&shorten(&r.label, 60), &style.pos(Pos::new(HPos::Right, VPos::Center)), (24 + LABEL_W, mid))
+                .map_err(err)?;
+            let (a, b) = (scale.x(r.from), scale.x(r.to));
+            area.draw(&PathElement::new(vec![(scale.x0, mid), (scale.x1, mid)], RULE.stroke_width(1))).map_err(err)?;
+            area.draw(&PathElement::new(vec![(a, mid), (b, mid)], GREY.stroke_width(3))).map_err(err)?;
+            area.draw(&Circle::new((a, mid), 6, WHITE.filled())).map_err(err)?;
+            area.draw(&Circle::new((a, mid), 6, EARLIER.stroke_width(3))).map_err(err)?;
+            area.draw(&Circle::new((b, mid), 6, if r.reference { REFERENCE.filled() } else { MAIN.filled() }))
+                .map_err(err)?;
+            let change = if self.relative {
+                if r.from != 0.0 { fr::signed(100.0 * (r.to - r.from) / r.from.abs(), 1) + " %" } else { "–".into() }
+            } else {
+                fr::signed(r.to - r.from, self.decimals) + fr::unit_suffix(&self.change_unit)
+            };
+            area.draw_text(&change, &font(14).pos(Pos::new(HPos::Right, VPos::Center)), (right, mid)).map_err(err)?;
+            y += ROW;
+        }
+        // Axis: min and max values.
+        let axis = y + 6;
+        area.draw(&PathElement::new(vec![(scale.x0, axis), (scale.x1, axis)], INK.stroke_width(1))).map_err(err)?;
+        let lo = self.rows.iter().flat_map(|r| [r.from, r.to]).fold(f64::INFINITY, f64::min);
+        let hi = self.rows.iter().flat_map(|r| [r.from, r.to]).fold(f64::NEG_INFINITY, f64::max);
+        for v in [lo, hi] {
+            if v.is_finite() {
+                area.draw_text(
+                    &format!("{}{}", fr::number(v, self.decimals), fr::unit_suffix(&self.unit)),
+                    &font(12).color(&GREY).pos(Pos::new(HPos::Center, VPos::Top)),
+                    (scale.x(v), axis + 4),
+                )
+                .map_err(err)?;
+            }
+        }
+        footer(area, axis + 30, &self.footer)
+    }
+}
+
+/// Small multiples: one territory against its references, one panel per
+/// indicator of a theme.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    pub title: String,
+    pub unit: String,
+    pub decimals: u8,
+    pub bars: Vec<Bar>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ThemePanel {
+    pub title: String,
+    pub subtitle: String,
+    pub panels: Vec<Panel>,
+    pub footer: Vec<String>,
+}
+
+const PANEL_COLUMNS: usize = 2;
+
+impl ThemePanel {
+    fn panel_height(&self) -> i32 {
+        let bars = self.panels.iter().map(|p| p.bars.len()).max().unwrap_or(0) as i32;
+        56 + bars * ROW + 16 + 24
+    }
+}
+
+impl Figure for ThemePanel {
+    fn size(&self) -> (u32, u32) {
+        let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
+        (WIDTH, (header_height(&self.title) + rows * self.panel_height() + footer_height(&self.footer)) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let top = header(area, &self.title, &self.subtitle)?;
+        let w = (WIDTH as i32 - 48) / PANEL_COLUMNS as i32;
+        let h = self.panel_height();
+        for (i, p) in self.panels.iter().enumerate() {
+            let (col, row) = ((i % PANEL_COLUMNS) as i32, (i / PANEL_COLUMNS) as i32);
+            let (x, y) = (24 + col * w, top + row * h);
+            for (k, line) in wrap(&format!("{} ({})", p.title, p.unit), 60).iter().take(2).enumerate() {
+                area.draw_text(line, &bold(14), (x, y + k as i32 * 18)).map_err(err)?;
+            }
+            let style = BarStyle { label_w: 200, label_chars: 26, decimals: p.decimals, unit: &p.unit, signed: false };
+            draw_bars(area, &p.bars, y + 44, (x, x + w - 12), &style)?;
+        }
+        let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
+        footer(area, top + rows * h, &self.footer)
+    }
+}
+
+/// Choropleth map: classes from breaks, secret and missing shown as such,
+/// north up, legend and source.
+#[derive(Debug, Clone)]
+pub struct Choropleth {
+    pub title: String,
+    pub subtitle: String,
+    pub unit: String,
+    pub decimals: u8,
+    pub shapes: Vec<Shape>,
+    /// Value and status by territory code.
+    pub values: std::collections::HashMap<String, (Option<f64>, Status)>,
+    /// Class limits, ascending, n+1 values for n classes (n ≤ 5).
+    pub breaks: Vec<f64>,
+    pub footer: Vec<String>,
+}
+
+const MAP_H: i32 = 640;
+
+impl Choropleth {
+    pub fn class_of(&self, v: f64) -> usize {
+        let n = self.breaks.len().saturating_sub(1).max(1);
+        (1..n).filter(|&i| v >= self.breaks[i]).count()
+    }
+}
+
+impl Figure for Choropleth {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, (header_height(&self.title) + MAP_H + 24 + footer_height(&self.footer)) as u32)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        let top = header(area, &self.title, &self.subtitle)?;
+        let points = self.shapes.iter().flat_map(|s| s.polygons.iter().flatten().flatten());
+        let (mut lon0, mut lon1, mut lat0, mut lat1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+        for &(lon, lat) in points {
+            lon0 = lon0.min(lon);
+            lon1 = lon1.max(lon);
+            lat0 = lat0.min(lat);
+            lat1 = lat1.max(lat);
+        }
+        if lon0 > lon1 {
+            return Err(anyhow!("aucun contour à cartographier"));
+        }
+        // Equirectangular projection at the mean latitude, north up.
+        let k = ((lat0 + lat1) / 2.0).to_radians().cos();
+        let (map_w, map_h) = (760.0, (MAP_H - 20) as f64);
+        let sx = map_w / ((lon1 - lon0) * k).max(1e-9);
+        let sy = map_h / (lat1 - lat0).max(1e-9);
+        let s = sx.min(sy);
+        let px = |lon: f64, lat: f64| -> (i32, i32) {
+            (24 + ((lon - lon0) * k * s).round() as i32, top + 10 + ((lat1 - lat) * s).round() as i32)
+        };
+        for shape in &self.shapes {
+            let (v, st) = self.values.get(&shape.code).cloned().unwrap_or((None, Status::Missing));
+            let fill = match (st, v) {
+                (Status::Ok, Some(v)) => CLASSES[self.class_of(v).min(CLASSES.len() - 1)],
+                (Status::Secret, _) => SECRET_FILL,
+                _ => WHITE,
+            };
+            for poly in &shape.polygons {
+                if let Some(outer) = poly.first() {
+                    let pts: Vec<(i32, i32)> = outer.iter().map(|&(a, b)| px(a, b)).collect();
+                    area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(err)?;
+                    let mut closed = pts;
+                    if let Some(&first) = closed.first() {
+                        closed.push(first);
+                    }
+                    area.draw(&PathElement::new(closed, GREY.stroke_width(1))).map_err(err)?;
+                }
+            }
+        }
+        // North arrow.
+        let (nx, ny) = (24 + map_w as i32 + 40, top + 30);
+        area.draw(&Polygon::new(vec![(nx, ny - 18), (nx - 8, ny + 6), (nx + 8, ny + 6)], INK.filled())).map_err(err)?;
+        area.draw_text("N", &bold(16).pos(Pos::new(HPos::Center, VPos::Top)), (nx, ny + 10)).map_err(err)?;
+        // Legend.
+        let lx = nx + 40;
+        let mut ly = top + 20;
+        area.draw_text(&format!("Classes ({})", self.unit), &bold(14), (lx, ly)).map_err(err)?;
+        ly += 28;
+        let n = self.breaks.len().saturating_sub(1);
+        let mut entries: Vec<(RGBColor, String)> = (0..n)
+            .map(|i| {
+                (
+                    CLASSES[i.min(CLASSES.len() - 1)],
+                    format!("{} à {}", fr::number(self.breaks[i], self.decimals), fr::number(self.breaks[i + 1], self.decimals)),
+                )
+            })
+            .collect();
+        entries.push((SECRET_FILL, "nd (secret statistique)".into()));
+        entries.push((WHITE, "donnée absente".into()));
+        for (colour, text) in entries {
+            area.draw(&Rectangle::new([(lx, ly), (lx + 26, ly + 18)], colour.filled())).map_err(err)?;
+            area.draw(&Rectangle::new([(lx, ly), (lx + 26, ly + 18)], GREY.stroke_width(1))).map_err(err)?;
+            area.draw_text(&text, &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (lx + 36, ly + 9)).map_err(err)?;
+            ly += 28;
+        }
+        footer(area, top + MAP_H + 24, &self.footer)
+    }
+}
+
+/// Quantile class limits (n classes) of the values.
+pub fn quantile_breaks(values: &[f64], n: usize) -> Vec<f64> {
+    let mut v: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+    v.sort_by(|a, b| a.total_cmp(b));
+    if v.is_empty() {
+        return vec![];
+    }
+    let n = n.clamp(1, CLASSES.len()).min(v.len());
+    let mut out: Vec<f64> = (0..=n).map(|i| v[((v.len() - 1) * i) / n]).collect();
+    out.dedup();
+    if out.len() == 1 {
+        out.push(out[0]);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wrap_respects_the_width() {
+        let lines = wrap("Lecture : En 2019, il y a 2,2 fois plus de jeunes de moins de 20 ans que de personnes âgées", 30);
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        assert_eq!(lines.join(" "), "Lecture : En 2019, il y a 2,2 fois plus de jeunes de moins de 20 ans que de personnes âgées");
+    }
+
+    #[test]
+    fn quantile_breaks_and_classes() {
+        let b = quantile_breaks(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0], 5);
+        assert_eq!(b, vec![1.0, 2.0, 4.0, 6.0, 8.0, 10.0]);
+        let map = Choropleth {
+            title: String::new(),
+            subtitle: String::new(),
+            unit: "%".into(),
+            decimals: 1,
+            shapes: vec![],
+            values: Default::default(),
+            breaks: b,
+            footer: vec![],
+        };
+        assert_eq!(map.class_of(1.0), 0);
+        assert_eq!(map.class_of(3.9), 1);
+        assert_eq!(map.class_of(10.0), 4);
+    }
+}

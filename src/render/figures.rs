@@ -1,0 +1,377 @@
+//! Figure specifications built from the results: ranked bars, evolutions,
+//! theme panels and maps, with stable, explicit file names.
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use plotters::coord::Shift;
+use plotters::prelude::{DrawingArea, DrawingBackend};
+use polars::prelude::*;
+
+use crate::catalog::{Indicator, Unit};
+use crate::engine::ResultRow;
+use crate::geo::{Level, Shape};
+use crate::render::barometer::View;
+use crate::render::charts::{quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, Panel, RankedBars, ThemePanel};
+use crate::render::lecture;
+use crate::status::Status;
+
+/// Any of the chart kinds.
+#[derive(Debug, Clone)]
+pub enum Chart {
+    Bars(RankedBars),
+    Evolution(Evolution),
+    Panel(ThemePanel),
+    Map(Choropleth),
+}
+
+impl Figure for Chart {
+    fn size(&self) -> (u32, u32) {
+        match self {
+            Chart::Bars(c) => c.size(),
+            Chart::Evolution(c) => c.size(),
+            Chart::Panel(c) => c.size(),
+            Chart::Map(c) => c.size(),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
+        match self {
+            Chart::Bars(c) => c.draw(area),
+            Chart::Evolution(c) => c.draw(area),
+            Chart::Panel(c) => c.draw(area),
+            Chart::Map(c) => c.draw(area),
+        }
+    }
+}
+
+/// A chart with its file stem (`fig_<theme>_<indicator>_<vintage>…`).
+#[derive(Debug, Clone)]
+pub struct NamedChart {
+    pub stem: String,
+    pub theme: String,
+    pub indicator: Option<String>,
+    pub chart: Chart,
+}
+
+fn plural(level: Level) -> &'static str {
+    match level {
+        Level::Qpv => "Quartiers prioritaires",
+        Level::Quartier => "Quartiers (périmètres locaux)",
+        Level::Commune => "Communes",
+        Level::Group => "Regroupements",
+        Level::Epci => "EPCI",
+        Level::Departement => "Départements",
+        Level::Region => "Régions",
+        Level::France => "France",
+    }
+}
+
+impl View<'_> {
+    fn indicator_rows(&self, ind: &Indicator) -> Result<Vec<ResultRow>> {
+        self.results.rows(col("indicator").eq(lit(ind.id.as_str())).and(col("vintage").is_not_null()))
+    }
+
+    /// The level and vintage a ranking of `ind` is best drawn at: the level
+    /// with the most ranked territories, at its latest vintage.
+    pub fn ranking_scope(&self, ind: &Indicator, level: Option<Level>, vintage: Option<i32>) -> Result<Option<(Level, i32)>> {
+        let rows = self.indicator_rows(ind)?;
+        let mut counts: BTreeMap<Level, usize> = BTreeMap::new();
+        for r in rows.iter().filter(|r| r.rank.is_some()) {
+            if let Some(l) = Level::parse(&r.level) {
+                *counts.entry(l).or_default() += 1;
+            }
+        }
+        let level = match level.or_else(|| counts.iter().max_by_key(|(_, n)| **n).map(|(l, _)| *l)) {
+            Some(l) => l,
+            None => return Ok(None),
+        };
+        let vintage = vintage.or_else(|| {
+            rows.iter().filter(|r| r.level == level.as_str() && r.rank.is_some()).filter_map(|r| r.vintage).max()
+        });
+        Ok(vintage.map(|v| (level, v)))
+    }
+
+    fn footer(&self, ind: &Indicator, lecture_row: Option<&ResultRow>) -> Vec<String> {
+        let mut f = vec![format!("Source : {}.", ind.source)];
+        if let Some(r) = lecture_row {
+            if let (Some(v), Some(y)) = (r.value, r.vintage) {
+                f.push(lecture::sentence(ind, &r.territory_name, v, y));
+            }
+        }
+        f
+    }
+
+    fn reference_rows<'r>(&self, rows: &'r [ResultRow], vintage: i32, exclude: &[String]) -> Vec<&'r ResultRow> {
+        self.references
+            .iter()
+            .filter(|c| !exclude.contains(c))
+            .filter_map(|c| rows.iter().find(|r| &r.territory_code == c && r.vintage == Some(vintage)))
+            .collect()
+    }
+
+    /// Ranked bars of one indicator. `only` restricts the ranked territories.
+    pub fn ranked_bars(
+        &self,
+        ind: &Indicator,
+        level: Option<Level>,
+        vintage: Option<i32>,
+        only: Option<&[String]>,
+    ) -> Result<Option<(RankedBars, Level, i32)>> {
+        let Some((level, vintage)) = self.ranking_scope(ind, level, vintage)? else { return Ok(None) };
+        let rows = self.indicator_rows(ind)?;
+        let mut main: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.level == level.as_str() && r.vintage == Some(vintage))
+            .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
+            .filter(|r| !self.references.contains(&r.territory_code))
+            .collect();
+        if main.is_empty() {
+            return Ok(None);
+        }
+        main.sort_by(|a, b| {
+            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(b.rank.is_none(), b.rank, &b.territory_name))
+        });
+        let bar = |r: &ResultRow, reference: bool| Bar {
+            label: r.territory_name.clone(),
+            value: r.value,
+            status: r.status,
+            reference,
+        };
+        let mut bars: Vec<Bar> = main.iter().map(|r| bar(r, false)).collect();
+        // Counts of much larger territories would flatten every bar.
+        let references = if ind.unit == Unit::Count { vec![] } else { self.reference_rows(&rows, vintage, &[]) };
+        let with_refs = !references.is_empty();
+        bars.extend(references.into_iter().map(|r| bar(r, true)));
+        let first = main.iter().copied().find(|r| r.status == Status::Ok);
+        Ok(Some((
+            RankedBars {
+                title: format!("{} — {vintage}", ind.label),
+                subtitle: if with_refs {
+                    format!("{}, tri décroissant ; en orange, les territoires de référence ({})", plural(level), ind.unit.as_str())
+                } else {
+                    format!("{}, tri décroissant ({})", plural(level), ind.unit.as_str())
+                },
+                unit: ind.unit.as_str().to_string(),
+                decimals: ind.decimals,
+                bars,
+                footer: self.footer(ind, first),
+            },
+            level,
+            vintage,
+        )))
+    }
+
+    /// Change between the two latest vintages of one indicator, per territory.
+    pub fn evolution(&self, ind: &Indicator, level: Option<Level>, only: Option<&[String]>) -> Result<Option<Evolution>> {
+        let rows = self.indicator_rows(ind)?;
+        let changed: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.evol_status == Some(Status::Ok) && r.evol_abs.is_some())
+            .filter(|r| level.is_none_or(|l| r.level == l.as_str()))
+            .collect();
+        // The most frequent (from, to) pair among the territories of the level
+        // with the most changes.
+        let mut pairs: HashMap<(String, i32, i32), usize> = HashMap::new();
+        for r in changed.iter().filter(|r| !self.references.contains(&r.territory_code)) {
+            if let (Some(a), Some(b)) = (r.prev_vintage, r.vintage) {
+                *pairs.entry((r.level.clone(), a, b)).or_default() += 1;
+            }
+        }
+        let Some(((lvl, from, to), _)) = pairs.into_iter().max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0))) else {
+            return Ok(None);
+        };
+        let in_pair = |r: &&&ResultRow| r.prev_vintage == Some(from) && r.vintage == Some(to);
+        let mut main: Vec<&ResultRow> = changed
+            .iter()
+            .filter(in_pair)
+            .filter(|r| r.level == lvl && !self.references.contains(&r.territory_code))
+            .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
+            .copied()
+            .collect();
+        main.sort_by(|a, b| b.value.partial_cmp(&a.value).unwrap_or(std::cmp::Ordering::Equal));
+        let change = |r: &ResultRow, reference: bool| -> Option<Change> {
+            let to_v = r.value?;
+            Some(Change { label: r.territory_name.clone(), from: to_v - r.evol_abs?, to: to_v, reference })
+        };
+        let mut out: Vec<Change> = main.iter().filter_map(|r| change(r, false)).collect();
+        if out.is_empty() {
+            return Ok(None);
+        }
+        for code in self.references {
+            if let Some(r) = changed.iter().filter(in_pair).find(|r| &r.territory_code == code) {
+                out.extend(change(r, true));
+            }
+        }
+        let level = Level::parse(&lvl).unwrap_or(Level::Qpv);
+        let relative = ind.unit.has_relative_evolution();
+        Ok(Some(Evolution {
+            title: format!("{} — évolution {from}-{to}", ind.label),
+            subtitle: format!(
+                "{} ; évolution en {}",
+                plural(level),
+                if relative { "%".to_string() } else if ind.unit == Unit::Index { "écart d'indice".to_string() } else { ind.unit.evolution_unit().replace("pts", "points") }
+            ),
+            from_vintage: from,
+            to_vintage: to,
+            unit: ind.unit.as_str().to_string(),
+            change_unit: ind.unit.evolution_unit().to_string(),
+            decimals: ind.decimals,
+            relative,
+            rows: out,
+            footer: self.footer(ind, main.first().copied()),
+        }))
+    }
+
+    /// Small multiples of a theme for one territory against the references.
+    pub fn theme_panel(&self, theme: &str, territory: &str) -> Result<Option<ThemePanel>> {
+        let mut panels = vec![];
+        let mut sources = vec![];
+        // Counts are not compared across territories of different sizes.
+        for ind in self.catalog.indicators.iter().filter(|i| i.theme == theme && i.unit != Unit::Count) {
+            let rows = self.indicator_rows(ind)?;
+            let Some(latest) = rows
+                .iter()
+                .filter(|r| r.territory_code == territory && r.status == Status::Ok)
+                .filter_map(|r| r.vintage)
+                .max()
+            else {
+                continue;
+            };
+            let Some(me) = rows.iter().find(|r| r.territory_code == territory && r.vintage == Some(latest)) else {
+                continue;
+            };
+            let mut bars = vec![Bar { label: me.territory_name.clone(), value: me.value, status: me.status, reference: false }];
+            for r in self.reference_rows(&rows, latest, &[territory.to_string()]) {
+                bars.push(Bar { label: r.territory_name.clone(), value: r.value, status: r.status, reference: true });
+            }
+            panels.push(Panel {
+                title: format!("{} ({latest})", ind.label),
+                unit: ind.unit.as_str().to_string(),
+                decimals: ind.decimals,
+                bars,
+            });
+            if !sources.contains(&ind.source) {
+                sources.push(ind.source.clone());
+            }
+        }
+        if panels.is_empty() {
+            return Ok(None);
+        }
+        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_default();
+        Ok(Some(ThemePanel {
+            title: format!("{label} — {}", self.geo.name(territory)),
+            subtitle: "Le territoire (en bleu) et ses territoires de référence (en orange), au dernier millésime disponible".into(),
+            panels,
+            footer: vec![format!("Sources : {}.", sources.join(" ; "))],
+        }))
+    }
+
+    /// Choropleth of one indicator over contours; quantile classes unless
+    /// `breaks` are given.
+    pub fn choropleth(
+        &self,
+        ind: &Indicator,
+        vintage: Option<i32>,
+        shapes: &[Shape],
+        breaks: Option<Vec<f64>>,
+    ) -> Result<Option<(Choropleth, i32)>> {
+        let rows = self.indicator_rows(ind)?;
+        let on_map = |r: &&ResultRow| shapes.iter().any(|s| s.code == r.territory_code);
+        let Some(vintage) = vintage.or_else(|| rows.iter().filter(on_map).filter(|r| r.status == Status::Ok).filter_map(|r| r.vintage).max())
+        else {
+            return Ok(None);
+        };
+        let values: HashMap<String, (Option<f64>, Status)> = rows
+            .iter()
+            .filter(on_map)
+            .filter(|r| r.vintage == Some(vintage))
+            .map(|r| (r.territory_code.clone(), (r.value, r.status)))
+            .collect();
+        let ok: Vec<f64> = values.values().filter(|(_, s)| *s == Status::Ok).filter_map(|(v, _)| *v).collect();
+        let breaks = breaks.unwrap_or_else(|| quantile_breaks(&ok, 5));
+        if breaks.len() < 2 {
+            return Ok(None);
+        }
+        let first = rows.iter().filter(on_map).filter(|r| r.vintage == Some(vintage)).min_by_key(|r| r.rank.unwrap_or(u32::MAX));
+        Ok(Some((
+            Choropleth {
+                title: format!("{} — {vintage}", ind.label),
+                subtitle: format!("Classes par quantiles ({})", ind.unit.as_str()),
+                unit: ind.unit.as_str().to_string(),
+                decimals: ind.decimals,
+                shapes: shapes.to_vec(),
+                values,
+                breaks,
+                footer: self.footer(ind, first),
+            },
+            vintage,
+        )))
+    }
+
+    /// Every figure of the barometer, in report order.
+    pub fn report_charts(&self, contours: Option<&[Shape]>, panel_territory: Option<&str>) -> Result<Vec<NamedChart>> {
+        let mut out = vec![];
+        for theme in &self.catalog.themes {
+            for ind in self.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
+                if let Some((c, _, v)) = self.ranked_bars(ind, None, None, None)? {
+                    out.push(NamedChart {
+                        stem: format!("fig_{}_{}_{v}", theme.id, ind.id),
+                        theme: theme.id.clone(),
+                        indicator: Some(ind.id.clone()),
+                        chart: Chart::Bars(c),
+                    });
+                }
+                if let Some(c) = self.evolution(ind, None, None)? {
+                    out.push(NamedChart {
+                        stem: format!("fig_{}_{}_{}-{}_evolution", theme.id, ind.id, c.from_vintage, c.to_vintage),
+                        theme: theme.id.clone(),
+                        indicator: Some(ind.id.clone()),
+                        chart: Chart::Evolution(c),
+                    });
+                }
+                if let Some(shapes) = contours {
+                    if let Some((c, v)) = self.choropleth(ind, None, shapes, None)? {
+                        out.push(NamedChart {
+                            stem: format!("fig_{}_{}_{v}_carte", theme.id, ind.id),
+                            theme: theme.id.clone(),
+                            indicator: Some(ind.id.clone()),
+                            chart: Chart::Map(c),
+                        });
+                    }
+                }
+            }
+            if let Some(t) = panel_territory {
+                if let Some(c) = self.theme_panel(&theme.id, t)? {
+                    out.push(NamedChart {
+                        stem: format!("fig_{}_panneau_{t}", theme.id),
+                        theme: theme.id.clone(),
+                        indicator: None,
+                        chart: Chart::Panel(c),
+                    });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Renders charts as PNG and SVG into `dir`, in parallel, with a progress bar
+/// on a terminal (silent when piped).
+pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<()> {
+    use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+    use rayon::prelude::*;
+    std::fs::create_dir_all(dir)?;
+    let bar = ProgressBar::with_draw_target(Some(charts.len() as u64), ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} figures") {
+        bar.set_style(style);
+    }
+    bar.set_message("Figures");
+    charts.par_iter().try_for_each(|c| -> Result<()> {
+        crate::render::charts::write_figure(&c.chart, &dir.join(&c.stem))?;
+        bar.inc(1);
+        Ok(())
+    })?;
+    bar.finish_and_clear();
+    Ok(())
+}

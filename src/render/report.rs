@@ -1,0 +1,166 @@
+//! The barometer as one self-contained HTML file: styles inline, charts as
+//! inline SVG, no network needed to read it. The page is well-formed XML
+//! (polyglot XHTML), so it can be checked by any XML parser.
+
+use anyhow::Result;
+
+use crate::ingest::Manifest;
+use crate::render::barometer::View;
+use crate::render::charts::svg_string;
+use crate::render::figures::NamedChart;
+use crate::render::table::{escape, Cell, Table};
+use crate::status::LEGEND_FR;
+
+const STYLE: &str = r#"
+body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #212121; margin: 0 auto; max-width: 1240px; padding: 0 24px 48px; line-height: 1.45; }
+h1 { font-size: 1.9em; margin-top: 1.2em; } h2 { border-bottom: 3px solid #005493; padding-bottom: .2em; margin-top: 2.4em; }
+h3 { margin-top: 1.6em; } nav ol { columns: 2; }
+.table { overflow-x: auto; } table { border-collapse: collapse; font-size: .85em; margin: .6em 0; }
+th, td { border: 1px solid #d0d0d0; padding: 3px 6px; vertical-align: top; } th { background: #eef3f8; text-align: left; }
+td.num { text-align: right; white-space: nowrap; } tr.ref td { background: #fff6e5; }
+p.note { font-size: .85em; color: #555; margin: .2em 0; }
+figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #e6e6e6; }
+figcaption { font-size: .85em; color: #555; } .box { background: #f4f7fa; border-left: 4px solid #005493; padding: .6em 1em; }
+"#;
+
+/// The methodology annex as a table (also the XLSX methodology sheet).
+pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
+    let mut t = Table::new(
+        format!("Méthodologie — {}", manifest.dataset.title),
+        ["Identifiant", "Thème", "Indicateur", "Unité", "Définition", "Formule(s)", "Source"].map(String::from).to_vec(),
+    );
+    for i in &view.catalog.indicators {
+        let theme = view.catalog.theme(&i.theme).map(|t| t.label.clone()).unwrap_or_default();
+        t.rows.push(
+            [&i.id, &theme, &i.label, &i.unit.as_str().to_string(), &i.definition, &i.formulas.join(" ; sinon "), &i.source]
+                .into_iter()
+                .map(|s| Cell::text(s.clone()))
+                .collect(),
+        );
+    }
+    t.notes.push(format!("Légende : {LEGEND_FR}."));
+    t.notes.extend(method_notes(view).into_iter());
+    t
+}
+
+fn method_notes(view: &View) -> Vec<String> {
+    vec![
+        "Secret statistique : une valeur calculée à partir d'une donnée secrète est secrète (« nd »), jamais 0.".into(),
+        "Regroupements (ensemble des QPV, poches de pauvreté…) : les effectifs des membres sont additionnés ; un membre secret rend le total secret, un membre sans donnée le rend absent ; un taux publié seulement en taux n'est pas agrégeable (« n.c. »). Un total publié par la source est conservé tel quel.".into(),
+        "Évolutions : entre deux millésimes successifs d'un même territoire, en points pour les taux, en nombre et en % pour les effectifs.".into(),
+        "Rangs : tri décroissant parmi les territoires de même niveau ayant une valeur, rang 1 = valeur la plus élevée.".into(),
+        format!(
+            "Écart à la référence : différence avec {} pour le même indicateur et le même millésime.",
+            view.geo.name(&view.results.reference)
+        ),
+    ]
+}
+
+fn sources_table(manifest: &Manifest) -> Table {
+    let mut t = Table::new("Sources du jeu de données", ["Tableau", "Producteur et millésimes", "Origine"].map(String::from).to_vec());
+    for s in &manifest.sources {
+        t.rows.push(vec![Cell::text(s.title.clone()), Cell::text(s.producer.clone()), Cell::text(s.origin.clone())]);
+    }
+    t
+}
+
+fn strip_xml_declaration(svg: &str) -> &str {
+    match svg.find("<svg") {
+        Some(i) => &svg[i..],
+        None => svg,
+    }
+}
+
+/// Builds the HTML page.
+pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<String> {
+    let d = &manifest.dataset;
+    let mut h = String::new();
+    h.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n");
+    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
+    h.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escape(&d.title)));
+    h.push_str(&format!("<h1>{}</h1>\n<p>{}</p>\n", escape(&d.title), escape(&d.description)));
+    h.push_str(&format!(
+        "<p class=\"box\">Territoire étudié : <strong>{}</strong>. Territoire de comparaison des écarts : <strong>{}</strong>. Territoires de référence : {}.</p>\n",
+        escape(&view.geo.name(&d.territory)),
+        escape(&view.geo.name(&view.results.reference)),
+        escape(&view.references.iter().map(|c| view.geo.name(c)).collect::<Vec<_>>().join(", "))
+    ));
+    // Contents.
+    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4)</a></li>\n");
+    for t in &view.catalog.themes {
+        h.push_str(&format!("<li><a href=\"#theme-{}\">{}</a></li>\n", t.id, escape(&t.label)));
+    }
+    h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol></nav>\n");
+
+    // IDH-4 first, as the barometer presents it.
+    h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4)</h2>\n");
+    h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
+    let idh = view.catalog.indicators.iter().find(|i| i.id == "idh4");
+    let has_idh = match idh {
+        Some(i) => !view.results.vintages(&i.id)?.is_empty(),
+        None => false,
+    };
+    if !has_idh {
+        h.push_str("<p class=\"box\">L'IDH-4 n'est pas calculé pour ce jeu de données : les données communales qu'il demande (indice comparatif de mortalité, diplômes, revenu médian des communes de la région) n'y figurent pas.</p>\n");
+    }
+    if let Some(intro) = &d.introduction {
+        h.push_str(&format!("<p>{}</p>\n", escape(intro)));
+    }
+    h.push_str("</section>\n");
+
+    for theme in &view.catalog.themes {
+        h.push_str(&format!("<section id=\"theme-{}\"><h2>{}</h2>\n", theme.id, escape(&theme.label)));
+        match view.theme_table(&theme.id)? {
+            Some(t) => h.push_str(&t.html("h3")),
+            None => {
+                let mut t = view.empty_theme(&theme.id);
+                t.title = "Indicateurs du thème".into();
+                h.push_str(&t.html("h3"));
+            }
+        }
+        for ind in view.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
+            let mine: Vec<&NamedChart> = charts.iter().filter(|c| c.indicator.as_deref() == Some(ind.id.as_str())).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            h.push_str(&format!("<h3>{}</h3>\n", escape(&ind.label)));
+            h.push_str(&format!(
+                "<p class=\"note\">Définition : {} Source : {}.</p>\n",
+                escape(&ind.definition),
+                escape(&ind.source)
+            ));
+            for c in mine {
+                let svg = svg_string(&c.chart)?;
+                h.push_str(&format!(
+                    "<figure>{}<figcaption>Figure {} (fichiers {}.png et {}.svg)</figcaption></figure>\n",
+                    strip_xml_declaration(&svg),
+                    escape(&c.stem),
+                    escape(&c.stem),
+                    escape(&c.stem)
+                ));
+            }
+        }
+        for c in charts.iter().filter(|c| c.theme == theme.id && c.indicator.is_none()) {
+            let svg = svg_string(&c.chart)?;
+            h.push_str(&format!(
+                "<figure>{}<figcaption>Figure {}</figcaption></figure>\n",
+                strip_xml_declaration(&svg),
+                escape(&c.stem)
+            ));
+        }
+        h.push_str("</section>\n");
+    }
+
+    h.push_str("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
+    for n in method_notes(view) {
+        h.push_str(&format!("<p>{}</p>\n", escape(&n)));
+    }
+    h.push_str(&format!("<p>Légende des tableaux : {}.</p>\n", escape(LEGEND_FR)));
+    h.push_str(&sources_table(manifest).html("h3"));
+    let mut m = methodology_table(view, manifest);
+    m.title = "Définitions des indicateurs".into();
+    m.notes.clear();
+    h.push_str(&m.html("h3"));
+    h.push_str("</section>\n</body>\n</html>\n");
+    Ok(h)
+}

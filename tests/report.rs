@@ -1,0 +1,186 @@
+//! Figures, HTML report and XLSX workbook written by `bcs run`: they decode,
+//! parse, read back with the same numbers, and are deterministic.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+
+fn bcs() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_bcs"));
+    c.env_remove("BCS_DATASET").env_remove("BCS_CATALOGUE");
+    c
+}
+
+fn run_into(dir: &Path) {
+    let out = bcs().args(["run", "--out", dir.to_str().unwrap()]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// One barometer built once for all the tests of this file.
+fn barometer() -> &'static Path {
+    static DIR: OnceLock<(tempfile::TempDir, PathBuf)> = OnceLock::new();
+    &DIR.get_or_init(|| {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("caph");
+        run_into(&out);
+        (tmp, out)
+    })
+    .1
+}
+
+/// (width, height, RGB pixels) of a PNG file.
+fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
+    let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
+    let mut reader = decoder.read_info().unwrap();
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf).unwrap();
+    assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
+    buf.truncate(info.buffer_size());
+    (info.width, info.height, buf)
+}
+
+fn non_white_share(rgb: &[u8]) -> f64 {
+    let px = rgb.chunks(3).filter(|p| p.iter().any(|&c| c < 245)).count();
+    px as f64 / (rgb.len() / 3) as f64
+}
+
+#[test]
+fn figures_have_stable_names_and_decode() {
+    let figs = barometer().join("figures");
+    for stem in [
+        "fig_sante_couverture_c2s_2022",
+        "fig_famille_indice_jeunesse_2019",
+        "fig_contexte_nb_etrangers_2011-2019_evolution",
+        "fig_revenus_nb_allocataires_minima_sociaux_2016-2021_evolution",
+        "fig_famille_panneau_loc_qp15_caph",
+    ] {
+        let (w, h, rgb) = decode_png(&figs.join(format!("{stem}.png")));
+        assert_eq!(w, 1200, "{stem}");
+        assert!(h > 300, "{stem}: {h}");
+        let ink = non_white_share(&rgb);
+        assert!(ink > 0.03 && ink < 0.6, "{stem}: {ink}");
+        let svg = std::fs::read_to_string(figs.join(format!("{stem}.svg"))).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{stem}.svg: {e}"));
+        assert_eq!(doc.root_element().tag_name().name(), "svg");
+        assert!(doc.descendants().any(|n| n.text().is_some_and(|t| t.contains("Source"))), "{stem}: no source line");
+    }
+    // C2S ranking: 13 QP + 4 references with a value, French labels.
+    let svg = std::fs::read_to_string(figs.join("fig_sante_couverture_c2s_2022.svg")).unwrap();
+    assert!(svg.contains("40,1 %") && svg.contains("22,1 %") && svg.contains("Lecture : En 2022, 40,1 %"));
+}
+
+#[test]
+fn the_report_is_a_self_contained_readable_page() {
+    let html = std::fs::read_to_string(barometer().join("report.html")).unwrap();
+    let doc = roxmltree::Document::parse_with_options(
+        html.trim_start_matches("<!DOCTYPE html>\n"),
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .unwrap();
+    let ids: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("section")).filter_map(|n| n.attribute("id")).collect();
+    assert_eq!(ids.first(), Some(&"idh"), "IDH-4 first");
+    for theme in ["famille", "revenus", "emploi", "formation", "mobilite", "logement", "sante", "egalite_femmes_hommes", "culture_sport"] {
+        assert!(ids.contains(&format!("theme-{theme}").as_str()), "{theme}");
+    }
+    assert_eq!(ids.last(), Some(&"methodologie"));
+    // No network: no external resource (only in-page anchors).
+    for n in doc.descendants() {
+        for a in ["src", "href"] {
+            if let Some(v) = n.attribute(a) {
+                assert!(v.starts_with('#'), "external reference {a}={v}");
+            }
+        }
+    }
+    let svgs = doc.descendants().filter(|n| n.tag_name().name() == "svg").count();
+    assert!(svgs >= 40, "{svgs} inline charts");
+    assert!(html.contains("0,39") && html.contains("Lecture : "));
+}
+
+#[test]
+fn the_workbook_reads_back_with_the_same_numbers() {
+    use calamine::{open_workbook, Data, Reader, Xlsx};
+    let mut wb: Xlsx<_> = open_workbook(barometer().join("barometre.xlsx")).unwrap();
+    let names = wb.sheet_names().to_vec();
+    assert_eq!(names.first().map(String::as_str), Some("Contexte"));
+    assert_eq!(names.last().map(String::as_str), Some("Méthodologie"));
+    let sante = wb.worksheet_range("Santé").unwrap();
+    let header: Vec<String> = sante.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+    let col = header.iter().position(|h| h.starts_with("Taux de couverture C2S des assurés sociaux (2022")).unwrap();
+    let row = sante
+        .rows()
+        .find(|r| r[0].to_string() == "QP Douchy-les-Mines - Boulevard De La Liberté")
+        .unwrap();
+    assert_eq!(row[col], Data::Float(40.1), "stored as a number");
+    let nationalite = wb.worksheet_range("Contexte").unwrap();
+    let header: Vec<String> = nationalite.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
+    let col = header.iter().position(|h| h.starts_with("Personnes de nationalité étrangère (2019")).unwrap();
+    let sabatier = nationalite.rows().find(|r| r[0].to_string() == "QP Raismes - Sabatier").unwrap();
+    assert_eq!(sabatier[col], Data::String("nd".into()), "secret stays a marker");
+}
+
+fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn two_runs_give_byte_identical_outputs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let again = tmp.path().join("again");
+    run_into(&again);
+    let (a, b) = (files(barometer()), files(&again));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    for (name, bytes) in &a {
+        assert!(bytes == &b[name], "{} differs between two runs", name.display());
+    }
+    assert!(a.len() > 80, "{} files", a.len());
+}
+
+/// Golden image: the C2S ranking must match the committed reference up to a
+/// small share of pixels (anti-aliasing), with the bundled font.
+#[test]
+fn c2s_ranking_matches_the_golden_image() {
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/fig_sante_couverture_c2s_2022.png");
+    let (gw, gh, g) = decode_png(&golden);
+    let (w, h, px) = decode_png(&barometer().join("figures/fig_sante_couverture_c2s_2022.png"));
+    assert_eq!((w, h), (gw, gh));
+    let differing = g
+        .chunks(3)
+        .zip(px.chunks(3))
+        .filter(|(a, b)| a.iter().zip(b.iter()).any(|(x, y)| x.abs_diff(*y) > 40))
+        .count();
+    let share = differing as f64 / (w * h) as f64;
+    assert!(share < 0.002, "{:.4} % of pixels differ", share * 100.0);
+}
+
+#[test]
+fn chart_command_draws_a_map_from_geojson_contours() {
+    let tmp = tempfile::tempdir().unwrap();
+    let contours = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qp15_carres_test.geojson");
+    let out = bcs()
+        .args(["chart", "part_etrangers", "--kind", "map", "--contours", contours.to_str().unwrap()])
+        .args(["--out", tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let (w, _, rgb) = decode_png(&tmp.path().join("fig_contexte_part_etrangers_2019_carte.png"));
+    assert_eq!(w, 1200);
+    assert!(non_white_share(&rgb) > 0.03);
+    let svg = std::fs::read_to_string(tmp.path().join("fig_contexte_part_etrangers_2019_carte.svg")).unwrap();
+    // Sabatier and Elnon are secret: the legend says how they are drawn.
+    assert!(svg.contains("nd (secret statistique)") && svg.contains("donnée absente"));
+    let bad = bcs().args(["chart", "part_etrangers", "--kind", "map"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("--contours"));
+}
