@@ -112,6 +112,18 @@ fn the_workbook_reads_back_with_the_same_numbers() {
         .find(|r| r[0].to_string() == "QP Douchy-les-Mines - Boulevard De La Liberté")
         .unwrap();
     assert_eq!(row[col], Data::Float(40.1), "stored as a number");
+    // Display formats: one decimal for the rate, signed integer for a change
+    // in number (shown « 40,1 » and « +132 » by a French Excel).
+    let styles = wb.worksheet_style("Santé").unwrap();
+    let (r0, c0) = sante.start().unwrap();
+    let i = sante.rows().position(|r| r[0].to_string() == "QP Douchy-les-Mines - Boulevard De La Liberté").unwrap() as u32;
+    let format_at = |j: usize| {
+        styles.get((r0 + i, c0 + j as u32)).and_then(|s| s.number_format.as_ref()).map(|f| f.format_code.clone())
+    };
+    assert_eq!(format_at(col).as_deref(), Some("#,##0.0"));
+    let evol = header.iter().position(|h| h.contains("Évol. 2020-2022 (nb)")).unwrap();
+    assert_eq!(row[evol], Data::Float(132.0));
+    assert_eq!(format_at(evol).as_deref(), Some("+#,##0;-#,##0;#,##0"));
     let nationalite = wb.worksheet_range("Contexte").unwrap();
     let header: Vec<String> = nationalite.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
     let col = header.iter().position(|h| h.starts_with("Personnes de nationalité étrangère (2019")).unwrap();

@@ -172,6 +172,7 @@ impl View<'_> {
             table.rows.push(line);
         }
         table.references_from = (n_main < codes.len()).then_some(n_main);
+        table.drop_empty_columns();
         table.notes.push(self.sources_note(&inds));
         if let Some(l) = inds.iter().find_map(|i| self.lecture_for(i, &rows)) {
             table.notes.push(l);

@@ -17,7 +17,7 @@ h1 { font-size: 1.9em; margin-top: 1.2em; } h2 { border-bottom: 3px solid #00549
 h3 { margin-top: 1.6em; } nav ol { columns: 2; }
 .table { overflow-x: auto; } table { border-collapse: collapse; font-size: .85em; margin: .6em 0; }
 th, td { border: 1px solid #d0d0d0; padding: 3px 6px; vertical-align: top; } th { background: #eef3f8; text-align: left; }
-td.num { text-align: right; white-space: nowrap; } tr.ref td { background: #fff6e5; }
+td.num { text-align: right; white-space: nowrap; } td:first-child { min-width: 16em; } tr.ref td { background: #fff6e5; }
 p.note { font-size: .85em; color: #555; margin: .2em 0; }
 figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #e6e6e6; }
 figcaption { font-size: .85em; color: #555; } .box { background: #f4f7fa; border-left: 4px solid #005493; padding: .6em 1em; }

@@ -155,6 +155,22 @@ impl Table {
 }
 
 impl Table {
+    /// Removes the numeric columns in which no row has a number (only
+    /// markers): a column of « – » and « nd » tells the reader nothing.
+    pub fn drop_empty_columns(&mut self) {
+        let keep: Vec<bool> = (0..self.header.len())
+            .map(|j| {
+                self.numeric.get(j) != Some(&true)
+                    || self.rows.iter().any(|r| matches!(r.get(j), Some(Cell::Number(..) | Cell::Signed(..))))
+            })
+            .collect();
+        retain_columns(&mut self.header, &keep);
+        retain_columns(&mut self.numeric, &keep);
+        for r in &mut self.rows {
+            retain_columns(r, &keep);
+        }
+    }
+
     /// An HTML `<table>` (well-formed XML, so it can sit in an XHTML page),
     /// preceded by its title and followed by its notes.
     pub fn html(&self, heading: &str) -> String {
@@ -182,6 +198,14 @@ impl Table {
         }
         out
     }
+}
+
+fn retain_columns<T>(v: &mut Vec<T>, keep: &[bool]) {
+    let mut j = 0;
+    v.retain(|_| {
+        j += 1;
+        keep.get(j - 1).copied().unwrap_or(true)
+    });
 }
 
 /// Escapes text for HTML and XML.
@@ -212,5 +236,16 @@ mod tests {
         t.rows.push(vec![Cell::text("\"q\"")]);
         let h = t.html("h3");
         assert!(h.contains("<h3>A &amp; B</h3>") && h.contains("<th>x&lt;y</th>") && h.contains("&quot;q&quot;"));
+    }
+
+    #[test]
+    fn columns_without_any_number_are_dropped() {
+        let mut t = Table::new("", vec!["Territoire".into(), "a".into(), "b".into()]);
+        t.numeric = vec![false, true, true];
+        t.rows.push(vec![Cell::text("X"), Cell::Marker(Status::Secret), Cell::Number(1.0, 0)]);
+        t.rows.push(vec![Cell::text("Y"), Cell::Marker(Status::Missing), Cell::Marker(Status::Secret)]);
+        t.drop_empty_columns();
+        assert_eq!(t.header, vec!["Territoire".to_string(), "b".to_string()]);
+        assert_eq!(t.rows[1], vec![Cell::text("Y"), Cell::Marker(Status::Secret)]);
     }
 }
