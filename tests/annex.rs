@@ -25,7 +25,7 @@ fn annex() -> Annex {
     let (manifest, catalog, geo) =
         ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).expect("dataset opens");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load");
-    let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference: manifest.dataset.reference.clone() })
+    let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference: manifest.dataset.reference.clone(), territory: Some(manifest.dataset.territory.clone()) })
         .expect("engine runs");
     Annex { results, obs, catalog, geo }
 }

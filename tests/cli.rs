@@ -106,7 +106,10 @@ fn indicators_lists_the_catalogue() {
     }
     assert!(ids.len() >= 30);
     let themes: std::collections::BTreeSet<&str> = v.as_array().unwrap().iter().map(|i| i["theme"].as_str().unwrap()).collect();
-    assert_eq!(themes.len(), 10, "9 barometer themes plus contexte: {themes:?}");
+    assert_eq!(themes.len(), 11, "9 barometer themes, contexte and the composite indices: {themes:?}");
+    for id in ["idh4", "idh4_sante", "idh4_education", "idh4_niveau_vie", "idt_bcs", "priorite_score", "priorite_classe"] {
+        assert!(ids.contains(&id), "{id}");
+    }
 }
 
 fn read(p: &Path) -> String {
@@ -122,11 +125,11 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
     assert!(csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status,"));
     assert!(csv.contains("loc_qp15_gambetta,\"QP Lourches, Denain, Escaudain - Gambetta\",qpv,indice_jeunesse,2019,2.19"));
     assert!(out.join("results.parquet").metadata().unwrap().len() > 1000);
-    let famille = read(&out.join("theme_01_famille.md"));
+    let famille = read(&out.join("theme_02_famille.md"));
     assert!(famille.contains("| QP Lourches, Denain, Escaudain - Gambetta |"));
     assert!(famille.contains("2,2"));
     assert!(famille.contains("Lecture :") && famille.contains("Source :"));
-    let csv_fr = std::fs::read(out.join("theme_01_famille.csv")).unwrap();
+    let csv_fr = std::fs::read(out.join("theme_02_famille.csv")).unwrap();
     assert_eq!(&csv_fr[..3], b"\xEF\xBB\xBF", "BOM for Excel");
     assert!(String::from_utf8_lossy(&csv_fr).contains(';'));
     // A second run replaces the folder; nothing is left beside it.

@@ -8,6 +8,9 @@ use std::path::Path;
 use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
+pub mod composites;
+pub use composites::Composites;
+
 /// How a canonical variable behaves when territories are grouped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -162,8 +165,11 @@ pub struct Indicator {
 #[derive(Debug, Clone)]
 pub struct Catalog {
     pub themes: Vec<Theme>,
+    /// Every indicator, the composite outputs included (with no formula:
+    /// the engine's composite stage computes them).
     pub indicators: Vec<Indicator>,
     pub variables: Vec<Variable>,
+    pub composites: Option<Composites>,
     variable_index: HashMap<String, usize>,
 }
 
@@ -183,7 +189,8 @@ impl Catalog {
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("catalogue introuvable : {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| p.extension().is_some_and(|e| e == "toml") && p.file_name() != Some("variables.toml".as_ref()))
+            .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+            .filter(|p| !matches!(p.file_name().and_then(|n| n.to_str()), Some("variables.toml" | "composites.toml")))
             .collect();
         files.sort();
         let mut themes = vec![];
@@ -238,10 +245,29 @@ impl Catalog {
             }
             themes.push(tf.theme);
         }
+        let comp_path = dir.join("composites.toml");
+        let composites = if comp_path.exists() {
+            let c: Composites = parse_toml(&comp_path)?;
+            let known: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
+            c.validate(&known).with_context(|| comp_path.display().to_string())?;
+            for out in c.outputs(&known) {
+                if !seen.insert(out.id.clone()) {
+                    bail!("{} : indicateur « {} » déjà défini", comp_path.display(), out.id);
+                }
+                indicators.push(out);
+            }
+            if themes.iter().any(|t: &Theme| t.id == c.theme.id) {
+                bail!("{} : thème « {} » défini deux fois", comp_path.display(), c.theme.id);
+            }
+            themes.push(c.theme.clone());
+            Some(c)
+        } else {
+            None
+        };
         themes.sort_by_key(|t| t.order);
         let order: HashMap<&str, u32> = themes.iter().map(|t| (t.id.as_str(), t.order)).collect();
         indicators.sort_by_key(|i| order[i.theme.as_str()]);
-        Ok(Catalog { themes, indicators, variables: vf.variable, variable_index })
+        Ok(Catalog { themes, indicators, variables: vf.variable, composites, variable_index })
     }
 
     pub fn variable(&self, id: &str) -> Option<&Variable> {

@@ -92,7 +92,8 @@ impl Cli {
             None => manifest.dataset.reference.clone(),
         };
         let obs = ingest::load(&manifest, &catalog, &geo)?;
-        let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference })?;
+        let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()) };
+        let results = engine::compute(&obs, &catalog, &geo, &opts)?;
         Ok(Session { manifest, catalog, geo, results })
     }
 }

@@ -49,6 +49,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             }
         }
     }
+    if let Some(t) = view.sensitivity_table() {
+        out.write("priorite_sensibilite.md", t.markdown())?;
+        out.write("priorite_sensibilite.csv", t.csv()?)?;
+        index.push_str("- [Classement de priorité : sensibilité](priorite_sensibilite.md)\n");
+    }
     let written = sheets.len();
     xlsx::write_workbook(&out.file("barometre.xlsx")?, &sheets, &report::methodology_table(&view, &s.manifest))?;
     let figures = super::report::write_report(&s, &out, &shapes)?;

@@ -5,6 +5,7 @@
 //! polars SQL expressions over canonical variables).
 
 mod aggregate;
+pub mod composite;
 mod results;
 
 use std::collections::HashSet;
@@ -24,16 +25,27 @@ use crate::status::{evaluate, status_column, Status};
 pub struct Options {
     /// Territory every value is compared with (`gap_reference` column).
     pub reference: String,
+    /// Territory the barometer is about (anchors the IDH-4 universe).
+    pub territory: Option<String>,
 }
 
 /// Computes every catalogue indicator for every territory with data.
 pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opts: &Options) -> Result<Results> {
     let all_obs = aggregate(observations, catalog, geo)?;
-    let values = evaluate_indicators(&all_obs, catalog)?;
+    let values = evaluate_indicators(&all_obs, catalog)?.collect()?;
+    let composites = composite::compute(&values, catalog, geo, &opts.reference, opts.territory.as_deref())?;
+    let sensitivity = composite::priority_sensitivity(&values, catalog, geo)?;
+    let values = concat(
+        [values.lazy().with_column(lit(NULL).cast(DataType::String).alias("detail")), composites.lazy()],
+        UnionArgs::default(),
+    )?
+    .filter(col("status").neq(Status::Missing.lit()));
     let with_missing = add_missing_rows(values, &all_obs, catalog)?;
     let described = describe(with_missing, catalog, geo)?;
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
-    Ok(Results::new(frame, opts.reference.clone()))
+    let mut results = Results::new(frame, opts.reference.clone());
+    results.sensitivity = sensitivity;
+    Ok(results)
 }
 
 /// Turns long observations into one row per (territory, vintage) with a value
@@ -67,7 +79,8 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
     let wide = wide.collect()?.lazy();
 
     let mut per_indicator = vec![];
-    for ind in &catalog.indicators {
+    // Composite outputs have no formula: the composite stage computes them.
+    for ind in catalog.indicators.iter().filter(|i| !i.formulas.is_empty()) {
         let mut alternatives = vec![];
         for (f, ops) in ind.formulas.iter().zip(&ind.operands) {
             alternatives.push(evaluate(f, ops)?);
@@ -119,6 +132,7 @@ fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog) -> Re
             lit(NULL).cast(DataType::Float64).alias("value"),
             Status::Missing.lit().alias("status"),
             lit(NULL).cast(DataType::String).alias("formula"),
+            lit(NULL).cast(DataType::String).alias("detail"),
         ]);
     Ok(concat([values.lazy(), missing], UnionArgs::default())?)
 }

@@ -6,7 +6,7 @@ use polars::prelude::*;
 use crate::status::Status;
 
 /// Column order of the results table (documented in README.md).
-pub const COLUMNS: [&str; 21] = [
+pub const COLUMNS: [&str; 22] = [
     "territory_code",
     "territory_name",
     "level",
@@ -28,6 +28,7 @@ pub const COLUMNS: [&str; 21] = [
     "reference_code",
     "gap_reference",
     "source",
+    "detail",
 ];
 
 fn status_text(name: &str) -> Expr {
@@ -66,16 +67,21 @@ pub struct ResultRow {
     pub rank: Option<u32>,
     pub rank_total: Option<u32>,
     pub gap_reference: Option<f64>,
+    /// Universe, reference or drivers of a composite index.
+    pub detail: Option<String>,
 }
 
 pub struct Results {
     pub frame: DataFrame,
     pub reference: String,
+    /// Priority classification: (indicator dropped, territories changing
+    /// class, territories classified).
+    pub sensitivity: Vec<(String, usize, usize)>,
 }
 
 impl Results {
     pub fn new(frame: DataFrame, reference: String) -> Results {
-        Results { frame, reference }
+        Results { frame, reference, sensitivity: vec![] }
     }
 
     /// Rows matching a filter expression, typed.
@@ -125,6 +131,7 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
     let (vintage, prev) = (i32c("vintage")?, i32c("prev_vintage")?);
     let (value, evol_abs, evol_pct, gap) = (f64c("value")?, f64c("evol_abs")?, f64c("evol_pct")?, f64c("gap_reference")?);
     let (rank, rank_total) = (u32c("rank")?, u32c("rank_total")?);
+    let detail = s("detail")?;
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     Ok((0..df.height())
         .map(|i| ResultRow {
@@ -143,6 +150,7 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
             rank: rank.get(i),
             rank_total: rank_total.get(i),
             gap_reference: gap.get(i),
+            detail: detail.get(i).map(String::from),
         })
         .collect())
 }

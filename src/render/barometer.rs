@@ -333,13 +333,35 @@ impl View<'_> {
             }
             l
         };
+        // Composite indices carry their drivers (before the first « ; ») and
+        // their common setting (after it).
+        let with_detail = ranked.iter().any(|r| r.detail.is_some());
+        if with_detail {
+            table.header.push("Détail".into());
+            table.numeric.push(false);
+        }
         for r in &ranked {
-            table.rows.push(line(r, r.rank.map(|k| k.to_string()).unwrap_or_default()));
+            let mut l = line(r, r.rank.map(|k| k.to_string()).unwrap_or_default());
+            if with_detail {
+                let d = r.detail.as_deref().unwrap_or("");
+                l.push(Cell::text(d.split(" ; ").next().unwrap_or("")));
+            }
+            table.rows.push(l);
+        }
+        if let Some(d) = ranked.iter().find_map(|r| r.detail.as_deref()) {
+            let rest: Vec<&str> = d.split(" ; ").skip(1).collect();
+            if !rest.is_empty() {
+                table.notes.push(format!("Paramètres : {}.", rest.join(" ; ")));
+            }
         }
         table.references_from = Some(table.rows.len());
         for code in self.references {
             if let Some(r) = refs.iter().find(|r| &r.territory_code == code) {
-                table.rows.push(line(r, String::new()));
+                let mut l = line(r, String::new());
+                if with_detail {
+                    l.push(Cell::text(""));
+                }
+                table.rows.push(l);
             }
         }
         table.notes.push(self.sources_note(&[ind]));
@@ -350,6 +372,29 @@ impl View<'_> {
         }
         table.notes.push(format!("Légende : {LEGEND_FR}."));
         Ok((table, vintage))
+    }
+}
+
+impl View<'_> {
+    /// Sensitivity of the priority classification to each indicator.
+    pub fn sensitivity_table(&self) -> Option<Table> {
+        if self.results.sensitivity.is_empty() {
+            return None;
+        }
+        let mut t = Table::new(
+            "Classement de priorité : sensibilité à chaque indicateur",
+            ["Indicateur retiré", "Territoires changeant de classe", "Territoires classés"].map(String::from).to_vec(),
+        );
+        t.numeric = vec![false, true, true];
+        for (id, changed, total) in &self.results.sensitivity {
+            let label = self.catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_else(|| id.clone());
+            t.rows.push(vec![Cell::text(label), Cell::Number(*changed as f64, 0), Cell::Number(*total as f64, 0)]);
+        }
+        t.notes.push(
+            "Lecture : nombre de territoires dont la classe de priorité change quand on retire cet indicateur du score, les autres restant pondérés de même."
+                .into(),
+        );
+        Some(t)
     }
 }
 

@@ -4,11 +4,11 @@
 pub mod barometer;
 pub mod charts;
 pub mod figures;
-pub mod fr;
 pub mod lecture;
 pub mod output;
 pub mod report;
 pub mod table;
 pub mod xlsx;
 
+pub use crate::fr;
 pub use table::Table;

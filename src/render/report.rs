@@ -86,14 +86,16 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
         escape(&view.references.iter().map(|c| view.geo.name(c)).collect::<Vec<_>>().join(", "))
     ));
     // Contents.
-    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4)</a></li>\n");
-    for t in &view.catalog.themes {
+    // The composite indices open the report, in the IDH-4 section.
+    let composite_theme = view.catalog.composites.as_ref().map(|c| c.theme.id.clone()).unwrap_or_default();
+    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    for t in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
         h.push_str(&format!("<li><a href=\"#theme-{}\">{}</a></li>\n", t.id, escape(&t.label)));
     }
     h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol></nav>\n");
 
     // IDH-4 first, as the barometer presents it.
-    h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4)</h2>\n");
+    h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
     let idh = view.catalog.indicators.iter().find(|i| i.id == "idh4");
     let has_idh = match idh {
@@ -106,9 +108,16 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
     if let Some(intro) = &d.introduction {
         h.push_str(&format!("<p>{}</p>\n", escape(intro)));
     }
+    if let Some(t) = view.theme_table(&composite_theme)? {
+        h.push_str(&t.html("h3"));
+    }
+    for c in charts.iter().filter(|c| c.theme == composite_theme) {
+        let svg = svg_string(&c.chart)?;
+        h.push_str(&format!("<figure>{}<figcaption>Figure {}</figcaption></figure>\n", strip_xml_declaration(&svg), escape(&c.stem)));
+    }
     h.push_str("</section>\n");
 
-    for theme in &view.catalog.themes {
+    for theme in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
         h.push_str(&format!("<section id=\"theme-{}\"><h2>{}</h2>\n", theme.id, escape(&theme.label)));
         match view.theme_table(&theme.id)? {
             Some(t) => h.push_str(&t.html("h3")),
@@ -154,6 +163,9 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
     h.push_str("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
     for n in method_notes(view) {
         h.push_str(&format!("<p>{}</p>\n", escape(&n)));
+    }
+    if let Some(t) = view.sensitivity_table() {
+        h.push_str(&t.html("h3"));
     }
     h.push_str(&format!("<p>Légende des tableaux : {}.</p>\n", escape(LEGEND_FR)));
     h.push_str(&sources_table(manifest).html("h3"));

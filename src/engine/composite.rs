@@ -1,0 +1,489 @@
+//! Composite indices computed from indicator values: IDH-4 (min-max over a
+//! universe of communes), IDT-BCS (relative gaps to a reference), and the
+//! priority classification (standardised, polarity-aligned, weighted score,
+//! quintile classes, main drivers, sensitivity to each indicator).
+
+use std::collections::{BTreeMap, HashMap};
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use crate::catalog::composites::{self, Composites, Universe, IDH4, IDH4_PARTS, IDT_BCS, PRIORITY_CLASS, PRIORITY_SCORE};
+use crate::catalog::{Catalog, Polarity};
+use crate::geo::{Geography, Level, FRANCE_METRO};
+use crate::fr;
+use crate::status::Status;
+
+/// (value, status) of one indicator for one territory and vintage.
+type Cell = (Option<f64>, Status);
+
+/// Indicator values indexed by (territory, indicator) then vintage.
+struct Values {
+    map: HashMap<(String, String), BTreeMap<i32, Cell>>,
+}
+
+impl Values {
+    fn from_frame(df: &DataFrame) -> Result<Values> {
+        let t = df.column("territory_code")?.str()?.clone();
+        let i = df.column("indicator")?.str()?.clone();
+        let y = df.column("vintage")?.i32()?.clone();
+        let v = df.column("value")?.f64()?.clone();
+        let s = df.column("status")?.u32()?.clone();
+        let mut map: HashMap<(String, String), BTreeMap<i32, Cell>> = HashMap::new();
+        for k in 0..df.height() {
+            if let (Some(t), Some(i), Some(y)) = (t.get(k), i.get(k), y.get(k)) {
+                map.entry((t.to_string(), i.to_string()))
+                    .or_default()
+                    .insert(y, (v.get(k), Status::from_code(s.get(k).unwrap_or(1))));
+            }
+        }
+        Ok(Values { map })
+    }
+
+    fn series(&self, territory: &str, indicator: &str) -> Option<&BTreeMap<i32, Cell>> {
+        self.map.get(&(territory.to_string(), indicator.to_string()))
+    }
+
+    fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Option<Cell> {
+        self.series(territory, indicator).and_then(|s| s.get(&vintage)).copied()
+    }
+
+    fn territories_with(&self, indicators: &[&str]) -> Vec<String> {
+        let mut v: Vec<String> =
+            self.map.keys().filter(|(_, i)| indicators.contains(&i.as_str())).map(|(t, _)| t.clone()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+}
+
+/// One output row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Row {
+    pub territory: String,
+    pub indicator: String,
+    pub vintage: i32,
+    pub value: Option<f64>,
+    pub status: Status,
+    pub detail: String,
+}
+
+fn row(territory: &str, indicator: &str, vintage: i32, cell: Cell, detail: &str) -> Row {
+    let (value, status) = match cell {
+        (Some(v), Status::Ok) if v.is_finite() => (Some(v), Status::Ok),
+        (_, Status::Ok) => (None, Status::Missing),
+        (_, st) => (None, st),
+    };
+    Row { territory: territory.into(), indicator: indicator.into(), vintage, value, status, detail: detail.into() }
+}
+
+/// Min-max bounds of a universe.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub min: f64,
+    pub max: f64,
+    pub n: usize,
+}
+
+impl Bounds {
+    pub fn of(values: impl Iterator<Item = f64>) -> Option<Bounds> {
+        let mut b: Option<Bounds> = None;
+        for v in values.filter(|v| v.is_finite()) {
+            b = Some(match b {
+                None => Bounds { min: v, max: v, n: 1 },
+                Some(b) => Bounds { min: b.min.min(v), max: b.max.max(v), n: b.n + 1 },
+            });
+        }
+        b
+    }
+}
+
+/// Which way a sub-index runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scaling {
+    /// (x − min) / (max − min)
+    Linear,
+    /// 1 − (x − min) / (max − min): a high comparative mortality is worse.
+    Inverted,
+    /// (ln x − ln min) / (ln max − ln min): income.
+    Log,
+}
+
+/// A sub-index in [0, 1] (clamped for territories outside the universe), or
+/// None when the universe cannot normalise (fewer than two territories,
+/// equal bounds, non-positive values on a log scale).
+pub fn subindex(x: f64, b: Bounds, scaling: Scaling) -> Option<f64> {
+    if b.n < 2 || b.max <= b.min || !x.is_finite() {
+        return None;
+    }
+    let r = match scaling {
+        Scaling::Linear => (x - b.min) / (b.max - b.min),
+        Scaling::Inverted => 1.0 - (x - b.min) / (b.max - b.min),
+        Scaling::Log => {
+            if x <= 0.0 || b.min <= 0.0 {
+                return None;
+            }
+            (x.ln() - b.min.ln()) / (b.max.ln() - b.min.ln())
+        }
+    };
+    Some(r.clamp(0.0, 1.0))
+}
+
+/// Communes of the normalisation universe and a French description of it.
+fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<String>, String) {
+    let communes_of = |parent: &str| -> Vec<String> {
+        geo.territories()
+            .iter()
+            .filter(|t| t.level == Level::Commune && t.parents.iter().any(|p| p == parent))
+            .map(|t| t.code.clone())
+            .collect()
+    };
+    // The commune parents of the studied territory (itself if a commune).
+    let anchor = territory.and_then(|code| {
+        geo.get(code).and_then(|t| {
+            if t.level == Level::Commune {
+                Some(t.clone())
+            } else {
+                geo.territories().iter().find(|c| c.level == Level::Commune && c.parents.iter().any(|p| p == code)).cloned()
+            }
+        })
+    });
+    let parent = |pred: fn(&str, &Geography) -> bool| {
+        anchor.as_ref().and_then(|c| c.parents.iter().find(|p| pred(p, geo)).cloned())
+    };
+    match u {
+        Universe::France => (communes_of(FRANCE_METRO), "communes de France métropolitaine".into()),
+        Universe::Region => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Region)) {
+            Some(r) => (communes_of(&r), format!("communes de la région {}", geo.name(&r))),
+            None => (vec![], "région du territoire étudié introuvable".into()),
+        },
+        Universe::Departement => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Departement)) {
+            Some(d) => (communes_of(&d), format!("communes du département {}", geo.name(&d))),
+            None => (vec![], "département du territoire étudié introuvable".into()),
+        },
+    }
+}
+
+fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Option<&str>) -> Vec<Row> {
+    let (members, described) = universe(geo, conf.universe, territory);
+    let inputs = [(&conf.sante, Scaling::Inverted), (&conf.education, Scaling::Linear), (&conf.niveau_vie, Scaling::Log)];
+    // Bounds over every vintage of the universe: fixed goalposts.
+    let bounds: Vec<Option<Bounds>> = inputs
+        .iter()
+        .map(|(ind, _)| {
+            Bounds::of(members.iter().filter_map(|m| values.series(m, ind)).flat_map(|s| s.values()).filter_map(
+                |(v, st)| if *st == Status::Ok { *v } else { None },
+            ))
+        })
+        .collect();
+    let n = bounds.iter().flatten().map(|b| b.n).max().unwrap_or(0);
+    let detail = format!(
+        "univers de normalisation : {described} ({} communes avec données), bornes communes à tous les millésimes",
+        fr::number(n as f64, 0)
+    );
+    let ids: Vec<&str> = inputs.iter().map(|(i, _)| i.as_str()).collect();
+    let mut out = vec![];
+    for t in values.territories_with(&ids) {
+        let mut vintages: Vec<i32> = ids.iter().filter_map(|i| values.series(&t, i)).flat_map(|s| s.keys().copied()).collect();
+        vintages.sort();
+        vintages.dedup();
+        for y in vintages {
+            let mut parts = vec![];
+            for (((ind, scaling), b), (id, _)) in inputs.iter().zip(&bounds).zip(IDH4_PARTS) {
+                let cell = match values.get(&t, ind, y) {
+                    Some((Some(x), Status::Ok)) => match b.and_then(|b| subindex(x, b, *scaling)) {
+                        Some(s) => (Some(s), Status::Ok),
+                        None => (None, Status::Missing),
+                    },
+                    Some((_, st)) if st != Status::Ok => (None, st),
+                    _ => (None, Status::Missing),
+                };
+                out.push(row(&t, id, y, cell, &detail));
+                parts.push(cell);
+            }
+            let cell = if parts.iter().all(|(v, s)| *s == Status::Ok && v.is_some()) {
+                (Some(parts.iter().filter_map(|p| p.0).sum::<f64>() / 3.0), Status::Ok)
+            } else {
+                (None, parts.iter().map(|p| p.1).max().unwrap_or(Status::Missing).max(Status::Missing))
+            };
+            out.push(row(&t, IDH4, y, cell, &detail));
+        }
+    }
+    // Only rows with something to say: drop vintages where nothing was known.
+    out.retain(|r| r.status != Status::Missing || r.indicator == IDH4);
+    let keep: Vec<(String, i32)> = out.iter().filter(|r| r.status != Status::Missing).map(|r| (r.territory.clone(), r.vintage)).collect();
+    out.retain(|r| keep.contains(&(r.territory.clone(), r.vintage)));
+    out
+}
+
+fn idt_bcs(conf: &composites::IdtBcs, values: &Values, geo: &Geography, reference: &str) -> Vec<Row> {
+    let reference = conf.reference.as_deref().unwrap_or(reference);
+    let detail = format!("référence : {} (= 0)", geo.name(reference));
+    let ids: Vec<&str> = conf.component.iter().map(|c| c.indicator.as_str()).collect();
+    let mut out = vec![];
+    for t in values.territories_with(&ids) {
+        let mut vintages: Vec<i32> = ids.iter().filter_map(|i| values.series(&t, i)).flat_map(|s| s.keys().copied()).collect();
+        vintages.sort();
+        vintages.dedup();
+        for y in vintages {
+            let mut total = 0.0;
+            let mut worst = Status::Ok;
+            for c in &conf.component {
+                let cell = match (values.get(&t, &c.indicator, y), values.get(reference, &c.indicator, y)) {
+                    (Some((Some(x), Status::Ok)), Some((Some(r), Status::Ok))) if r != 0.0 => {
+                        (Some(100.0 * (x - r) / r), Status::Ok)
+                    }
+                    (Some((_, st)), _) if st != Status::Ok => (None, st),
+                    _ => (None, Status::Missing),
+                };
+                match cell {
+                    (Some(v), Status::Ok) => total += c.weight * v,
+                    (_, st) => worst = worst.max(st),
+                }
+                out.push(row(&t, &format!("idt_bcs_{}", c.indicator), y, cell, &detail));
+            }
+            let cell = if worst == Status::Ok { (Some(total), Status::Ok) } else { (None, worst) };
+            out.push(row(&t, IDT_BCS, y, cell, &detail));
+        }
+    }
+    out
+}
+
+/// Score and class of one territory in a priority classification.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Classified {
+    pub territory: String,
+    pub score: f64,
+    /// Quintile of the score: 5 = the fifth with the greatest need, 1 = the
+    /// fifth with the least (so that decreasing order lists priorities first).
+    pub class: u32,
+    /// (indicator, weighted contribution to the score), largest in absolute
+    /// value first.
+    pub contributions: Vec<(String, f64)>,
+}
+
+/// Standardises each indicator over the territories (z-scores), aligns it on
+/// its polarity (a higher score = greater need), averages with the weights
+/// and cuts into quintiles. `inputs`: territory → one value per indicator.
+pub fn classify(inputs: &[(String, Vec<f64>)], indicators: &[(String, f64, Polarity)]) -> Option<Vec<Classified>> {
+    let n = inputs.len();
+    if n < 2 {
+        return None;
+    }
+    let k = indicators.len();
+    let mut stats = vec![];
+    for j in 0..k {
+        let mean = inputs.iter().map(|(_, v)| v[j]).sum::<f64>() / n as f64;
+        let var = inputs.iter().map(|(_, v)| (v[j] - mean).powi(2)).sum::<f64>() / n as f64;
+        let sd = var.sqrt();
+        if !(sd > 0.0) {
+            return None;
+        }
+        stats.push((mean, sd));
+    }
+    let total_weight: f64 = indicators.iter().map(|i| i.1).sum();
+    let mut out: Vec<Classified> = inputs
+        .iter()
+        .map(|(t, v)| {
+            let mut contributions: Vec<(String, f64)> = indicators
+                .iter()
+                .enumerate()
+                .map(|(j, (id, w, pol))| {
+                    let z = (v[j] - stats[j].0) / stats[j].1;
+                    let need = if *pol == Polarity::HigherBetter { -z } else { z };
+                    (id.clone(), w * need / total_weight)
+                })
+                .collect();
+            let score = contributions.iter().map(|c| c.1).sum();
+            contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
+            Classified { territory: t.clone(), score, class: 0, contributions }
+        })
+        .collect();
+    // Quintiles of the score, greatest need first; ties share a class.
+    let mut order: Vec<usize> = (0..n).collect();
+    order.sort_by(|&a, &b| out[b].score.total_cmp(&out[a].score).then(out[a].territory.cmp(&out[b].territory)));
+    let mut rank_of = vec![0usize; n];
+    for (pos, &i) in order.iter().enumerate() {
+        let tied = pos > 0 && out[order[pos - 1]].score == out[i].score;
+        rank_of[i] = if tied { rank_of[order[pos - 1]] } else { pos };
+    }
+    for i in 0..n {
+        out[i].class = 5 - (5 * rank_of[i] / n) as u32;
+    }
+    Some(out)
+}
+
+struct PriorityInputs {
+    complete: Vec<(String, Vec<f64>)>,
+    incomplete: Vec<(String, Status, String)>,
+    vintage: i32,
+}
+
+fn priority_inputs(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> PriorityInputs {
+    let ids: Vec<&str> = conf.indicator.iter().map(|w| w.indicator.as_str()).collect();
+    let mut complete = vec![];
+    let mut incomplete = vec![];
+    let mut vintage = i32::MIN;
+    for t in values.territories_with(&ids) {
+        if geo.get(&t).map(|g| g.level.as_str()) != Some(conf.level.as_str()) {
+            continue;
+        }
+        let mut xs = vec![];
+        let mut problem: Option<(Status, String)> = None;
+        for id in &ids {
+            // Latest vintage of the indicator for this territory.
+            match values.series(&t, id).and_then(|s| s.iter().next_back()) {
+                Some((y, (Some(x), Status::Ok))) => {
+                    xs.push(*x);
+                    vintage = vintage.max(*y);
+                }
+                Some((_, (_, st))) => {
+                    let label = catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_default();
+                    let st = if *st == Status::Ok { Status::Missing } else { *st };
+                    if problem.as_ref().is_none_or(|p| st > p.0) {
+                        problem = Some((st, label));
+                    }
+                }
+                None => {
+                    let label = catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_default();
+                    problem.get_or_insert((Status::Missing, label));
+                }
+            }
+        }
+        match problem {
+            None => complete.push((t, xs)),
+            Some((st, label)) => incomplete.push((t, st, label)),
+        }
+    }
+    PriorityInputs { complete, incomplete, vintage }
+}
+
+fn weights(conf: &composites::Priority, catalog: &Catalog) -> Vec<(String, f64, Polarity)> {
+    conf.indicator
+        .iter()
+        .map(|w| (w.indicator.clone(), w.weight, catalog.indicator(&w.indicator).map(|i| i.polarity).unwrap_or(Polarity::Neutral)))
+        .collect()
+}
+
+fn priority(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Vec<Row> {
+    let p = priority_inputs(conf, values, geo, catalog);
+    let w = weights(conf, catalog);
+    let level = Level::parse(&conf.level).map(|l| l.label_fr().to_lowercase()).unwrap_or_default();
+    let setting = format!(
+        "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {}",
+        p.complete.len(),
+        w.iter().map(|(i, wt, _)| format!("{i} ({})", fr::number(*wt, 1))).collect::<Vec<_>>().join(", ")
+    );
+    let mut out = vec![];
+    let Some(classes) = classify(&p.complete, &w) else { return out };
+    for c in classes {
+        let drivers: Vec<String> = c
+            .contributions
+            .iter()
+            .take(3)
+            .map(|(id, v)| format!("{} ({})", catalog.indicator(id).map(|i| i.label.as_str()).unwrap_or(id), fr::signed(*v, 2)))
+            .collect();
+        let detail = format!("facteurs principaux : {} ; {setting}", drivers.join(", "));
+        out.push(row(&c.territory, PRIORITY_SCORE, p.vintage, (Some(c.score), Status::Ok), &detail));
+        out.push(row(&c.territory, PRIORITY_CLASS, p.vintage, (Some(c.class as f64), Status::Ok), &detail));
+    }
+    for (t, st, label) in p.incomplete {
+        let detail = format!("non classé : « {label} » indisponible ; {setting}");
+        out.push(row(&t, PRIORITY_SCORE, p.vintage, (None, st), &detail));
+        out.push(row(&t, PRIORITY_CLASS, p.vintage, (None, st), &detail));
+    }
+    out
+}
+
+/// How many territories change class when each indicator is dropped in turn:
+/// (indicator, territories changing class, territories classified).
+pub fn priority_sensitivity(values_frame: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<Vec<(String, usize, usize)>> {
+    let Some(conf) = catalog.composites.as_ref().and_then(|c| c.priorite.as_ref()) else { return Ok(vec![]) };
+    let values = Values::from_frame(values_frame)?;
+    let p = priority_inputs(conf, &values, geo, catalog);
+    let w = weights(conf, catalog);
+    let Some(base) = classify(&p.complete, &w) else { return Ok(vec![]) };
+    let mut out = vec![];
+    for j in 0..w.len() {
+        let inputs: Vec<(String, Vec<f64>)> = p
+            .complete
+            .iter()
+            .map(|(t, xs)| (t.clone(), xs.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, x)| *x).collect()))
+            .collect();
+        let fewer: Vec<_> = w.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, x)| x.clone()).collect();
+        let changed = match classify(&inputs, &fewer) {
+            Some(c) => c.iter().zip(&base).filter(|(a, b)| a.class != b.class).count(),
+            None => base.len(),
+        };
+        out.push((w[j].0.clone(), changed, base.len()));
+    }
+    Ok(out)
+}
+
+/// Every composite row, as a frame shaped like the indicator values plus a
+/// `detail` column.
+pub fn compute(values_frame: &DataFrame, catalog: &Catalog, geo: &Geography, reference: &str, territory: Option<&str>) -> Result<DataFrame> {
+    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else { return Ok(frame(&[])?) };
+    let values = Values::from_frame(values_frame)?;
+    let mut rows = vec![];
+    if let Some(c) = &conf.idh4 {
+        rows.extend(idh4(c, &values, geo, territory));
+    }
+    if let Some(c) = &conf.idt_bcs {
+        rows.extend(idt_bcs(c, &values, geo, reference));
+    }
+    if let Some(c) = &conf.priorite {
+        rows.extend(priority(c, &values, geo, catalog));
+    }
+    Ok(frame(&rows)?)
+}
+
+fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
+    df!(
+        "territory_code" => rows.iter().map(|r| r.territory.as_str()).collect::<Vec<_>>(),
+        "vintage" => rows.iter().map(|r| r.vintage).collect::<Vec<_>>(),
+        "indicator" => rows.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>(),
+        "value" => rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+        "status" => rows.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
+        "formula" => rows.iter().map(|_| None::<&str>).collect::<Vec<_>>(),
+        "detail" => rows.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subindex_edge_cases() {
+        let b = Bounds { min: 10.0, max: 20.0, n: 5 };
+        assert_eq!(subindex(15.0, b, Scaling::Linear), Some(0.5));
+        assert_eq!(subindex(15.0, b, Scaling::Inverted), Some(0.5));
+        assert_eq!(subindex(25.0, b, Scaling::Linear), Some(1.0), "clamped");
+        assert_eq!(subindex(15.0, Bounds { min: 10.0, max: 10.0, n: 5 }, Scaling::Linear), None, "equal bounds");
+        assert_eq!(subindex(15.0, Bounds { min: 15.0, max: 15.0, n: 1 }, Scaling::Linear), None, "single territory");
+        // ln: (ln 20000 − ln 10000) / (ln 40000 − ln 10000) = ln 2 / ln 4 = 0,5
+        let inc = Bounds { min: 10000.0, max: 40000.0, n: 3 };
+        assert!((subindex(20000.0, inc, Scaling::Log).unwrap() - 0.5).abs() < 1e-12);
+        assert_eq!(subindex(5000.0, inc, Scaling::Log), Some(0.0), "clamped below the universe");
+        assert_eq!(subindex(-1.0, inc, Scaling::Log), None, "no logarithm of a non-positive income");
+        assert_eq!(subindex(20000.0, Bounds { min: 0.0, max: 1.0, n: 3 }, Scaling::Log), None);
+    }
+
+    #[test]
+    fn classify_orders_need_and_cuts_quintiles() {
+        let inds = vec![("pauvrete".to_string(), 1.0, Polarity::LowerBetter), ("emploi".to_string(), 1.0, Polarity::HigherBetter)];
+        let inputs: Vec<(String, Vec<f64>)> = (0..10).map(|i| (format!("T{i}"), vec![10.0 + i as f64, 60.0 - i as f64])).collect();
+        let c = classify(&inputs, &inds).unwrap();
+        // T9: most poverty, least employment: greatest need, class 5.
+        assert_eq!(c[9].class, 5);
+        assert_eq!(c[8].class, 5);
+        assert_eq!(c[0].class, 1);
+        assert_eq!(c[5].class, 3);
+        assert!(c[9].score > c[0].score);
+        assert!((c.iter().map(|x| x.score).sum::<f64>()).abs() < 1e-9, "scores are centred");
+        // A constant indicator cannot be standardised.
+        let flat: Vec<(String, Vec<f64>)> = (0..3).map(|i| (format!("T{i}"), vec![1.0, i as f64])).collect();
+        assert!(classify(&flat, &inds).is_none());
+    }
+}
