@@ -48,6 +48,15 @@ impl Values {
         self.series(territory, indicator).and_then(|s| s.get(&vintage)).copied()
     }
 
+    /// Vintages at which a territory has any of the indicators, ascending.
+    fn vintages(&self, territory: &str, indicators: &[&str]) -> Vec<i32> {
+        let mut v: Vec<i32> =
+            indicators.iter().filter_map(|i| self.series(territory, i)).flat_map(|s| s.keys().copied()).collect();
+        v.sort();
+        v.dedup();
+        v
+    }
+
     fn territories_with(&self, indicators: &[&str]) -> Vec<String> {
         let mut v: Vec<String> =
             self.map.keys().filter(|(_, i)| indicators.contains(&i.as_str())).map(|(t, _)| t.clone()).collect();
@@ -184,10 +193,7 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
     let ids: Vec<&str> = inputs.iter().map(|(i, _)| i.as_str()).collect();
     let mut out = vec![];
     for t in values.territories_with(&ids) {
-        let mut vintages: Vec<i32> = ids.iter().filter_map(|i| values.series(&t, i)).flat_map(|s| s.keys().copied()).collect();
-        vintages.sort();
-        vintages.dedup();
-        for y in vintages {
+        for y in values.vintages(&t, &ids) {
             let mut parts = vec![];
             for (((ind, scaling), b), (id, _)) in inputs.iter().zip(&bounds).zip(IDH4_PARTS) {
                 let cell = match values.get(&t, ind, y) {
@@ -198,9 +204,18 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
                     Some((_, st)) if st != Status::Ok => (None, st),
                     _ => (None, Status::Missing),
                 };
-                out.push(row(&t, id, y, cell, &detail));
-                parts.push(cell);
+                parts.push((id, cell));
             }
+            // Nothing known at this vintage: nothing to say.
+            if parts.iter().all(|(_, c)| c.1 == Status::Missing) {
+                continue;
+            }
+            for (id, cell) in &parts {
+                if cell.1 != Status::Missing {
+                    out.push(row(&t, id, y, *cell, &detail));
+                }
+            }
+            let parts: Vec<Cell> = parts.into_iter().map(|(_, c)| c).collect();
             let cell = if parts.iter().all(|(v, s)| *s == Status::Ok && v.is_some()) {
                 (Some(parts.iter().filter_map(|p| p.0).sum::<f64>() / 3.0), Status::Ok)
             } else {
@@ -209,10 +224,6 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
             out.push(row(&t, IDH4, y, cell, &detail));
         }
     }
-    // Only rows with something to say: drop vintages where nothing was known.
-    out.retain(|r| r.status != Status::Missing || r.indicator == IDH4);
-    let keep: Vec<(String, i32)> = out.iter().filter(|r| r.status != Status::Missing).map(|r| (r.territory.clone(), r.vintage)).collect();
-    out.retain(|r| keep.contains(&(r.territory.clone(), r.vintage)));
     out
 }
 
@@ -222,10 +233,7 @@ fn idt_bcs(conf: &composites::IdtBcs, values: &Values, geo: &Geography, referenc
     let ids: Vec<&str> = conf.component.iter().map(|c| c.indicator.as_str()).collect();
     let mut out = vec![];
     for t in values.territories_with(&ids) {
-        let mut vintages: Vec<i32> = ids.iter().filter_map(|i| values.series(&t, i)).flat_map(|s| s.keys().copied()).collect();
-        vintages.sort();
-        vintages.dedup();
-        for y in vintages {
+        for y in values.vintages(&t, &ids) {
             let mut total = 0.0;
             let mut worst = Status::Ok;
             for c in &conf.component {
