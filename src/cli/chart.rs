@@ -32,11 +32,8 @@ pub struct Args {
     pub level: Option<Level>,
     #[arg(long)]
     pub vintage: Option<i32>,
-    /// Contours GeoJSON (cartes).
-    #[arg(long)]
-    pub contours: Option<PathBuf>,
-    #[arg(long, default_value = "code")]
-    pub code_property: String,
+    #[command(flatten)]
+    pub contours: super::report::ContourArgs,
     /// Bornes de classes de la carte, croissantes (ex. 20,30,40,50). Par défaut : quantiles.
     #[arg(long, value_delimiter = ',')]
     pub breaks: Vec<f64>,
@@ -72,7 +69,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             None => bail!("« {} » n'a pas deux millésimes comparables dans ce jeu de données", ind.label),
         },
         Kind::Map => {
-            let shapes = super::report::contours(&s, args.contours.as_ref(), &args.code_property)?;
+            let shapes = args.contours.load(&s)?;
             if shapes.is_empty() {
                 bail!("une carte demande des contours : --contours FICHIER.geojson (ou [[geography.contours]] dans dataset.toml)");
             }

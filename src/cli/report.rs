@@ -15,6 +15,13 @@ pub struct Args {
     /// Dossier de sortie. Par défaut : reports/<identifiant du jeu de données>.
     #[arg(long)]
     pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub contours: ContourArgs,
+}
+
+/// Map contours given on the command line.
+#[derive(clap::Args, Debug)]
+pub struct ContourArgs {
     /// Contours GeoJSON pour les cartes (en plus de ceux du jeu de données).
     #[arg(long)]
     pub contours: Option<PathBuf>,
@@ -23,16 +30,18 @@ pub struct Args {
     pub code_property: String,
 }
 
-/// Contours of the dataset plus those given on the command line.
-pub fn contours(s: &Session, extra: Option<&PathBuf>, code_property: &str) -> Result<Vec<Shape>> {
-    let mut shapes = vec![];
-    for c in &s.manifest.geography.contours {
-        shapes.extend(read_geojson(&s.manifest.path(&c.file), &c.code_property)?);
+impl ContourArgs {
+    /// Contours of the dataset plus those given on the command line.
+    pub fn load(&self, s: &Session) -> Result<Vec<Shape>> {
+        let mut shapes = vec![];
+        for c in &s.manifest.geography.contours {
+            shapes.extend(read_geojson(&s.manifest.path(&c.file), &c.code_property)?);
+        }
+        if let Some(p) = &self.contours {
+            shapes.extend(read_geojson(p, &self.code_property)?);
+        }
+        Ok(shapes)
     }
-    if let Some(p) = extra {
-        shapes.extend(read_geojson(p, code_property)?);
-    }
-    Ok(shapes)
 }
 
 /// Writes `report.html` and `figures/` into the output folder.
@@ -47,7 +56,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
-    let shapes = contours(&s, args.contours.as_ref(), &args.code_property)?;
+    let shapes = args.contours.load(&s)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     let n = write_report(&s, &out, &shapes)?;

@@ -16,16 +16,13 @@ pub struct Args {
     /// Territoire de comparaison (colonne gap_reference). Par défaut : celui du jeu de données.
     #[arg(long)]
     pub reference: Option<String>,
-    /// Contours GeoJSON pour les cartes du rapport (en plus de ceux du jeu de données).
-    #[arg(long)]
-    pub contours: Option<PathBuf>,
-    #[arg(long, default_value = "code")]
-    pub code_property: String,
+    #[command(flatten)]
+    pub contours: super::report::ContourArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(args.reference.as_deref())?;
-    let shapes = super::report::contours(&s, args.contours.as_ref(), &args.code_property)?;
+    let shapes = args.contours.load(&s)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     write_results(&out, &s.results.frame)?;
