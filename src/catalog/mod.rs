@@ -17,8 +17,10 @@ pub use composites::Composites;
 pub enum VariableKind {
     /// A count of people, households, jobs…: summed over group members.
     Count,
-    /// A published rate or share: cannot be summed.
+    /// A published rate or share, in % (0 to 100): cannot be summed.
     Rate,
+    /// A difference of rates, in points (may be negative): cannot be summed.
+    Points,
     /// A median, mean or other amount: cannot be summed.
     Amount,
     /// An index published as such: cannot be summed.

@@ -6,6 +6,7 @@ mod rank;
 mod report;
 mod run;
 mod show;
+mod validate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -50,6 +51,8 @@ pub enum Command {
     Report(report::Args),
     /// Écrit une figure (PNG et SVG) : barres triées, évolution ou carte.
     Chart(chart::Args),
+    /// Vérifie les sources du jeu de données (codes, types, bornes, doublons) sans rien écrire.
+    Validate(validate::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -76,11 +79,11 @@ pub struct Session {
 }
 
 impl Cli {
-    fn dataset_dir(&self) -> PathBuf {
+    pub(crate) fn dataset_dir(&self) -> PathBuf {
         self.dataset.clone().unwrap_or_else(|| crate::project_dir().join("datasets").join("caph"))
     }
 
-    fn catalog_dir(&self) -> PathBuf {
+    pub(crate) fn catalog_dir(&self) -> PathBuf {
         self.catalogue.clone().unwrap_or_else(|| crate::project_dir().join("indicators"))
     }
 
@@ -139,6 +142,7 @@ pub fn main() -> ExitCode {
         Command::Indicators(a) => indicators::run(&cli, a),
         Command::Report(a) => report::run(&cli, a),
         Command::Chart(a) => chart::run(&cli, a),
+        Command::Validate(a) => validate::run(&cli, a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -323,7 +323,7 @@ fn split_codes(s: &str) -> Vec<String> {
 
 /// Reads a UTF-8 CSV keeping every column as text (codes keep their leading
 /// zeros, "2A", "QN…M").
-pub fn read_text_csv(path: &Path, separator: u8) -> Result<DataFrame> {
+fn read_text_csv(path: &Path, separator: u8) -> Result<DataFrame> {
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))

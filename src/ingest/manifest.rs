@@ -92,8 +92,19 @@ pub struct SourceConf {
     pub origin: String,
     /// Column holding territory codes.
     pub key: String,
+    /// Field separator; detected from the header line when absent.
     #[serde(default)]
     pub delimiter: Option<char>,
+    /// "utf-8", "windows-1252", "latin-1"; default: UTF-8, or Windows-1252
+    /// when the file is not valid UTF-8.
+    #[serde(default)]
+    pub encoding: Option<String>,
+    /// Workbook sheet name (XLSX/ODS); default: the first sheet.
+    #[serde(default)]
+    pub sheet: Option<String>,
+    /// 1-based row of the header line, for files that start with title rows.
+    #[serde(default)]
+    pub header_row: Option<usize>,
     #[serde(default)]
     pub decimal: Option<char>,
     #[serde(default)]
@@ -123,7 +134,8 @@ pub struct Mapping {
 /// Dialect of one source after applying the dataset defaults.
 #[derive(Debug, Clone)]
 pub struct ResolvedDialect {
-    pub delimiter: u8,
+    /// None: detected from the header line.
+    pub delimiter: Option<u8>,
     pub decimal: char,
     pub secret: Vec<String>,
     pub missing: Vec<String>,
@@ -146,7 +158,7 @@ impl Manifest {
     pub fn dialect(&self, s: &SourceConf) -> ResolvedDialect {
         let d = &self.defaults;
         ResolvedDialect {
-            delimiter: s.delimiter.or(d.delimiter).unwrap_or(';') as u8,
+            delimiter: s.delimiter.or(d.delimiter).map(|c| c as u8),
             decimal: s.decimal.or(d.decimal).unwrap_or(','),
             secret: s
                 .secret

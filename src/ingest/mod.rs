@@ -5,6 +5,7 @@
 //! French, with file, line, column, the offending value and what was expected.
 
 pub mod manifest;
+pub mod read;
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -14,8 +15,8 @@ use polars::prelude::*;
 
 pub use manifest::{Manifest, SourceConf};
 
-use crate::catalog::Catalog;
-use crate::geo::{read_text_csv, Geography};
+use crate::catalog::{Catalog, VariableKind};
+use crate::geo::Geography;
 use crate::status::{evaluate, status_column, Status};
 
 /// A problem in the user's data: where it is and what was expected.
@@ -103,7 +104,15 @@ fn read_source(
     let path = manifest.path(&src.file);
     let file = path.display().to_string();
     let dialect = manifest.dialect(src);
-    let raw = read_text_csv(&path, dialect.delimiter)?;
+    let layout = read::Layout {
+        delimiter: dialect.delimiter,
+        encoding: src.encoding.clone(),
+        sheet: src.sheet.clone(),
+        header_row: src.header_row,
+    };
+    let table = read::read(&path, &layout)?;
+    let first_line = table.first_line;
+    let raw = table.frame;
     let before = problems.len();
     let problem = |line: Option<usize>, column: Option<&str>, message: String| DataProblem {
         file: file.clone(),
@@ -120,7 +129,7 @@ fn read_source(
     let keys = keys.str()?.clone();
     let mut seen: HashMap<String, usize> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
-        let line = i + 2;
+        let line = i + first_line;
         let k = k.unwrap_or("").trim();
         if k.is_empty() {
             problems.push(problem(Some(line), Some(&src.key), "code territoire vide".into()));
@@ -179,7 +188,7 @@ fn read_source(
     let mut lf = raw
         .clone()
         .lazy()
-        .with_row_index("line", Some(2))
+        .with_row_index("line", Some(first_line as IdxSize))
         .with_column(col(&src.key).str().strip_chars(lit(NULL)).alias("territory_code"));
     let mut typed = vec![];
     for c in &needed {
@@ -200,7 +209,7 @@ fn read_source(
                     Some(c),
                     format!(
                         "valeur « {} » illisible : nombre attendu (décimale « {} »), ou marqueur de secret ({}) ou d'absence ({})",
-                        texts.get(i).unwrap_or(""),
+                        shorten(texts.get(i).unwrap_or(""), 60),
                         dialect.decimal,
                         dialect.secret.join(", "),
                         dialect.missing.join(", ")
@@ -215,21 +224,73 @@ fn read_source(
     lf = parsed.lazy();
 
     let mut outputs = vec![];
-    for (m, ops) in mappings {
-        let (value, status) = evaluate(&m.expr, &ops)?;
-        outputs.push(lf.clone().select([
-            col("territory_code"),
-            lit(m.variable.as_str()).alias("variable"),
-            lit(m.vintage).alias("vintage"),
-            value.alias("value"),
-            status.cast(DataType::UInt32).alias("status"),
-            lit(src.id.as_str()).alias("source"),
-        ]));
+    for (m, ops) in &mappings {
+        let (value, status) = evaluate(&m.expr, ops)?;
+        let mapped = lf
+            .clone()
+            .select([
+                col("territory_code"),
+                lit(m.variable.as_str()).alias("variable"),
+                lit(m.vintage).alias("vintage"),
+                value.alias("value"),
+                status.cast(DataType::UInt32).alias("status"),
+                lit(src.id.as_str()).alias("source"),
+                col("line"),
+            ])
+            .collect()?;
+        check_range(&mapped, m, catalog, &file, problems)?;
+        outputs.push(mapped.drop("line")?.lazy());
     }
-    if outputs.is_empty() {
+    if problems.len() > before || outputs.is_empty() {
         return Ok(None);
     }
     Ok(Some(concat(outputs, UnionArgs::default())?.collect()?))
+}
+
+/// Plausibility of mapped values: rates and shares within 0-100, counts not
+/// negative.
+fn check_range(
+    mapped: &DataFrame,
+    m: &manifest::Mapping,
+    catalog: &Catalog,
+    file: &str,
+    problems: &mut Vec<DataProblem>,
+) -> Result<()> {
+    let Some(kind) = catalog.variable(&m.variable).map(|v| v.kind) else { return Ok(()) };
+    let (lo, hi, expected) = match kind {
+        VariableKind::Rate => (0.0, 100.0, "un taux entre 0 et 100"),
+        VariableKind::Count => (0.0, f64::INFINITY, "un effectif positif ou nul"),
+        _ => return Ok(()),
+    };
+    let values = mapped.column("value")?.f64()?.clone();
+    let lines = mapped.column("line")?.idx()?.clone();
+    for i in 0..mapped.height() {
+        if let Some(v) = values.get(i) {
+            if v < lo || v > hi {
+                problems.push(DataProblem {
+                    file: file.to_string(),
+                    line: lines.get(i).map(|l| l as usize),
+                    column: Some(m.expr.clone()),
+                    message: format!(
+                        "valeur {} pour « {} » ({}) : {expected} est attendu",
+                        crate::fr::number(v, 2),
+                        m.variable,
+                        m.vintage
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A value quoted in a message: at most `max` characters.
+fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!("{}… ({} caractères)", s.chars().take(max).collect::<String>(), s.chars().count())
+    }
 }
 
 /// Parses one text column into (value, status, unreadable) expressions.

@@ -1,0 +1,258 @@
+//! Readers for the producers' files, as they are published: CSV in any of the
+//! usual dialects (`;` `,` tab, detected or declared; UTF-8 with or without
+//! BOM, Windows-1252/Latin-1; quoted fields; CRLF), XLSX/ODS workbooks (sheet
+//! and header-row selection, since producer workbooks start with title and
+//! note rows) and Parquet. Every reader returns text columns (codes keep
+//! their leading zeros) and the file line of the first data row, so that
+//! later errors can name the line.
+
+use std::path::Path;
+
+use anyhow::{anyhow, bail, Context, Result};
+use polars::prelude::*;
+
+/// What a source file says about its own layout.
+#[derive(Debug, Clone, Default)]
+pub struct Layout {
+    /// Field separator; None: detected from the header line.
+    pub delimiter: Option<u8>,
+    /// "utf-8", "windows-1252", "latin-1"…; None: UTF-8, else Windows-1252.
+    pub encoding: Option<String>,
+    /// Workbook sheet (name); None: the first sheet.
+    pub sheet: Option<String>,
+    /// 1-based row (or line) of the header; rows above it are titles, notes.
+    pub header_row: Option<usize>,
+}
+
+/// A source read as text.
+pub struct Table {
+    pub frame: DataFrame,
+    /// File line (or sheet row) of the first data row.
+    pub first_line: usize,
+    /// Encoding actually used, for the record.
+    pub encoding: &'static str,
+}
+
+pub fn read(path: &Path, layout: &Layout) -> Result<Table> {
+    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout),
+        "parquet" => read_parquet(path),
+        _ => read_csv(path, layout),
+    }
+}
+
+fn decode(bytes: &[u8], declared: Option<&str>, file: &str) -> Result<(String, &'static str)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+    let label = declared.map(|d| d.trim().to_lowercase());
+    match label.as_deref() {
+        None => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok((s.to_string(), "UTF-8")),
+            // Not UTF-8: the other encoding French producers use.
+            Err(_) => Ok((encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(), "Windows-1252")),
+        },
+        Some("utf-8" | "utf8") => match std::str::from_utf8(bytes) {
+            Ok(s) => Ok((s.to_string(), "UTF-8")),
+            Err(e) => {
+                let at = e.valid_up_to();
+                let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
+                bail!(
+                    "{file}, ligne {line} : octet 0x{:02X} invalide en UTF-8 (encodage déclaré) ; le fichier est sans doute en Windows-1252/Latin-1 : déclarez encoding = \"windows-1252\"",
+                    bytes[at]
+                )
+            }
+        },
+        Some(other) => {
+            let enc = encoding_rs::Encoding::for_label(other.as_bytes())
+                .ok_or_else(|| anyhow!("{file} : encodage « {other} » inconnu (utf-8, windows-1252, latin-1…)"))?;
+            let (text, used, bad) = enc.decode(bytes);
+            if bad {
+                bail!("{file} : caractères invalides pour l'encodage {}", used.name());
+            }
+            Ok((text.into_owned(), used.name()))
+        }
+    }
+}
+
+/// The separator among `;`, `,`, tab that splits the header line most
+/// (outside quotes).
+fn sniff_delimiter(header: &str) -> u8 {
+    let mut counts = [(b';', 0usize), (b',', 0), (b'\t', 0)];
+    let mut quoted = false;
+    for ch in header.bytes() {
+        if ch == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            for c in counts.iter_mut() {
+                if c.0 == ch {
+                    c.1 += 1;
+                }
+            }
+        }
+    }
+    counts.iter().max_by_key(|c| c.1).map(|c| c.0).unwrap_or(b';')
+}
+
+fn read_csv(path: &Path, layout: &Layout) -> Result<Table> {
+    let file = path.display().to_string();
+    let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {file}"))?;
+    let (text, encoding) = decode(&bytes, layout.encoding.as_deref(), &file)?;
+    let skip = layout.header_row.unwrap_or(1).saturating_sub(1);
+    // Lines above the header (titles, notes) are dropped before parsing.
+    let body: &str = {
+        let mut rest = text.as_str();
+        for _ in 0..skip {
+            rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
+        }
+        rest
+    };
+    let header_line = body.lines().next().unwrap_or("");
+    if header_line.trim().is_empty() {
+        bail!("{file} : fichier vide (ligne d'en-tête attendue ligne {})", skip + 1);
+    }
+    let delimiter = layout.delimiter.unwrap_or_else(|| sniff_delimiter(header_line));
+    // Locate any structural problem (ragged row, unclosed quote) with its line.
+    check_structure(body, delimiter, &file, skip)?;
+    let frame = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .map_parse_options(|o| o.with_separator(delimiter))
+        .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
+        .finish()
+        .map_err(|e| anyhow!("{file} : lecture CSV impossible ({e})"))?;
+    Ok(Table { frame, first_line: skip + 2, encoding })
+}
+
+/// Every record must have as many fields as the header; quotes must close.
+fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result<()> {
+    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(body.as_bytes());
+    let n = r.headers().map(|h| h.len()).map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?;
+    let mut record = csv::ByteRecord::new();
+    loop {
+        match r.read_byte_record(&mut record) {
+            Ok(false) => return Ok(()),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map(|p| p.line() as usize + skip).unwrap_or(0);
+                let msg = match e.kind() {
+                    csv::ErrorKind::UnequalLengths { len, .. } => {
+                        format!("{len} champ(s) au lieu des {n} de l'en-tête (ligne tronquée ou séparateur en trop)")
+                    }
+                    _ => format!("ligne illisible ({e})"),
+                };
+                bail!("{file}, ligne {line} : {msg}")
+            }
+        }
+    }
+}
+
+fn cell_text(d: &calamine::Data) -> String {
+    use calamine::Data;
+    match d {
+        Data::Empty => String::new(),
+        Data::String(s) => s.clone(),
+        Data::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                format!("{}", *f as i64)
+            } else {
+                format!("{f}")
+            }
+        }
+        Data::Int(i) => i.to_string(),
+        Data::Bool(b) => b.to_string(),
+        Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        Data::DateTime(dt) => dt.as_f64().to_string(),
+        Data::Error(e) => format!("#{e:?}"),
+    }
+}
+
+fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
+    use calamine::Reader;
+    let file = path.display().to_string();
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| anyhow!("{file} : classeur illisible ({e})"))?;
+    let names = wb.sheet_names().to_vec();
+    let sheet = match &layout.sheet {
+        Some(s) => {
+            if !names.contains(s) {
+                bail!("{file} : feuille « {s} » absente (feuilles : {})", names.join(", "));
+            }
+            s.clone()
+        }
+        None => names.first().cloned().ok_or_else(|| anyhow!("{file} : classeur sans feuille"))?,
+    };
+    let range = wb.worksheet_range(&sheet).map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e}"))?;
+    let (top, left) = range.start().unwrap_or((0, 0));
+    let header_row = layout.header_row.unwrap_or(1);
+    // Sheet rows are 1-based; the range starts at row `top` (0-based).
+    let skip = header_row.checked_sub(1 + top as usize).ok_or_else(|| {
+        anyhow!("{file}, feuille « {sheet} » : la ligne d'en-tête {header_row} est au-dessus des données (ligne {})", top + 1)
+    })?;
+    let mut rows = range.rows().skip(skip);
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente"))?
+        .iter()
+        .map(|c| cell_text(c).trim().to_string())
+        .collect();
+    if header.iter().all(String::is_empty) {
+        bail!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)");
+    }
+    let _ = left;
+    let width = header.iter().rposition(|h| !h.is_empty()).map(|i| i + 1).unwrap_or(0);
+    let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
+    for row in rows {
+        if row.iter().all(|c| matches!(c, calamine::Data::Empty)) {
+            continue;
+        }
+        for (j, col) in columns.iter_mut().enumerate() {
+            let t = row.get(j).map(cell_text).unwrap_or_default();
+            col.push((!t.is_empty()).then_some(t));
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut cols = vec![];
+    for (j, values) in columns.into_iter().enumerate() {
+        let name = if header[j].is_empty() { format!("colonne_{}", j + 1) } else { header[j].clone() };
+        if !seen.insert(name.clone()) {
+            bail!("{file}, feuille « {sheet} », ligne {header_row} : colonne « {name} » en double");
+        }
+        cols.push(Column::new(name.as_str().into(), values));
+    }
+    let frame = DataFrame::new_infer_height(cols)?;
+    Ok(Table { frame, first_line: header_row + 1, encoding: "XLSX" })
+}
+
+fn read_parquet(path: &Path) -> Result<Table> {
+    let file = path.display().to_string();
+    let f = std::fs::File::open(path).with_context(|| format!("lecture impossible de {file}"))?;
+    let df = ParquetReader::new(f).finish().map_err(|e| anyhow!("{file} : Parquet illisible ({e})"))?;
+    let frame = df
+        .lazy()
+        .select([all().as_expr().cast(DataType::String)])
+        .collect()
+        .map_err(|e| anyhow!("{file} : {e}"))?;
+    Ok(Table { frame, first_line: 2, encoding: "Parquet" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn delimiter_is_sniffed_outside_quotes() {
+        assert_eq!(sniff_delimiter("code;\"nom, commune\";pop"), b';');
+        assert_eq!(sniff_delimiter("CODGEO,P21_POP,P21_POP1564"), b',');
+        assert_eq!(sniff_delimiter("a\tb\tc"), b'\t');
+    }
+
+    #[test]
+    fn latin1_is_detected_and_declared_utf8_is_checked() {
+        let latin1 = b"code;libell\xe9\n59172;D\xe9nain\n";
+        let (t, enc) = decode(latin1, None, "f.csv").unwrap();
+        assert_eq!((t.as_str(), enc), ("code;libellé\n59172;Dénain\n", "Windows-1252"));
+        let err = decode(latin1, Some("utf-8"), "f.csv").unwrap_err().to_string();
+        assert!(err.contains("f.csv, ligne 1 : octet 0xE9 invalide en UTF-8"), "{err}");
+        let (t, _) = decode(b"\xEF\xBB\xBFcode\n", None, "f.csv").unwrap();
+        assert_eq!(t, "code\n", "BOM removed");
+    }
+}

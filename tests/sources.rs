@@ -1,0 +1,236 @@
+//! Real source formats and malformed inputs, through `bcs run` as a user runs
+//! it: each malformed case gives a precise French error and writes nothing.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// A dataset with one source file `name` (raw bytes), extra source options
+/// (TOML lines) and mappings of column `pop` → population 2021 and column
+/// `part` → tx_etrangers 2021.
+fn dataset(dir: &Path, name: &str, bytes: &[u8], options: &str) -> PathBuf {
+    let ds = dir.join("ds");
+    std::fs::create_dir_all(ds.join("sources")).unwrap();
+    std::fs::write(ds.join("sources").join(name), bytes).unwrap();
+    std::fs::write(
+        ds.join("dataset.toml"),
+        format!(
+            r#"[dataset]
+id = "essai"
+title = "Essai"
+territory = "200042190"
+reference = "200042190"
+references = ["200042190"]
+[geography]
+national = "{national}"
+local = ["{local}"]
+[defaults]
+secret = ["s", "nd", "n.d.", "secret", "c"]
+[[source]]
+id = "essai"
+file = "sources/{name}"
+title = "essai"
+producer = "essai"
+key = "code"
+{options}
+[[source.variable]]
+variable = "population"
+vintage = 2021
+expr = "pop"
+[[source.variable]]
+variable = "tx_etrangers"
+vintage = 2021
+expr = "part"
+"#,
+            national = root().join("datasets/geo/national").display(),
+            local = root().join("datasets/geo/caph/territories.csv").display(),
+        ),
+    )
+    .unwrap();
+    ds
+}
+
+fn bcs_run(ds: &Path, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap()
+}
+
+/// Runs and returns the results rows `(code, indicator, value, status)` for
+/// population and part_etrangers.
+fn values(name: &str, bytes: &[u8], options: &str) -> Vec<(String, String, String, String)> {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), name, bytes, options);
+    let out = tmp.path().join("out");
+    let o = bcs_run(&ds, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let idx = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (c, i, v, s, y) = (idx("territory_code"), idx("indicator"), idx("value"), idx("status"), idx("vintage"));
+    let mut rows: Vec<_> = r
+        .records()
+        .map(|x| x.unwrap())
+        .filter(|x| ["population", "part_etrangers"].contains(&&x[i]) && &x[y] == "2021")
+        .filter(|x| ["QN05953M", "QN05954M"].contains(&&x[c]))
+        .map(|x| (x[c].to_string(), x[i].to_string(), x[v].to_string(), x[s].to_string()))
+        .collect();
+    rows.sort();
+    rows
+}
+
+fn expected() -> Vec<(String, String, String, String)> {
+    let r = |c: &str, i: &str, v: &str, s: &str| (c.to_string(), i.to_string(), v.to_string(), s.to_string());
+    vec![
+        r("QN05953M", "part_etrangers", "", "secret"),
+        r("QN05953M", "population", "1134.0", "ok"),
+        r("QN05954M", "part_etrangers", "5.3", "ok"),
+        r("QN05954M", "population", "1851.0", "ok"),
+    ]
+}
+
+/// Fails, says all of `needles`, and writes nothing.
+fn fails(name: &str, bytes: &[u8], options: &str, needles: &[&str]) {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), name, bytes, options);
+    let out = tmp.path().join("out");
+    let o = bcs_run(&ds, &out);
+    let msg = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(!o.status.success(), "{name} should fail");
+    for n in needles {
+        assert!(msg.contains(n), "{name}: « {n} » not in:\n{msg}");
+    }
+    assert!(!out.exists(), "{name}: output written");
+    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("ds")], "{name}: leftovers");
+}
+
+#[test]
+fn latin1_with_decimal_commas_and_thousands_spaces() {
+    // Windows-1252 bytes (é = 0xE9), CRLF, narrow no-break spaces cannot
+    // exist in Latin-1: plain and no-break (0xA0) spaces as thousands.
+    let bytes = b"code;libell\xe9;pop;part\r\nQN05953M;Couture;1\xa0134;s\r\nQN05954M;Gambetta;1 851;5,3\r\n";
+    assert_eq!(values("latin1.csv", bytes, ""), expected());
+}
+
+#[test]
+fn utf8_bom_semicolons_crlf_and_quoted_fields() {
+    let bytes = "\u{FEFF}code;libellé;pop;part\r\nQN05953M;\"Couture; Savonnerie\";1\u{202F}134;nd\r\nQN05954M;Gambetta;1851;5,3\r\n";
+    assert_eq!(values("bom.csv", bytes.as_bytes(), ""), expected());
+}
+
+#[test]
+fn comma_separated_with_decimal_points_is_detected() {
+    let bytes = b"code,libelle,pop,part\nQN05953M,Couture,1134,secret\nQN05954M,Gambetta,1851,5.3\n";
+    assert_eq!(values("comma.csv", bytes, "decimal = \".\""), expected());
+}
+
+#[test]
+fn tab_separated_with_secret_markers() {
+    let bytes = b"code\tlibelle\tpop\tpart\nQN05953M\tCouture\t1134\tn.d.\nQN05954M\tGambetta\t1851\t5,3\n";
+    assert_eq!(values("tab.tsv", bytes, ""), expected());
+}
+
+#[test]
+fn xlsx_with_title_rows_and_a_chosen_sheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("wb.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    wb.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "À lire").unwrap();
+    let ws = wb.add_worksheet().set_name("QPV").unwrap();
+    ws.write_string(0, 0, "Population des quartiers prioritaires").unwrap();
+    ws.write_string(1, 0, "Source : Insee, 2021").unwrap();
+    for (j, h) in ["code", "libellé", "pop", "part"].iter().enumerate() {
+        ws.write_string(3, j as u16, *h).unwrap();
+    }
+    ws.write_string(4, 0, "QN05953M").unwrap();
+    ws.write_string(4, 1, "Couture").unwrap();
+    ws.write_number(4, 2, 1134.0).unwrap();
+    ws.write_string(4, 3, "c").unwrap();
+    ws.write_string(5, 0, "QN05954M").unwrap();
+    ws.write_string(5, 1, "Gambetta").unwrap();
+    ws.write_number(5, 2, 1851.0).unwrap();
+    ws.write_number(5, 3, 5.3).unwrap();
+    wb.save(&path).unwrap();
+    let bytes = std::fs::read(&path).unwrap();
+    assert_eq!(values("wb.xlsx", &bytes, "sheet = \"QPV\"\nheader_row = 4"), expected());
+    // A wrong sheet name is refused with the list of sheets.
+    fails("wb.xlsx", &bytes, "sheet = \"Données\"\nheader_row = 4", &["feuille « Données » absente (feuilles : Notes, QPV)"]);
+}
+
+#[test]
+fn parquet_source() {
+    use polars::prelude::*;
+    let mut df = df!(
+        "code" => ["QN05953M", "QN05954M"],
+        "pop" => [1134i64, 1851],
+        "part" => [None, Some(5.3f64)],
+    )
+    .unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("s.parquet");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
+    let got = values("s.parquet", &std::fs::read(&path).unwrap(), "decimal = \".\"");
+    // A null in Parquet is absent (no 2021 value), not secret.
+    assert_eq!(got, expected()[1..].to_vec());
+}
+
+#[test]
+fn malformed_inputs_are_refused_precisely() {
+    fails(
+        "ragged.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134\nQN05954M;Gambetta;1851;5,3\n",
+        "",
+        &["ragged.csv, ligne 2 : 3 champ(s) au lieu des 4 de l'en-tête", "rien n'a été écrit"],
+    );
+    fails(
+        "truncated.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;1,0\nQN05954M;\"Gambetta;1851",
+        "",
+        &["truncated.csv, ligne 3"],
+    );
+    fails(
+        "text.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;mille;1,0\nQN05954M;Gambetta;1851;5,3\n",
+        "",
+        &["text.csv, ligne 2, colonne « pop » : valeur « mille » illisible : nombre attendu"],
+    );
+    fails(
+        "dup.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;1,0\nQN05953M;Couture;1134;1,0\n",
+        "",
+        &["dup.csv, ligne 3, colonne « code » : code territoire « QN05953M » en double (déjà ligne 2)"],
+    );
+    fails(
+        "enc.csv",
+        b"code;libell\xe9;pop;part\nQN05953M;Couture;1134;1,0\n",
+        "encoding = \"utf-8\"",
+        &["enc.csv, ligne 1 : octet 0xE9 invalide en UTF-8", "windows-1252"],
+    );
+    fails("empty.csv", b"", "", &["empty.csv : fichier vide"]);
+    fails(
+        "range.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;-5;140,0\n",
+        "",
+        &[
+            "range.csv, ligne 2, colonne « pop » : valeur -5,00 pour « population » (2021) : un effectif positif ou nul est attendu",
+            "range.csv, ligne 2, colonne « part » : valeur 140,00 pour « tx_etrangers » (2021) : un taux entre 0 et 100 est attendu",
+        ],
+    );
+    fails(
+        "missingcol.csv",
+        b"code;libelle;population;part\nQN05953M;Couture;1134;1,0\n",
+        "",
+        &["missingcol.csv, colonne « pop » : colonne absente du fichier (attendue pour la variable « population »)"],
+    );
+    // A huge field is reported without flooding the terminal.
+    let mut huge = b"code;libelle;pop;part\nQN05953M;Couture;".to_vec();
+    huge.extend(std::iter::repeat_n(b'9', 200_000));
+    huge.extend(b"x;1,0\n");
+    fails("huge.csv", &huge, "", &["huge.csv, ligne 2, colonne « pop » : valeur « 9999", "(200001 caractères)"]);
+}
