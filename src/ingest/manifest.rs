@@ -90,8 +90,17 @@ pub struct SourceConf {
     /// Where the figures were taken from.
     #[serde(default)]
     pub origin: String,
-    /// Column holding territory codes.
-    pub key: String,
+    /// Column holding territory codes (default: the profile's key).
+    #[serde(default)]
+    pub key: Option<String>,
+    /// Source profile (`insee_base_cc`, `insee_filosofi_communes`,
+    /// `insee_qpv`, or a path to a profile file): maps the producer's columns
+    /// to canonical variables with no mapping work.
+    #[serde(default)]
+    pub profile: Option<String>,
+    /// Vintage of a file whose column names carry none (QPV files).
+    #[serde(default)]
+    pub vintage: Option<i32>,
     /// Field separator; detected from the header line when absent.
     #[serde(default)]
     pub delimiter: Option<char>,
@@ -131,6 +140,60 @@ pub struct Mapping {
     pub note: Option<String>,
 }
 
+/// A source profile (`datasets/profiles/*.toml`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    pub profile: ProfileInfo,
+    #[serde(default)]
+    pub variable: Vec<ProfileVariable>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileInfo {
+    pub id: String,
+    pub title: String,
+    /// Candidate names of the code column, in order of preference.
+    pub key: Vec<String>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProfileVariable {
+    pub variable: String,
+    /// Expression over the file's columns; `{yy}` stands for the two last
+    /// digits of the vintage in column names (P21_POP).
+    pub expr: String,
+}
+
+impl Profile {
+    /// The mappings this profile yields for a file with these columns.
+    pub fn mappings(&self, columns: &[String], vintage: Option<i32>) -> Result<Vec<Mapping>> {
+        let has = |ops: &[String]| ops.iter().all(|o| columns.contains(o));
+        let mut out = vec![];
+        for v in &self.variable {
+            if v.expr.contains("{yy}") {
+                for yy in 0..100 {
+                    let expr = v.expr.replace("{yy}", &format!("{yy:02}"));
+                    if has(&crate::catalog::formula_operands(&expr)?) {
+                        out.push(Mapping { variable: v.variable.clone(), vintage: 2000 + yy, expr, note: None });
+                    }
+                }
+            } else if has(&crate::catalog::formula_operands(&v.expr)?) {
+                let Some(vintage) = vintage else {
+                    anyhow::bail!(
+                        "le profil « {} » ne lit pas le millésime dans les noms de colonnes : indiquez vintage = … pour cette source",
+                        self.profile.id
+                    );
+                };
+                out.push(Mapping { variable: v.variable.clone(), vintage, expr: v.expr.clone(), note: None });
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Dialect of one source after applying the dataset defaults.
 #[derive(Debug, Clone)]
 pub struct ResolvedDialect {
@@ -153,6 +216,20 @@ impl Manifest {
 
     pub fn path(&self, p: &Path) -> PathBuf {
         self.dir.join(p)
+    }
+
+    /// Loads a profile: a bundled one by name, or a file relative to the
+    /// manifest.
+    pub fn profile(&self, name: &str) -> Result<Profile> {
+        let path = if name.ends_with(".toml") {
+            self.dir.join(name)
+        } else {
+            crate::project_dir().join("datasets").join("profiles").join(format!("{name}.toml"))
+        };
+        if !path.exists() {
+            anyhow::bail!("profil de source « {name} » introuvable ({})", path.display());
+        }
+        crate::catalog::read_toml(&path)
     }
 
     pub fn dialect(&self, s: &SourceConf) -> ResolvedDialect {

@@ -121,9 +121,29 @@ fn read_source(
         message,
     };
 
-    // Key column: known, unique territory codes.
-    let Ok(keys) = raw.column(&src.key) else {
-        problems.push(problem(None, Some(&src.key), "colonne des codes territoire absente du fichier".into()));
+    let columns: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
+    let profile = src.profile.as_deref().map(|p| manifest.profile(p)).transpose()?;
+    // Key column: declared, or the first of the profile's candidates.
+    let key = match (&src.key, &profile) {
+        (Some(k), _) => k.clone(),
+        (None, Some(p)) => match p.profile.key.iter().find(|k| columns.contains(k)) {
+            Some(k) => k.clone(),
+            None => {
+                problems.push(problem(
+                    None,
+                    None,
+                    format!("aucune colonne de codes territoire parmi {} (profil « {} »)", p.profile.key.join(", "), p.profile.id),
+                ));
+                return Ok(None);
+            }
+        },
+        (None, None) => {
+            problems.push(problem(None, None, "indiquez la colonne des codes territoire (key = …) ou un profil".into()));
+            return Ok(None);
+        }
+    };
+    let Ok(keys) = raw.column(&key) else {
+        problems.push(problem(None, Some(&key), "colonne des codes territoire absente du fichier".into()));
         return Ok(None);
     };
     let keys = keys.str()?.clone();
@@ -132,17 +152,17 @@ fn read_source(
         let line = i + first_line;
         let k = k.unwrap_or("").trim();
         if k.is_empty() {
-            problems.push(problem(Some(line), Some(&src.key), "code territoire vide".into()));
+            problems.push(problem(Some(line), Some(&key), "code territoire vide".into()));
         } else if geo.get(k).is_none() {
             problems.push(problem(
                 Some(line),
-                Some(&src.key),
+                Some(&key),
                 format!("code territoire « {k} » inconnu de la géographie du jeu de données"),
             ));
         } else if let Some(first) = seen.insert(k.to_string(), line) {
             problems.push(problem(
                 Some(line),
-                Some(&src.key),
+                Some(&key),
                 format!("code territoire « {k} » en double (déjà ligne {first})"),
             ));
         }
@@ -151,7 +171,14 @@ fn read_source(
     // Mapped variables must be declared; their columns must exist.
     let mut needed: Vec<String> = vec![];
     let mut mappings = vec![];
-    for m in &src.variables {
+    let from_profile = match &profile {
+        Some(p) => p.mappings(&columns, src.vintage)?,
+        None => vec![],
+    };
+    if profile.is_some() && from_profile.is_empty() && src.variables.is_empty() {
+        problems.push(problem(None, None, "aucune colonne du fichier ne correspond au profil".into()));
+    }
+    for m in from_profile.iter().chain(&src.variables) {
         if catalog.variable(&m.variable).is_none() {
             problems.push(problem(
                 None,
@@ -189,7 +216,7 @@ fn read_source(
         .clone()
         .lazy()
         .with_row_index("line", Some(first_line as IdxSize))
-        .with_column(col(&src.key).str().strip_chars(lit(NULL)).alias("territory_code"));
+        .with_column(col(&key).str().strip_chars(lit(NULL)).alias("territory_code"));
     let mut typed = vec![];
     for c in &needed {
         let (value, status, bad) = parse_cell(c, &dialect, &src.values);
