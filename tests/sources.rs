@@ -234,3 +234,33 @@ fn malformed_inputs_are_refused_precisely() {
     huge.extend(b"x;1,0\n");
     fails("huge.csv", &huge, "", &["huge.csv, ligne 2, colonne « pop » : valeur « 9999", "(200001 caractères)"]);
 }
+
+#[test]
+fn import_caches_sources_and_a_changed_source_is_reread() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), "s.csv", b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n", "");
+    let bcs = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_bcs")).arg("--dataset").arg(&ds).args(args).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert!(bcs(&["import"]).contains("essai : lu, vérifié et mis en cache"));
+    assert!(bcs(&["import"]).contains("essai : déjà en cache, inchangé"));
+    let entries = || -> Vec<String> {
+        let mut v: Vec<String> =
+            std::fs::read_dir(ds.join(".bcs-cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        v.sort();
+        v
+    };
+    let first = entries();
+    assert_eq!(first.len(), 1);
+    assert!(first[0].starts_with("essai-") && first[0].ends_with(".parquet"));
+    // The source changes: the next command reads the new value and replaces
+    // the entry.
+    std::fs::write(ds.join("sources/s.csv"), "code;libelle;pop;part\nQN05953M;Couture;1200;2,0\n").unwrap();
+    let csv = bcs(&["show", "QN05953M", "--format", "csv"]);
+    assert!(csv.contains("QN05953M,Couture Savonnerie,qpv,population,2021,1200.0"), "{csv}");
+    let second = entries();
+    assert_eq!(second.len(), 1);
+    assert_ne!(first, second);
+}

@@ -1,6 +1,7 @@
 //! Command-line interface: one file per subcommand; `main.rs` stays thin.
 
 mod chart;
+mod import;
 mod indicators;
 mod rank;
 mod report;
@@ -53,6 +54,8 @@ pub enum Command {
     Chart(chart::Args),
     /// Vérifie les sources du jeu de données (codes, types, bornes, doublons) sans rien écrire.
     Validate(validate::Args),
+    /// Met les sources en cache (Parquet) : les commandes suivantes les relisent sans les analyser.
+    Import(import::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -94,7 +97,7 @@ impl Cli {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
             None => manifest.dataset.reference.clone(),
         };
-        let obs = ingest::load(&manifest, &catalog, &geo)?;
+        let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
         let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()) };
         let results = engine::compute(&obs, &catalog, &geo, &opts)?;
         Ok(Session { manifest, catalog, geo, results })
@@ -143,6 +146,7 @@ pub fn main() -> ExitCode {
         Command::Report(a) => report::run(&cli, a),
         Command::Chart(a) => chart::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
+        Command::Import(a) => import::run(&cli, a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -4,6 +4,7 @@
 //! Every problem found in the sources is collected and reported at once, in
 //! French, with file, line, column, the offending value and what was expected.
 
+pub mod cache;
 pub mod manifest;
 pub mod read;
 
@@ -13,6 +14,7 @@ use std::path::Path;
 use anyhow::{bail, Result};
 use polars::prelude::*;
 
+pub use cache::CacheMode;
 pub use manifest::{Manifest, SourceConf};
 
 use crate::catalog::{Catalog, VariableKind};
@@ -57,11 +59,44 @@ pub fn fail_with(problems: &[DataProblem]) -> Result<()> {
 /// Reads every source of the manifest and maps its columns to canonical
 /// variables: the long observations table.
 pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
+    Ok(load_cached(manifest, catalog, geo, CacheMode::Off)?.0)
+}
+
+/// Like [`load`], reading fresh cache entries and, after a successful load,
+/// writing the missing ones. Returns the observations and, per source,
+/// whether the cache served it.
+pub fn load_cached(
+    manifest: &Manifest,
+    catalog: &Catalog,
+    geo: &Geography,
+    mode: CacheMode,
+) -> Result<(DataFrame, Vec<(String, bool)>)> {
+    let cache = match mode {
+        CacheMode::Use => Some(cache::Cache::new(manifest, catalog)?),
+        CacheMode::Off => None,
+    };
     let mut problems = vec![];
     let mut frames = vec![];
+    let mut to_store = vec![];
+    let mut served = vec![];
     for src in &manifest.sources {
+        let cached = match &cache {
+            Some(c) => Some(c.get(manifest, src)?),
+            None => None,
+        };
+        if let Some((Some(df), _)) = &cached {
+            frames.push(df.clone().lazy());
+            served.push((src.id.clone(), true));
+            continue;
+        }
+        served.push((src.id.clone(), false));
         match read_source(manifest, src, catalog, geo, &mut problems) {
-            Ok(Some(df)) => frames.push(df.lazy()),
+            Ok(Some(df)) => {
+                if let Some((None, key)) = cached {
+                    to_store.push((src, key, df.clone()));
+                }
+                frames.push(df.lazy())
+            }
             Ok(None) => {}
             Err(e) => problems.push(DataProblem {
                 file: manifest.path(&src.file).display().to_string(),
@@ -79,7 +114,12 @@ pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<D
     };
     check_duplicates(&frame, &mut problems)?;
     fail_with(&problems)?;
-    Ok(frame)
+    if let Some(c) = &cache {
+        for (src, key, df) in &to_store {
+            c.put(src, key, df)?;
+        }
+    }
+    Ok((frame, served))
 }
 
 pub fn empty_observations() -> DataFrame {

@@ -1,0 +1,24 @@
+//! `bcs import`: parse, check and cache every source as Parquet.
+
+use anyhow::Result;
+
+use super::Cli;
+use crate::ingest;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {}
+
+pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
+    let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
+    let (obs, served) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+    for (id, hit) in &served {
+        println!("  {id} : {}", if *hit { "déjà en cache, inchangé" } else { "lu, vérifié et mis en cache" });
+    }
+    println!(
+        "{} source(s), {} valeurs, cache : {}",
+        served.len(),
+        crate::fr::number(obs.height() as f64, 0),
+        manifest.dir.join(".bcs-cache").display()
+    );
+    Ok(())
+}

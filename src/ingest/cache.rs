@@ -1,0 +1,109 @@
+//! Parquet cache of parsed sources, keyed by a content hash of everything
+//! that shapes their observations: the source file, its manifest entry and
+//! profile, the geography, the variable declarations and the program itself.
+//! A changed source misses the cache and its entry is rebuilt; entries are
+//! written only after a whole load succeeded, atomically.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use super::manifest::{Manifest, SourceConf};
+use crate::catalog::Catalog;
+
+/// Whether loading reads and refreshes the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CacheMode {
+    Off,
+    Use,
+}
+
+pub struct Cache {
+    dir: PathBuf,
+    /// Hash of the inputs shared by every source (geography, variables, program).
+    common: blake3::Hash,
+}
+
+fn hash_file(h: &mut blake3::Hasher, path: &Path) -> Result<()> {
+    let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
+    h.update(path.to_string_lossy().as_bytes());
+    h.update(&(bytes.len() as u64).to_le_bytes());
+    h.update(&bytes);
+    Ok(())
+}
+
+impl Cache {
+    pub fn new(manifest: &Manifest, catalog: &Catalog) -> Result<Cache> {
+        let mut h = blake3::Hasher::new();
+        h.update(env!("CARGO_PKG_VERSION").as_bytes());
+        // The program that parsed the sources: a rebuilt binary invalidates.
+        if let Ok(meta) = std::env::current_exe().and_then(std::fs::metadata) {
+            h.update(&meta.len().to_le_bytes());
+            if let Ok(t) = meta.modified() {
+                h.update(format!("{t:?}").as_bytes());
+            }
+        }
+        let national = manifest.path(&manifest.geography.national);
+        for f in ["communes.csv", "epci.csv", "departements.csv", "regions.csv"] {
+            hash_file(&mut h, &national.join(f))?;
+        }
+        for f in &manifest.geography.local {
+            hash_file(&mut h, &manifest.path(f))?;
+        }
+        h.update(format!("{:?}", catalog.variables).as_bytes());
+        h.update(format!("{:?}", manifest.defaults).as_bytes());
+        Ok(Cache { dir: manifest.dir.join(".bcs-cache"), common: h.finalize() })
+    }
+
+    fn key(&self, manifest: &Manifest, src: &SourceConf) -> Result<String> {
+        let mut h = blake3::Hasher::new();
+        h.update(self.common.as_bytes());
+        h.update(format!("{src:?}").as_bytes());
+        if let Some(p) = &src.profile {
+            h.update(format!("{:?}", manifest.profile(p)?).as_bytes());
+        }
+        hash_file(&mut h, &manifest.path(&src.file))?;
+        Ok(h.finalize().to_hex()[..24].to_string())
+    }
+
+    fn path(&self, src: &SourceConf, key: &str) -> PathBuf {
+        self.dir.join(format!("{}-{key}.parquet", src.id))
+    }
+
+    /// The cached observations of a source, if fresh; and its key.
+    pub fn get(&self, manifest: &Manifest, src: &SourceConf) -> Result<(Option<DataFrame>, String)> {
+        let key = self.key(manifest, src)?;
+        let path = self.path(src, &key);
+        if !path.exists() {
+            return Ok((None, key));
+        }
+        let df = std::fs::File::open(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| ParquetReader::new(f).finish().map_err(anyhow::Error::from));
+        // An unreadable entry is simply rebuilt.
+        Ok((df.ok(), key))
+    }
+
+    /// Stores a source's observations (atomically) and removes its stale
+    /// entries.
+    pub fn put(&self, src: &SourceConf, key: &str, frame: &DataFrame) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        let target = self.path(src, key);
+        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        ParquetWriter::new(tmp.as_file_mut()).finish(&mut frame.clone())?;
+        tmp.persist(&target).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        let prefix = format!("{}-", src.id);
+        for e in std::fs::read_dir(&self.dir)?.flatten() {
+            let name = e.file_name().to_string_lossy().to_string();
+            if name.starts_with(&prefix) && name.ends_with(".parquet") && e.path() != target {
+                // The source id must match exactly: "t1-…" is not "t10-…".
+                let rest = &name[prefix.len()..name.len() - ".parquet".len()];
+                if rest.len() == 24 && rest.bytes().all(|b| b.is_ascii_hexdigit()) {
+                    let _ = std::fs::remove_file(e.path());
+                }
+            }
+        }
+        Ok(())
+    }
+}
