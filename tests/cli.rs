@@ -193,3 +193,12 @@ expr = "pop"
     assert!(msg.contains("t.csv, ligne 3, colonne « pop » : valeur « douze » illisible : nombre attendu"), "{msg}");
     assert!(!out.exists());
 }
+
+#[test]
+fn show_names_the_settings_and_drivers_of_composite_indices() {
+    let out = stdout_of(&["show", "loc_qp15_liberte"]);
+    let score = out.lines().find(|l| l.contains("Classement de priorité d'action — score")).unwrap();
+    assert!(score.contains("0,78"), "{score}");
+    assert!(out.contains("univers : 13 territoires de niveau « quartier prioritaire »"), "{out}");
+    assert!(out.contains("Boulevard De La Liberté — priorité, facteurs principaux : Part des inscrits depuis plus de 2 ans"), "{out}");
+}

@@ -31,6 +31,27 @@ fn evolution_header(ind: &Indicator, from: i32, to: i32, relative: bool) -> Stri
     format!("Évol. {from}-{to} ({unit})")
 }
 
+/// The settings of composite indices found in `rows` (universe, reference,
+/// weights), one line per index: the drivers part of a priority detail is
+/// specific to a territory and left out.
+fn composite_notes(catalog: &Catalog, rows: &[ResultRow]) -> Vec<String> {
+    let mut out: Vec<String> = vec![];
+    for r in rows {
+        let Some(d) = &r.detail else { continue };
+        let setting = match d.split_once(" ; ") {
+            Some((first, rest)) if first.starts_with("facteurs principaux") || first.starts_with("non classé") => rest,
+            _ => d.as_str(),
+        };
+        let label = catalog.indicator(&r.indicator).map(|i| i.label.as_str()).unwrap_or(&r.indicator);
+        let line = format!("{label} : {setting}.");
+        // One line per index family (sub-indices share their index's setting).
+        if !out.iter().any(|l| l.ends_with(&format!(": {setting}."))) {
+            out.push(line);
+        }
+    }
+    out
+}
+
 impl View<'_> {
     fn not_missing(&self) -> Expr {
         col("status").neq(lit(Status::Missing.as_str()))
@@ -174,6 +195,7 @@ impl View<'_> {
         table.references_from = (n_main < codes.len()).then_some(n_main);
         table.drop_empty_columns();
         table.notes.push(self.sources_note(&inds));
+        table.notes.extend(composite_notes(self.catalog, &rows));
         if let Some(l) = inds.iter().find_map(|i| self.lecture_for(i, &rows)) {
             table.notes.push(l);
         }
@@ -261,6 +283,16 @@ impl View<'_> {
             .iter()
             .filter(|i| !rows.iter().any(|r| main.contains(&r.territory_code) && r.indicator == i.id))
             .count();
+        let shown_rows: Vec<ResultRow> = rows.iter().filter(|r| main.contains(&r.territory_code)).cloned().collect();
+        table.notes.extend(composite_notes(self.catalog, &shown_rows));
+        // The territory's own drivers of its priority score.
+        for r in &shown_rows {
+            if let Some((drivers, _)) = r.detail.as_deref().and_then(|d| d.split_once(" ; ")) {
+                if drivers.starts_with("facteurs principaux") && r.indicator == crate::catalog::composites::PRIORITY_SCORE {
+                    table.notes.push(format!("{} — priorité, {drivers}.", r.territory_name));
+                }
+            }
+        }
         if main.len() > 1 {
             table.notes.push(
                 "Attention : périmètres différents. Les QP du contrat de ville 2015-2023 ont été remplacés au 1er janvier 2024 par les QPV du décret n° 2023-1314 ; les valeurs d'un périmètre ne se comparent pas à celles de l'autre."
