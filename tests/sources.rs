@@ -264,3 +264,22 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
     assert_eq!(second.len(), 1);
     assert_ne!(first, second);
 }
+
+#[test]
+fn a_part_greater_than_its_whole_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), "s.csv", b"code;libelle;pop;part;etr\nQN05953M;Couture;1134;2,0;1500\n", "");
+    // Map foreign nationals too: 1 500 of 1 134 inhabitants.
+    let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap()
+        + "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"etr\"\n";
+    std::fs::write(ds.join("dataset.toml"), manifest).unwrap();
+    let out = tmp.path().join("out");
+    let o = bcs_run(&ds, &out);
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        msg.contains("Couture Savonnerie (QN05953M), 2021 : « pop_etrangers » = 1\u{202F}500 dépasse « population » = 1\u{202F}134"),
+        "{msg}"
+    );
+    assert!(!out.exists());
+}

@@ -113,6 +113,7 @@ pub fn load_cached(
         concat(frames, UnionArgs::default())?.collect()?
     };
     check_duplicates(&frame, &mut problems)?;
+    check_shares(&frame, catalog, geo, &mut problems)?;
     fail_with(&problems)?;
     if let Some(c) = &cache {
         for (src, key, df) in &to_store {
@@ -423,6 +424,67 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
                     v.get(i).unwrap_or(""),
                     y.get(i).map(|y| y.to_string()).unwrap_or_default(),
                     t.get(i).unwrap_or("")
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The (numerator, denominator) count variables of a share formula written
+/// `100 * a / b`.
+fn share_operands(formula: &str, catalog: &Catalog) -> Option<(String, String)> {
+    let compact: String = formula.chars().filter(|c| !c.is_whitespace()).collect();
+    let (a, b) = compact.strip_prefix("100*")?.split_once('/')?;
+    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let count = |v: &str| catalog.variable(v).is_some_and(|v| v.kind == VariableKind::Count);
+    (ident(a) && ident(b) && count(a) && count(b)).then(|| (a.to_string(), b.to_string()))
+}
+
+/// A part cannot exceed its whole: for every share indicator over counts,
+/// the numerator must not exceed the denominator.
+fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems: &mut Vec<DataProblem>) -> Result<()> {
+    let mut pairs: Vec<(String, String)> = catalog
+        .indicators
+        .iter()
+        .flat_map(|i| i.formulas.iter().filter_map(|f| share_operands(f, catalog)))
+        .collect();
+    pairs.sort();
+    pairs.dedup();
+    let ok = frame.clone().lazy().filter(col("status").eq(Status::Ok.lit()));
+    for (a, b) in pairs {
+        let side = |v: &str, name: &str| {
+            ok.clone().filter(col("variable").eq(lit(v))).select([
+                col("territory_code"),
+                col("vintage"),
+                col("value").alias(name),
+                col("source").alias(format!("{name}_source")),
+            ])
+        };
+        let bad = side(&a, "num")
+            .join(side(&b, "den"), [col("territory_code"), col("vintage")], [col("territory_code"), col("vintage")], JoinArgs::new(JoinType::Inner))
+            .filter(col("num").gt(col("den")))
+            .sort(["territory_code", "vintage"], Default::default())
+            .collect()?;
+        let (t, y, n, d, ns) = (
+            bad.column("territory_code")?.str()?.clone(),
+            bad.column("vintage")?.i32()?.clone(),
+            bad.column("num")?.f64()?.clone(),
+            bad.column("den")?.f64()?.clone(),
+            bad.column("num_source")?.str()?.clone(),
+        );
+        for i in 0..bad.height() {
+            let code = t.get(i).unwrap_or("");
+            problems.push(DataProblem {
+                file: format!("source « {} »", ns.get(i).unwrap_or("")),
+                line: None,
+                column: None,
+                message: format!(
+                    "{} ({code}), {} : « {a} » = {} dépasse « {b} » = {} ; une partie ne peut excéder le tout",
+                    geo.name(code),
+                    y.get(i).map(|y| y.to_string()).unwrap_or_default(),
+                    crate::fr::number(n.get(i).unwrap_or(0.0), 0),
+                    crate::fr::number(d.get(i).unwrap_or(0.0), 0)
                 ),
             });
         }
