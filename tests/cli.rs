@@ -139,62 +139,6 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
 }
 
 #[test]
-fn a_bad_source_is_reported_precisely_and_nothing_is_written() {
-    let dir = tempfile::tempdir().unwrap();
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let ds = dir.path().join("ds");
-    std::fs::create_dir_all(ds.join("sources")).unwrap();
-    std::fs::write(
-        ds.join("sources/t.csv"),
-        "code;territoire;pop\nQN05953M;Couture;1 134\nQN99999M;Inconnu;12\nQN05954M;Gambetta;douze\nQN05953M;Couture;3\n",
-    )
-    .unwrap();
-    std::fs::write(
-        ds.join("dataset.toml"),
-        format!(
-            r#"[dataset]
-id = "t"
-title = "Test"
-territory = "200042190"
-reference = "200042190"
-references = ["200042190"]
-[geography]
-national = "{}"
-local = ["{}"]
-[[source]]
-id = "t"
-file = "sources/t.csv"
-title = "t"
-producer = "p"
-key = "code"
-[[source.variable]]
-variable = "population"
-vintage = 2024
-expr = "pop"
-"#,
-            root.join("datasets/geo/national").display(),
-            root.join("datasets/geo/caph/territories.csv").display()
-        ),
-    )
-    .unwrap();
-    let out = dir.path().join("out");
-    let o = bcs().args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()]).output().unwrap();
-    assert!(!o.status.success());
-    let msg = String::from_utf8(o.stderr).unwrap();
-    assert!(msg.contains("rien n'a été écrit"), "{msg}");
-    assert!(msg.contains("t.csv, ligne 3, colonne « code » : code territoire « QN99999M » inconnu"), "{msg}");
-    assert!(msg.contains("t.csv, ligne 5, colonne « code » : code territoire « QN05953M » en double (déjà ligne 2)"), "{msg}");
-    assert!(!out.exists());
-    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "no staging folder left");
-    // Once the codes are right, the unreadable number is reported.
-    std::fs::write(ds.join("sources/t.csv"), "code;territoire;pop\nQN05953M;Couture;1 134\nQN05954M;Gambetta;douze\n").unwrap();
-    let o = bcs().args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()]).output().unwrap();
-    let msg = String::from_utf8(o.stderr).unwrap();
-    assert!(msg.contains("t.csv, ligne 3, colonne « pop » : valeur « douze » illisible : nombre attendu"), "{msg}");
-    assert!(!out.exists());
-}
-
-#[test]
 fn show_names_the_settings_and_drivers_of_composite_indices() {
     let out = stdout_of(&["show", "loc_qp15_liberte"]);
     // First composite row of the quartier: the priority score (labels wrap).

@@ -201,6 +201,12 @@ fn malformed_inputs_are_refused_precisely() {
         &["text.csv, ligne 2, colonne « pop » : valeur « mille » illisible : nombre attendu"],
     );
     fails(
+        "unknown.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;1,0\nQN99999M;Inconnu;12;1,0\n",
+        "",
+        &["unknown.csv, ligne 3, colonne « code » : code territoire « QN99999M » inconnu de la géographie du jeu de données"],
+    );
+    fails(
         "dup.csv",
         b"code;libelle;pop;part\nQN05953M;Couture;1134;1,0\nQN05953M;Couture;1134;1,0\n",
         "",
