@@ -181,7 +181,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
         None => names.first().cloned().ok_or_else(|| anyhow!("{file} : classeur sans feuille"))?,
     };
     let range = wb.worksheet_range(&sheet).map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e}"))?;
-    let (top, left) = range.start().unwrap_or((0, 0));
+    let (top, _) = range.start().unwrap_or((0, 0));
     let header_row = layout.header_row.unwrap_or(1);
     // Sheet rows are 1-based; the range starts at row `top` (0-based).
     let skip = header_row.checked_sub(1 + top as usize).ok_or_else(|| {
@@ -197,7 +197,6 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
     if header.iter().all(String::is_empty) {
         bail!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)");
     }
-    let _ = left;
     let width = header.iter().rposition(|h| !h.is_empty()).map(|i| i + 1).unwrap_or(0);
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     for row in rows {
