@@ -54,6 +54,28 @@ pub struct NamedChart {
     pub chart: Chart,
 }
 
+/// Most territories drawn in one chart: beyond it, the first and last
+/// `MAX_BARS / 2` are drawn and the subtitle says so.
+pub const MAX_BARS: usize = 40;
+
+/// Keeps the first and last `MAX_BARS / 2` items; returns how many were left out.
+fn ends<T>(v: &mut Vec<T>) -> usize {
+    if v.len() <= MAX_BARS {
+        return 0;
+    }
+    let dropped = v.len() - MAX_BARS;
+    v.drain(MAX_BARS / 2..v.len() - MAX_BARS / 2);
+    dropped
+}
+
+fn dropped_note(dropped: usize, total: usize) -> String {
+    if dropped == 0 {
+        String::new()
+    } else {
+        format!(" ; les {} premiers et les {} derniers sur {}", MAX_BARS / 2, MAX_BARS / 2, crate::fr::number(total as f64, 0))
+    }
+}
+
 fn plural(level: Level) -> &'static str {
     match level {
         Level::Qpv => "Quartiers prioritaires",
@@ -138,19 +160,26 @@ impl View<'_> {
             status: r.status,
             reference,
         };
+        let total = main.len();
+        let first = main.iter().copied().find(|r| r.status == Status::Ok);
+        let dropped = ends(&mut main);
         let mut bars: Vec<Bar> = main.iter().map(|r| bar(r, false)).collect();
         // Counts of much larger territories would flatten every bar.
         let references = if ind.unit == Unit::Count { vec![] } else { self.reference_rows(&rows, vintage, &[]) };
         let with_refs = !references.is_empty();
         bars.extend(references.into_iter().map(|r| bar(r, true)));
-        let first = main.iter().copied().find(|r| r.status == Status::Ok);
         Ok(Some((
             RankedBars {
                 title: format!("{} — {vintage}", ind.label),
                 subtitle: if with_refs {
-                    format!("{}, tri décroissant ; en orange, les territoires de référence ({})", plural(level), ind.unit.as_str())
+                    format!(
+                        "{}, tri décroissant{} ; en orange, les territoires de référence ({})",
+                        plural(level),
+                        dropped_note(dropped, total),
+                        ind.unit.as_str()
+                    )
                 } else {
-                    format!("{}, tri décroissant ({})", plural(level), ind.unit.as_str())
+                    format!("{}, tri décroissant{} ({})", plural(level), dropped_note(dropped, total), ind.unit.as_str())
                 },
                 unit: ind.unit.as_str().to_string(),
                 decimals: ind.decimals,
@@ -198,6 +227,8 @@ impl View<'_> {
         if out.is_empty() {
             return Ok(None);
         }
+        let total = out.len();
+        let dropped = ends(&mut out);
         for code in self.references {
             if let Some(r) = changed.iter().filter(in_pair).find(|r| &r.territory_code == code) {
                 out.extend(change(r, true));
@@ -208,8 +239,9 @@ impl View<'_> {
         Ok(Some(Evolution {
             title: format!("{} — évolution {from}-{to}", ind.label),
             subtitle: format!(
-                "{} ; évolution en {}",
+                "{}{} ; évolution en {}",
                 plural(level),
+                dropped_note(dropped, total),
                 if relative { "%".to_string() } else if ind.unit == Unit::Index { "écart d'indice".to_string() } else { ind.unit.evolution_unit().replace("pts", "points") }
             ),
             from_vintage: from,
@@ -374,4 +406,20 @@ pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<()> 
     })?;
     bar.finish_and_clear();
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_rankings_keep_both_ends() {
+        let mut v: Vec<u32> = (1..=100).collect();
+        assert_eq!(ends(&mut v), 60);
+        assert_eq!(v.len(), MAX_BARS);
+        assert_eq!((v[0], v[19], v[20], v[39]), (1, 20, 81, 100));
+        let mut short: Vec<u32> = (1..=13).collect();
+        assert_eq!(ends(&mut short), 0);
+        assert_eq!(short.len(), 13);
+    }
 }
