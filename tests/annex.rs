@@ -25,8 +25,14 @@ fn annex() -> Annex {
     let (manifest, catalog, geo) =
         ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).expect("dataset opens");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load");
-    let results = engine::compute(&obs, &catalog, &geo, &engine::Options { reference: manifest.dataset.reference.clone(), territory: Some(manifest.dataset.territory.clone()) })
-        .expect("engine runs");
+    let mut focus = vec![manifest.dataset.territory.clone()];
+    focus.extend(manifest.dataset.references.iter().cloned());
+    let opts = engine::Options {
+        reference: manifest.dataset.reference.clone(),
+        territory: Some(manifest.dataset.territory.clone()),
+        focus,
+    };
+    let results = engine::compute(&obs, &catalog, &geo, &opts).expect("engine runs");
     Annex { results, obs, catalog, geo }
 }
 
@@ -316,22 +322,37 @@ fn gaps_to_france_metropolitaine() {
 }
 
 #[test]
-fn every_catalogue_indicator_is_reported_for_every_territory() {
+fn every_indicator_is_reported_where_users_look() {
     let a = annex();
     use polars::prelude::*;
+    let pairs = |filter: Expr| -> usize {
+        a.results
+            .frame
+            .clone()
+            .lazy()
+            .filter(filter)
+            .select([col("territory_code"), col("indicator")])
+            .unique(None, UniqueKeepStrategy::First)
+            .collect()
+            .unwrap()
+            .height()
+    };
     let n_territories = a.results.frame.column("territory_code").unwrap().n_unique().unwrap();
-    let pairs = a
+    let with_data: std::collections::BTreeSet<String> = a
         .results
-        .frame
-        .clone()
-        .lazy()
-        .select([col("territory_code"), col("indicator")])
-        .unique(None, UniqueKeepStrategy::First)
-        .collect()
+        .rows(col("status").neq(lit("missing")))
         .unwrap()
-        .height();
-    assert_eq!(pairs, n_territories * a.catalog.indicators.len());
-    // Logement has no data in the embedded dataset: status missing, no value.
+        .into_iter()
+        .map(|r| r.indicator)
+        .collect();
+    // Every indicator the dataset has is reported for every territory.
+    let has = lit(Series::new("".into(), with_data.iter().cloned().collect::<Vec<_>>())).implode(false);
+    assert_eq!(pairs(col("indicator").is_in(has, false)), n_territories * with_data.len());
+    // The studied territory and its references report the whole catalogue.
+    assert_eq!(pairs(col("territory_code").eq(lit("200042190"))), a.catalog.indicators.len());
+    assert_eq!(pairs(col("territory_code").eq(lit("loc_qp_nord"))), a.catalog.indicators.len());
+    // Logement has no data: missing, no value, and only for those 7 territories.
     let r = a.results.rows(col("indicator").eq(lit("taux_suroccupation"))).unwrap();
+    assert_eq!(r.len(), 7);
     assert!(r.iter().all(|r| r.status == bcs::status::Status::Missing && r.value.is_none() && r.vintage.is_none()));
 }

@@ -108,7 +108,7 @@ fn run(geo: &Geography, rows: &[Obs]) -> Results {
     )
     .unwrap();
     let (_dir, cat) = catalog();
-    engine::compute(&df, &cat, geo, &engine::Options { reference: "REF".into(), territory: Some("E".into()) }).unwrap()
+    engine::compute(&df, &cat, geo, &engine::Options { reference: "REF".into(), territory: Some("E".into()), focus: vec![] }).unwrap()
 }
 
 const OK: Status = Status::Ok;
@@ -242,7 +242,7 @@ fn priority_classification_of_the_13_qp() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let (manifest, catalog, geo) = bcs::ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).unwrap();
     let obs = bcs::ingest::load(&manifest, &catalog, &geo).unwrap();
-    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: Some(manifest.dataset.territory.clone()) };
+    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: Some(manifest.dataset.territory.clone()), focus: vec![] };
     let r = engine::compute(&obs, &catalog, &geo, &opts).unwrap();
     let rows = r.rows(col("indicator").eq(lit("priorite_classe")).and(col("status").eq(lit("ok")))).unwrap();
     assert_eq!(rows.len(), 13);

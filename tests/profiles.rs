@@ -33,7 +33,7 @@ fn dataset(dir: &Path, sources: &[(&str, &[u8], &str)]) -> PathBuf {
 fn compute(ds: &Path) -> anyhow::Result<Results> {
     let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators"))?;
     let obs = ingest::load(&manifest, &catalog, &geo)?;
-    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: None };
+    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: None, focus: vec![] };
     engine::compute(&obs, &catalog, &geo, &opts)
 }
 

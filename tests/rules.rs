@@ -113,7 +113,7 @@ fn run(rows: &[(&str, &str, i32, Option<f64>, Status)]) -> Results {
     ])
     .unwrap();
     let (_dir, cat) = catalog();
-    engine::compute(&observations(rows), &cat, &geo, &engine::Options { reference: "REF".into(), territory: None }).unwrap()
+    engine::compute(&observations(rows), &cat, &geo, &engine::Options { reference: "REF".into(), territory: None, focus: vec![] }).unwrap()
 }
 
 const OK: Status = Status::Ok;

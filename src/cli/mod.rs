@@ -98,7 +98,9 @@ impl Cli {
             None => manifest.dataset.reference.clone(),
         };
         let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
-        let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()) };
+        let mut focus = vec![manifest.dataset.territory.clone()];
+        focus.extend(manifest.dataset.references.iter().cloned());
+        let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()), focus };
         let results = engine::compute(&obs, &catalog, &geo, &opts)?;
         Ok(Session { manifest, catalog, geo, results })
     }

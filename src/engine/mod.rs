@@ -27,6 +27,10 @@ pub struct Options {
     pub reference: String,
     /// Territory the barometer is about (anchors the IDH-4 universe).
     pub territory: Option<String>,
+    /// Territories that report every catalogue indicator, even one with no
+    /// data anywhere in the dataset (the studied territory and its
+    /// references); other territories report only indicators the dataset has.
+    pub focus: Vec<String>,
 }
 
 /// Computes every catalogue indicator for every territory with data.
@@ -40,7 +44,7 @@ pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opt
         UnionArgs::default(),
     )?
     .filter(col("status").neq(Status::Missing.lit()));
-    let with_missing = add_missing_rows(values, &all_obs, catalog)?;
+    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
     let described = describe(with_missing, catalog, geo)?;
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
     let mut results = Results::new(frame, opts.reference.clone());
@@ -110,14 +114,31 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
 }
 
 /// One `missing` row (no vintage) for each territory with observations and
-/// each indicator it has no value for, so that the catalogue is complete.
-fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
+/// each indicator the dataset has but the territory lacks; and, for the focus
+/// territories, for each indicator the dataset has nowhere. The catalogue is
+/// thus complete where users look, without a row per commune and absent
+/// indicator at national scale.
+fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog, geo: &Geography, focus: &[String]) -> Result<LazyFrame> {
     let values = values.collect()?;
     let territories = obs.column("territory_code")?.unique_stable()?.as_materialized_series().clone();
-    let ids: Vec<&str> = catalog.indicators.iter().map(|i| i.id.as_str()).collect();
-    let all = DataFrame::new_infer_height(vec![territories.into()])?
-        .lazy()
-        .cross_join(df!("indicator" => ids)?.lazy(), None);
+    let present: HashSet<&str> = values.column("indicator")?.str()?.iter().flatten().collect();
+    let (with_data, without): (Vec<&str>, Vec<&str>) =
+        catalog.indicators.iter().map(|i| i.id.as_str()).partition(|id| present.contains(id));
+    let mut focus: Vec<&str> = focus.iter().map(String::as_str).filter(|c| geo.get(c).is_some()).collect();
+    focus.sort();
+    focus.dedup();
+    let grid = |codes: Series, ids: Vec<&str>| -> Result<LazyFrame> {
+        Ok(DataFrame::new_infer_height(vec![codes.into()])?
+            .lazy()
+            .cross_join(df!("indicator" => ids)?.lazy(), None))
+    };
+    let all = concat(
+        [
+            grid(territories, with_data)?,
+            grid(Series::new("territory_code".into(), focus), without)?,
+        ],
+        UnionArgs::default(),
+    )?;
     let missing = all
         .join(
             values.clone().lazy().select([col("territory_code"), col("indicator")]).unique(None, UniqueKeepStrategy::First),
