@@ -9,16 +9,8 @@ use bcs::status::Status;
 use polars::prelude::*;
 
 fn territory(code: &str, level: Level, parents: &[&str]) -> Territory {
-    Territory {
-        code: code.into(),
-        name: format!("Territoire {code}"),
-        short_name: None,
-        level,
-        parents: parents.iter().map(|p| p.to_string()).collect(),
-        members: vec![],
-        successors: vec![],
-        note: None,
-    }
+    let parents = parents.iter().map(|p| p.to_string()).collect();
+    Territory { parents, ..Territory::new(code, &format!("Territoire {code}"), level) }
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {

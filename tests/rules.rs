@@ -9,16 +9,8 @@ use bcs::status::Status;
 use polars::prelude::*;
 
 fn territory(code: &str, level: Level, members: &[&str]) -> Territory {
-    Territory {
-        code: code.into(),
-        name: format!("Territoire {code}"),
-        short_name: None,
-        level,
-        parents: vec![],
-        members: members.iter().map(|m| m.to_string()).collect(),
-        successors: vec![],
-        note: None,
-    }
+    let members = members.iter().map(|m| m.to_string()).collect();
+    Territory { members, ..Territory::new(code, &format!("Territoire {code}"), level) }
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {

@@ -92,6 +92,22 @@ pub struct Territory {
     pub note: Option<String>,
 }
 
+impl Territory {
+    /// A territory with no parent, member, successor or note.
+    pub fn new(code: &str, name: &str, level: Level) -> Territory {
+        Territory {
+            code: code.to_string(),
+            name: name.to_string(),
+            short_name: None,
+            level,
+            parents: vec![],
+            members: vec![],
+            successors: vec![],
+            note: None,
+        }
+    }
+}
+
 #[derive(Debug, Default)]
 pub struct Geography {
     territories: Vec<Territory>,
@@ -300,16 +316,7 @@ pub fn region_code(cog: &str) -> String {
 pub const FRANCE_METRO: &str = "loc_france_metro";
 
 fn national(code: &str, name: &str, level: Level, parents: Vec<String>) -> Territory {
-    Territory {
-        code: code.to_string(),
-        name: name.to_string(),
-        short_name: None,
-        level,
-        parents,
-        members: vec![],
-        successors: vec![],
-        note: None,
-    }
+    Territory { parents, ..Territory::new(code, name, level) }
 }
 
 fn non_empty(s: &str) -> Option<String> {
