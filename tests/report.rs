@@ -95,6 +95,9 @@ fn the_report_is_a_self_contained_readable_page() {
     let svgs = doc.descendants().filter(|n| n.tag_name().name() == "svg").count();
     assert!(svgs >= 40, "{svgs} inline charts");
     assert!(html.contains("0,39") && html.contains("Lecture : "));
+    // No commune data in the embedded dataset: the report says the IDH-4 is
+    // not computed rather than showing an empty index.
+    assert!(html.contains("L'IDH-4 n'est pas calculé pour ce jeu de données"));
 }
 
 #[test]

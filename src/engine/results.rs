@@ -100,18 +100,6 @@ impl Results {
         )?;
         Ok(rows.into_iter().next())
     }
-
-    /// Vintages present for an indicator, ascending.
-    pub fn vintages(&self, indicator: &str) -> Result<Vec<i32>> {
-        let df = self
-            .frame
-            .clone()
-            .lazy()
-            .filter(col("indicator").eq(lit(indicator)).and(col("vintage").is_not_null()))
-            .select([col("vintage").unique().sort(Default::default())])
-            .collect()?;
-        Ok(df.column("vintage")?.i32()?.iter().flatten().collect())
-    }
 }
 
 fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {

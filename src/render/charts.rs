@@ -255,7 +255,9 @@ fn draw_bars<DB: DrawingBackend>(
     st: &BarStyle,
 ) -> Result<i32> {
     let (label_w, label_chars, decimals, unit) = (st.label_w, st.label_chars, st.decimals, st.unit);
-    let scale = Scale::new(bars.iter().filter_map(|b| b.value), left + label_w + 10 + 60 * st.signed as i32, right - 90);
+    // Room left of the zero line for the labels of negative bars.
+    let negative = st.signed || bars.iter().any(|b| b.value.is_some_and(|v| v < 0.0));
+    let scale = Scale::new(bars.iter().filter_map(|b| b.value), left + label_w + 10 + 60 * negative as i32, right - 90);
     let zero = scale.x(0.0);
     let mut y = top;
     let mut previous_reference = false;

@@ -3,6 +3,7 @@
 //! (polyglot XHTML), so it can be checked by any XML parser.
 
 use anyhow::Result;
+use polars::prelude::*;
 
 use crate::ingest::Manifest;
 use crate::render::barometer::View;
@@ -97,11 +98,12 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
     // IDH-4 first, as the barometer presents it.
     h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
-    let idh = view.catalog.indicators.iter().find(|i| i.id == "idh4");
-    let has_idh = match idh {
-        Some(i) => !view.results.vintages(&i.id)?.is_empty(),
-        None => false,
-    };
+    // Computed for at least one territory (not merely reported as missing,
+    // secret or not aggregable).
+    let has_idh = !view
+        .results
+        .rows(col("indicator").eq(lit(crate::catalog::composites::IDH4)).and(col("status").eq(lit("ok"))))?
+        .is_empty();
     if !has_idh {
         h.push_str("<p class=\"box\">L'IDH-4 n'est pas calculé pour ce jeu de données : les données communales qu'il demande (indice comparatif de mortalité, diplômes, revenu médian des communes de la région) n'y figurent pas.</p>\n");
     }
