@@ -7,6 +7,7 @@ mod rank;
 mod report;
 mod run;
 mod show;
+mod synth;
 mod validate;
 
 use std::path::PathBuf;
@@ -56,6 +57,8 @@ pub enum Command {
     Validate(validate::Args),
     /// Met les sources en cache (Parquet) : les commandes suivantes les relisent sans les analyser.
     Import(import::Args),
+    /// Génère un jeu SYNTHÉTIQUE national aux formats des producteurs (tests, mesures de performance).
+    Synth(synth::Args),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -149,6 +152,7 @@ pub fn main() -> ExitCode {
         Command::Chart(a) => chart::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
+        Command::Synth(a) => synth::run(&cli, a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -185,7 +185,15 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
             ))
         })
         .collect();
-    let n = bounds.iter().flatten().map(|b| b.n).max().unwrap_or(0);
+    // Communes of the universe with at least one usable input.
+    let n = members
+        .iter()
+        .filter(|m| {
+            inputs.iter().any(|(ind, _)| {
+                values.series(m, ind).is_some_and(|s| s.values().any(|(v, st)| *st == Status::Ok && v.is_some()))
+            })
+        })
+        .count();
     let detail = format!(
         "univers de normalisation : {described} ({} communes avec données), bornes communes à tous les millésimes",
         fr::number(n as f64, 0)
@@ -405,12 +413,10 @@ fn priority(conf: &composites::Priority, values: &Values, geo: &Geography, catal
 
 /// How many territories change class when each indicator is dropped in turn:
 /// (indicator, territories changing class, territories classified).
-pub fn priority_sensitivity(values_frame: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<Vec<(String, usize, usize)>> {
-    let Some(conf) = catalog.composites.as_ref().and_then(|c| c.priorite.as_ref()) else { return Ok(vec![]) };
-    let values = Values::from_frame(values_frame)?;
-    let p = priority_inputs(conf, &values, geo, catalog);
+fn priority_sensitivity(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Vec<(String, usize, usize)> {
+    let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
-    let Some(base) = classify(&p.complete, &w) else { return Ok(vec![]) };
+    let Some(base) = classify(&p.complete, &w) else { return vec![] };
     let mut out = vec![];
     for j in 0..w.len() {
         let inputs: Vec<(String, Vec<f64>)> = p
@@ -425,13 +431,23 @@ pub fn priority_sensitivity(values_frame: &DataFrame, catalog: &Catalog, geo: &G
         };
         out.push((w[j].0.clone(), changed, base.len()));
     }
-    Ok(out)
+    out
 }
 
+/// Priority classification: (indicator dropped, territories changing class,
+/// territories classified).
+pub type Sensitivity = Vec<(String, usize, usize)>;
+
 /// Every composite row, as a frame shaped like the indicator values plus a
-/// `detail` column.
-pub fn compute(values_frame: &DataFrame, catalog: &Catalog, geo: &Geography, reference: &str, territory: Option<&str>) -> Result<DataFrame> {
-    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else { return Ok(frame(&[])?) };
+/// `detail` column; and the sensitivity of the priority classification.
+pub fn compute(
+    values_frame: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    reference: &str,
+    territory: Option<&str>,
+) -> Result<(DataFrame, Sensitivity)> {
+    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else { return Ok((frame(&[])?, vec![])) };
     let values = Values::from_frame(values_frame)?;
     let mut rows = vec![];
     if let Some(c) = &conf.idh4 {
@@ -440,10 +456,12 @@ pub fn compute(values_frame: &DataFrame, catalog: &Catalog, geo: &Geography, ref
     if let Some(c) = &conf.idt_bcs {
         rows.extend(idt_bcs(c, &values, geo, reference));
     }
+    let mut sensitivity = vec![];
     if let Some(c) = &conf.priorite {
         rows.extend(priority(c, &values, geo, catalog));
+        sensitivity = priority_sensitivity(c, &values, geo, catalog);
     }
-    Ok(frame(&rows)?)
+    Ok((frame(&rows)?, sensitivity))
 }
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {

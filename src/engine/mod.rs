@@ -37,8 +37,7 @@ pub struct Options {
 pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opts: &Options) -> Result<Results> {
     let all_obs = aggregate(observations, catalog, geo)?;
     let values = evaluate_indicators(&all_obs, catalog)?.collect()?;
-    let composites = composite::compute(&values, catalog, geo, &opts.reference, opts.territory.as_deref())?;
-    let sensitivity = composite::priority_sensitivity(&values, catalog, geo)?;
+    let (composites, sensitivity) = composite::compute(&values, catalog, geo, &opts.reference, opts.territory.as_deref())?;
     let values = concat(
         [values.lazy().with_column(lit(NULL).cast(DataType::String).alias("detail")), composites.lazy()],
         UnionArgs::default(),

@@ -1,0 +1,53 @@
+//! `bcs synth`: a deterministic synthetic dataset in the producers' formats
+//! that the whole pipeline runs on.
+
+use std::path::Path;
+use std::process::Command;
+
+fn bcs(args: &[&str]) -> String {
+    let o = Command::new(env!("CARGO_BIN_EXE_bcs")).args(args).output().unwrap();
+    assert!(o.status.success(), "bcs {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8(o.stdout).unwrap()
+}
+
+fn synth(dir: &Path) {
+    let out = bcs(&["synth", "--out", dir.to_str().unwrap(), "--departements", "59", "--qpv", "20"]);
+    assert!(out.contains("647 communes, 20 QPV, millésimes 2015, 2021"), "{out}");
+}
+
+#[test]
+fn synthetic_dataset_is_deterministic_labelled_and_runs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (a, b) = (tmp.path().join("a"), tmp.path().join("b"));
+    synth(&a);
+    synth(&b);
+    for f in ["dataset.toml", "sources/base-cc-synthetique-2021.csv", "sources/FILO2015_COM_synthetique.csv", "sources/qpv_synthetique_2021.csv"] {
+        assert_eq!(std::fs::read(a.join(f)).unwrap(), std::fs::read(b.join(f)).unwrap(), "{f}");
+    }
+    let manifest = std::fs::read_to_string(a.join("dataset.toml")).unwrap();
+    assert!(manifest.contains("SYNTHÉTIQUE") && manifest.contains("aucune valeur n'est réelle"));
+    // Real formats: Insee header, decimal comma, FiLoSoFi secrets for small communes.
+    let rp = std::fs::read_to_string(a.join("sources/base-cc-synthetique-2021.csv")).unwrap();
+    assert!(rp.starts_with("CODGEO;LIBGEO;P21_POP;P21_POP6074;"));
+    let filo = std::fs::read_to_string(a.join("sources/FILO2021_COM_synthetique.csv")).unwrap();
+    let secret = filo.lines().filter(|l| l.split(';').nth(3) == Some("s")).count();
+    assert!(secret > 100 && secret < 647, "{secret} secret poverty rates");
+
+    let ds = a.to_str().unwrap();
+    assert!(bcs(&["--dataset", ds, "validate"]).contains("aucun problème"));
+    let csv = bcs(&["--dataset", ds, "rank", "idh4", "--level", "commune", "--format", "csv"]);
+    let mut r = csv::Reader::from_reader(csv.as_bytes());
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (v, d, st, lvl) = (col("value"), col("detail"), col("status"), col("level"));
+    let all: Vec<csv::StringRecord> = r.records().map(|x| x.unwrap()).collect();
+    // Communes with a secret median income have a secret IDH-4.
+    assert!(all.iter().any(|x| &x[lvl] == "commune" && &x[st] == "secret"));
+    let rows: Vec<&csv::StringRecord> = all.iter().filter(|x| &x[lvl] == "commune" && &x[st] == "ok").collect();
+    assert!(rows.len() >= 400, "{} communes with an IDH-4", rows.len());
+    for row in &rows {
+        let x: f64 = row[v].parse().unwrap();
+        assert!((0.0..=1.0).contains(&x), "{x}");
+    }
+    assert!(rows[0][d].contains("communes de la région Hauts-de-France (647 communes avec données)"), "{}", &rows[0][d]);
+}
