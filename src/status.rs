@@ -67,21 +67,6 @@ impl Status {
 pub const LEGEND_FR: &str =
     "nd : secret statistique ; n.c. : non calculable (donnée publiée en taux seulement, non agrégeable) ; – : donnée absente";
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn precedence_is_secret_over_not_aggregable_over_missing() {
-        assert!(Status::Secret > Status::NotAggregable);
-        assert!(Status::NotAggregable > Status::Missing);
-        assert!(Status::Missing > Status::Ok);
-        for st in Status::ALL {
-            assert_eq!(Status::from_code(st.code()), st);
-            assert_eq!(Status::parse(st.as_str()), Some(st));
-        }
-    }
-}
 
 /// Name of the status column that accompanies a value column.
 pub fn status_column(name: &str) -> String {
@@ -109,4 +94,20 @@ pub fn evaluate(formula: &str, operands: &[String]) -> anyhow::Result<(polars::p
         .then(raw)
         .otherwise(lit(NULL).cast(DataType::Float64));
     Ok((value, status))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn precedence_is_secret_over_not_aggregable_over_missing() {
+        assert!(Status::Secret > Status::NotAggregable);
+        assert!(Status::NotAggregable > Status::Missing);
+        assert!(Status::Missing > Status::Ok);
+        for st in Status::ALL {
+            assert_eq!(Status::from_code(st.code()), st);
+            assert_eq!(Status::parse(st.as_str()), Some(st));
+        }
+    }
 }

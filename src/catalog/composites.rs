@@ -80,7 +80,9 @@ pub const IDT_BCS: &str = "idt_bcs";
 pub const PRIORITY_SCORE: &str = "priorite_score";
 pub const PRIORITY_CLASS: &str = "priorite_classe";
 
-fn output(theme: &str, id: &str, label: String, unit: Unit, decimals: u8, polarity: Polarity, source: &str, definition: String, lecture: &str) -> Indicator {
+/// An output indicator; `text` is (source, definition, lecture template).
+fn output(theme: &str, id: &str, label: String, unit: Unit, decimals: u8, polarity: Polarity, text: (&str, String, &str)) -> Indicator {
+    let (source, definition, lecture) = text;
     Indicator {
         id: id.to_string(),
         label,
@@ -132,7 +134,7 @@ impl Composites {
                         w.indicator
                     );
                 }
-                if !(w.weight > 0.0) {
+                if w.weight.is_nan() || w.weight <= 0.0 {
                     bail!("classement de priorité : poids de « {} » non positif", w.indicator);
                 }
             }
@@ -145,36 +147,23 @@ impl Composites {
         let th = self.theme.id.as_str();
         let mut out = vec![];
         if let Some(i) = &self.idh4 {
-            out.push(output(th, IDH4, i.label.clone(), Unit::Index, 2, Polarity::HigherBetter, &i.source,
-                "Moyenne des indices de santé, d'éducation et de niveau de vie, chacun normalisé entre 0 et 1 (min-max) sur l'univers de normalisation indiqué dans la colonne detail.".into(),
-                "En {millesime}, l'IDH-4 de {territoire} est de {valeur} (entre 0 et 1)."));
+            out.push(output(th, IDH4, i.label.clone(), Unit::Index, 2, Polarity::HigherBetter, (&i.source, "Moyenne des indices de santé, d'éducation et de niveau de vie, chacun normalisé entre 0 et 1 (min-max) sur l'univers de normalisation indiqué dans la colonne detail.".into(), "En {millesime}, l'IDH-4 de {territoire} est de {valeur} (entre 0 et 1).")));
             let inputs = [&i.sante, &i.education, &i.niveau_vie];
             for ((id, name), input) in IDH4_PARTS.iter().zip(inputs) {
                 let input_label = known.get(input.as_str()).map(|k| k.label.clone()).unwrap_or_default();
-                out.push(output(th, id, format!("IDH-4, indice de {name}"), Unit::Index, 2, Polarity::HigherBetter, &i.source,
-                    format!("Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."),
-                    "En {millesime}, l'indice de {territoire} vaut {valeur}."));
+                out.push(output(th, id, format!("IDH-4, indice de {name}"), Unit::Index, 2, Polarity::HigherBetter, (&i.source, format!("Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."), "En {millesime}, l'indice de {territoire} vaut {valeur}.")));
             }
         }
         if let Some(t) = &self.idt_bcs {
-            out.push(output(th, IDT_BCS, t.label.clone(), Unit::Index, 0, Polarity::HigherBetter, &t.source,
-                "Somme pondérée des écarts relatifs (en %) des composantes à celles du territoire de référence : 0 = situation de la référence, négatif = moins favorable. Indice calculé par bcs, distinct de l'IDT© du Compas.".into(),
-                "En {millesime}, l'IDT-BCS de {territoire} est de {valeur}."));
+            out.push(output(th, IDT_BCS, t.label.clone(), Unit::Index, 0, Polarity::HigherBetter, (&t.source, "Somme pondérée des écarts relatifs (en %) des composantes à celles du territoire de référence : 0 = situation de la référence, négatif = moins favorable. Indice calculé par bcs, distinct de l'IDT© du Compas.".into(), "En {millesime}, l'IDT-BCS de {territoire} est de {valeur}.")));
             for c in &t.component {
                 let label = known.get(c.indicator.as_str()).map(|k| k.label.clone()).unwrap_or_default();
-                out.push(output(th, &format!("idt_bcs_{}", c.indicator), format!("IDT-BCS, composante : {label}"), Unit::Index, 1,
-                    Polarity::HigherBetter, &t.source,
-                    format!("Écart relatif, en %, de « {label} » à la valeur du territoire de référence."),
-                    "En {millesime}, la composante vaut {valeur} pour {territoire}."));
+                out.push(output(th, &format!("idt_bcs_{}", c.indicator), format!("IDT-BCS, composante : {label}"), Unit::Index, 1, Polarity::HigherBetter, (&t.source, format!("Écart relatif, en %, de « {label} » à la valeur du territoire de référence."), "En {millesime}, la composante vaut {valeur} pour {territoire}.")));
             }
         }
         if let Some(p) = &self.priorite {
-            out.push(output(th, PRIORITY_SCORE, format!("{} — score", p.label), Unit::Index, 2, Polarity::LowerBetter, &p.source,
-                "Moyenne pondérée des indicateurs listés, centrés-réduits sur les territoires du niveau et orientés pour qu'un score élevé signale un besoin plus fort ; les facteurs principaux figurent dans la colonne detail.".into(),
-                "{territoire} a un score de priorité de {valeur} (0 = moyenne des territoires comparés)."));
-            out.push(output(th, PRIORITY_CLASS, format!("{} — classe (5 = besoin le plus fort)", p.label), Unit::Index, 0, Polarity::LowerBetter, &p.source,
-                "Quintile du score de priorité : classe 5 = le cinquième des territoires au besoin le plus fort, classe 1 = le plus faible.".into(),
-                "{territoire} est en classe de priorité {valeur} (5 = besoin le plus fort)."));
+            out.push(output(th, PRIORITY_SCORE, format!("{} — score", p.label), Unit::Index, 2, Polarity::LowerBetter, (&p.source, "Moyenne pondérée des indicateurs listés, centrés-réduits sur les territoires du niveau et orientés pour qu'un score élevé signale un besoin plus fort ; les facteurs principaux figurent dans la colonne detail.".into(), "{territoire} a un score de priorité de {valeur} (0 = moyenne des territoires comparés).")));
+            out.push(output(th, PRIORITY_CLASS, format!("{} — classe (5 = besoin le plus fort)", p.label), Unit::Index, 0, Polarity::LowerBetter, (&p.source, "Quintile du score de priorité : classe 5 = le cinquième des territoires au besoin le plus fort, classe 1 = le plus faible.".into(), "{territoire} est en classe de priorité {valeur} (5 = besoin le plus fort).")));
         }
         out
     }

@@ -292,7 +292,7 @@ pub fn classify(inputs: &[(String, Vec<f64>)], indicators: &[(String, f64, Polar
         let mean = inputs.iter().map(|(_, v)| v[j]).sum::<f64>() / n as f64;
         let var = inputs.iter().map(|(_, v)| (v[j] - mean).powi(2)).sum::<f64>() / n as f64;
         let sd = var.sqrt();
-        if !(sd > 0.0) {
+        if sd.is_nan() || sd <= 0.0 {
             return None;
         }
         stats.push((mean, sd));

@@ -150,7 +150,7 @@ impl View<'_> {
                 Kind::EvolPct => format!("{} — {}", ind.label, evolution_header(ind, a, b, true)),
             });
         }
-        let mut table = Table::new(format!("{label}"), header);
+        let mut table = Table::new(label, header);
         for j in 1..table.numeric.len() {
             table.numeric[j] = true;
         }

@@ -40,7 +40,7 @@ pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
         );
     }
     t.notes.push(format!("Légende : {LEGEND_FR}."));
-    t.notes.extend(method_notes(view).into_iter());
+    t.notes.extend(method_notes(view));
     t
 }
 

@@ -150,7 +150,7 @@ impl Table {
             // Thousands separators would make numbers text in a spreadsheet.
             w.write_record(row.iter().map(|v| v.display().replace(fr::THOUSANDS, "")))?;
         }
-        Ok(w.into_inner().map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))?)
+        w.into_inner().map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))
     }
 }
 

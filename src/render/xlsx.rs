@@ -46,10 +46,9 @@ fn write_table(ws: &mut Worksheet, t: &Table) -> Result<()> {
             }
         }
     }
-    let mut r = t.rows.len() as u32 + 3;
-    for n in &t.notes {
-        x(ws.write_string_with_format(r, 0, n, &note))?;
-        r += 1;
+    let first_note = t.rows.len() as u32 + 3;
+    for (k, n) in t.notes.iter().enumerate() {
+        x(ws.write_string_with_format(first_note + k as u32, 0, n, &note))?;
     }
     for j in 0..t.header.len() {
         let widest = t
@@ -59,7 +58,7 @@ fn write_table(ws: &mut Worksheet, t: &Table) -> Result<()> {
             .map(|c| c.display().chars().count())
             .max()
             .unwrap_or(0);
-        let width = if j == 0 { widest.clamp(12, 70) } else { widest.max(10).min(18) + 2 };
+        let width = if j == 0 { widest.clamp(12, 70) } else { widest.clamp(10, 18) + 2 };
         x(ws.set_column_width(j as u16, width as f64))?;
     }
     x(ws.set_row_height(1, 60))?;
