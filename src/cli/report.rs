@@ -49,8 +49,8 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
     let view = s.view();
     let panel = s.manifest.dataset.panel.clone().or_else(|| s.manifest.dataset.references.first().cloned());
     let charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
-    write_charts(&out.dir("figures")?, &charts)?;
-    out.write("report.html", report::html(&view, &s.manifest, &charts)?)?;
+    let svgs = write_charts(&out.dir("figures")?, &charts)?;
+    out.write("report.html", report::html(&view, &s.manifest, &charts, &svgs)?)?;
     Ok(charts.len())
 }
 

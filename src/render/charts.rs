@@ -73,29 +73,22 @@ pub trait Figure: Sync {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Writes `<stem>.png` and `<stem>.svg`.
-pub fn write_figure(fig: &impl Figure, stem: &Path) -> Result<()> {
+/// Writes `<stem>.png` and `<stem>.svg`; returns the SVG, for embedding.
+pub fn write_figure(fig: &impl Figure, stem: &Path) -> Result<String> {
     register_fonts();
-    let size = fig.size();
     let png = stem.with_extension("png");
     {
-        let root = BitMapBackend::new(&png, size).into_drawing_area();
+        let root = BitMapBackend::new(&png, fig.size()).into_drawing_area();
         root.fill(&WHITE).map_err(err)?;
         fig.draw(&root)?;
         root.present().map_err(err)?;
     }
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        fig.draw(&root)?;
-        root.present().map_err(err)?;
-    }
-    std::fs::write(stem.with_extension("svg"), svg)?;
-    Ok(())
+    let svg = svg_string(fig)?;
+    std::fs::write(stem.with_extension("svg"), &svg)?;
+    Ok(svg)
 }
 
-/// Renders a figure to an SVG string (for embedding in the HTML report).
+/// Renders a figure to an SVG string.
 pub fn svg_string(fig: &impl Figure) -> Result<String> {
     register_fonts();
     let mut svg = String::new();

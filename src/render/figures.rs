@@ -389,8 +389,8 @@ impl View<'_> {
 }
 
 /// Renders charts as PNG and SVG into `dir`, in parallel, with a progress bar
-/// on a terminal (silent when piped).
-pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<()> {
+/// on a terminal (silent when piped); returns their SVG, in chart order.
+pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<Vec<String>> {
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use rayon::prelude::*;
     std::fs::create_dir_all(dir)?;
@@ -399,13 +399,16 @@ pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<()> 
         bar.set_style(style);
     }
     bar.set_message("Figures");
-    charts.par_iter().try_for_each(|c| -> Result<()> {
-        crate::render::charts::write_figure(&c.chart, &dir.join(&c.stem))?;
-        bar.inc(1);
-        Ok(())
-    })?;
+    let svgs = charts
+        .par_iter()
+        .map(|c| -> Result<String> {
+            let svg = crate::render::charts::write_figure(&c.chart, &dir.join(&c.stem))?;
+            bar.inc(1);
+            Ok(svg)
+        })
+        .collect::<Result<Vec<_>>>()?;
     bar.finish_and_clear();
-    Ok(())
+    Ok(svgs)
 }
 
 #[cfg(test)]

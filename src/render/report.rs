@@ -7,7 +7,6 @@ use polars::prelude::*;
 
 use crate::ingest::Manifest;
 use crate::render::barometer::View;
-use crate::render::charts::svg_string;
 use crate::render::figures::NamedChart;
 use crate::render::table::{escape, Cell, Table};
 use crate::status::LEGEND_FR;
@@ -72,8 +71,9 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
-/// Builds the HTML page.
-pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<String> {
+/// Builds the HTML page; `svgs[i]` is the SVG already rendered for `charts[i]`.
+pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[String]) -> Result<String> {
+    let figures: Vec<(&NamedChart, &str)> = charts.iter().zip(svgs).map(|(c, s)| (c, strip_xml_declaration(s))).collect();
     let d = &manifest.dataset;
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n");
@@ -113,9 +113,8 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
     if let Some(t) = view.theme_table(&composite_theme)? {
         h.push_str(&t.html("h3"));
     }
-    for c in charts.iter().filter(|c| c.theme == composite_theme) {
-        let svg = svg_string(&c.chart)?;
-        h.push_str(&format!("<figure>{}<figcaption>Figure {}</figcaption></figure>\n", strip_xml_declaration(&svg), escape(&c.stem)));
+    for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
+        h.push_str(&format!("<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n", escape(&c.stem)));
     }
     h.push_str("</section>\n");
 
@@ -130,7 +129,8 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
             }
         }
         for ind in view.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
-            let mine: Vec<&NamedChart> = charts.iter().filter(|c| c.indicator.as_deref() == Some(ind.id.as_str())).collect();
+            let mine: Vec<&(&NamedChart, &str)> =
+                figures.iter().filter(|(c, _)| c.indicator.as_deref() == Some(ind.id.as_str())).collect();
             if mine.is_empty() {
                 continue;
             }
@@ -140,24 +140,17 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart]) -> Result<S
                 escape(&ind.definition),
                 escape(&ind.source)
             ));
-            for c in mine {
-                let svg = svg_string(&c.chart)?;
+            for (c, svg) in mine {
                 h.push_str(&format!(
-                    "<figure>{}<figcaption>Figure {} (fichiers {}.png et {}.svg)</figcaption></figure>\n",
-                    strip_xml_declaration(&svg),
+                    "<figure>{svg}<figcaption>Figure {} (fichiers {}.png et {}.svg)</figcaption></figure>\n",
                     escape(&c.stem),
                     escape(&c.stem),
                     escape(&c.stem)
                 ));
             }
         }
-        for c in charts.iter().filter(|c| c.theme == theme.id && c.indicator.is_none()) {
-            let svg = svg_string(&c.chart)?;
-            h.push_str(&format!(
-                "<figure>{}<figcaption>Figure {}</figcaption></figure>\n",
-                strip_xml_declaration(&svg),
-                escape(&c.stem)
-            ));
+        for (c, svg) in figures.iter().filter(|(c, _)| c.theme == theme.id && c.indicator.is_none()) {
+            h.push_str(&format!("<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n", escape(&c.stem)));
         }
         h.push_str("</section>\n");
     }
