@@ -1,7 +1,5 @@
 //! French number conventions: decimal comma, narrow no-break space between
-//! thousands, explicit sign for changes, "nd" for secret values.
-
-use crate::status::Status;
+//! thousands, explicit sign for changes.
 
 /// Narrow no-break space (U+202F), the French thousands separator.
 pub const THOUSANDS: char = '\u{202F}';
@@ -50,15 +48,6 @@ pub fn signed(v: f64, decimals: u8) -> String {
         s
     } else {
         format!("+{s}")
-    }
-}
-
-/// Like [`cell`] for a change between vintages.
-pub fn signed_cell(value: Option<f64>, status: Option<Status>, decimals: u8) -> String {
-    match (status, value) {
-        (Some(Status::Ok), Some(v)) => signed(v, decimals),
-        (Some(st), _) => st.display_fr().to_string(),
-        (None, _) => String::new(),
     }
 }
 

@@ -8,7 +8,7 @@ pub mod cache;
 pub mod manifest;
 pub mod read;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -411,22 +411,19 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
         dups.column("vintage")?.i32()?.clone(),
         dups.column("sources")?.str()?.clone(),
     );
-    let mut reported = HashSet::new();
+    // One row per duplicated key: the group_by made them unique.
     for i in 0..dups.height() {
-        let key = (t.get(i), v.get(i), y.get(i));
-        if reported.insert(key) {
-            problems.push(DataProblem {
-                file: s.get(i).unwrap_or("").to_string(),
-                line: None,
-                column: None,
-                message: format!(
-                    "la variable « {} » ({}) du territoire « {} » est fournie plusieurs fois",
-                    v.get(i).unwrap_or(""),
-                    y.get(i).map(|y| y.to_string()).unwrap_or_default(),
-                    t.get(i).unwrap_or("")
-                ),
-            });
-        }
+        problems.push(DataProblem {
+            file: s.get(i).unwrap_or("").to_string(),
+            line: None,
+            column: None,
+            message: format!(
+                "la variable « {} » ({}) du territoire « {} » est fournie plusieurs fois",
+                v.get(i).unwrap_or(""),
+                y.get(i).map(|y| y.to_string()).unwrap_or_default(),
+                t.get(i).unwrap_or("")
+            ),
+        });
     }
     Ok(())
 }

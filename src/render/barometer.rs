@@ -259,7 +259,7 @@ impl View<'_> {
                             };
                             r.prev_vintage.map(|pv| {
                                 let d = if ind.unit.has_relative_evolution() { 1 } else { ind.decimals };
-                                let s = fr::signed_cell(val, r.evol_status, d);
+                                let s = Cell::change(val, r.evol_status, d).display();
                                 if r.evol_status == Some(Status::Ok) {
                                     format!("{s}{unit} depuis {pv}")
                                 } else {
