@@ -8,6 +8,9 @@ use bcs::geo::{Geography, Level, Territory};
 use bcs::status::Status;
 use polars::prelude::*;
 
+mod common;
+use common::{observations, Obs};
+
 fn territory(code: &str, level: Level, parents: &[&str]) -> Territory {
     let parents = parents.iter().map(|p| p.to_string()).collect();
     Territory { parents, ..Territory::new(code, &format!("Territoire {code}"), level) }
@@ -87,18 +90,8 @@ fn geography(communes: &[&str]) -> Geography {
     Geography::from_territories(t).unwrap()
 }
 
-type Obs<'a> = (&'a str, &'a str, i32, Option<f64>, Status);
-
 fn run(geo: &Geography, rows: &[Obs]) -> Results {
-    let df = df!(
-        "territory_code" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "variable" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "vintage" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-        "value" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-        "status" => rows.iter().map(|r| r.4.code()).collect::<Vec<_>>(),
-        "source" => rows.iter().map(|_| "t").collect::<Vec<_>>(),
-    )
-    .unwrap();
+    let df = observations(rows);
     let (_dir, cat) = catalog();
     engine::compute(&df, &cat, geo, &engine::Options { reference: "REF".into(), territory: Some("E".into()), focus: vec![] }).unwrap()
 }

@@ -8,6 +8,9 @@ use bcs::geo::{Geography, Level, Territory};
 use bcs::status::Status;
 use polars::prelude::*;
 
+mod common;
+use common::{observations, Obs};
+
 fn territory(code: &str, level: Level, members: &[&str]) -> Territory {
     let members = members.iter().map(|m| m.to_string()).collect();
     Territory { members, ..Territory::new(code, &format!("Territoire {code}"), level) }
@@ -81,20 +84,8 @@ lecture = "l"
     (dir, c)
 }
 
-/// (territory, variable, vintage, value, status)
-fn observations(rows: &[(&str, &str, i32, Option<f64>, Status)]) -> DataFrame {
-    df!(
-        "territory_code" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
-        "variable" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
-        "vintage" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
-        "value" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
-        "status" => rows.iter().map(|r| r.4.code()).collect::<Vec<_>>(),
-        "source" => rows.iter().map(|_| "test").collect::<Vec<_>>(),
-    )
-    .unwrap()
-}
 
-fn run(rows: &[(&str, &str, i32, Option<f64>, Status)]) -> Results {
+fn run(rows: &[Obs]) -> Results {
     let geo = Geography::from_territories(vec![
         territory("A", Level::Qpv, &[]),
         territory("B", Level::Qpv, &[]),

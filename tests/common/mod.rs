@@ -1,0 +1,20 @@
+//! Helpers shared by the integration tests.
+
+use bcs::status::Status;
+use polars::prelude::*;
+
+/// One observation: (territory, variable, vintage, value, status).
+pub type Obs<'a> = (&'a str, &'a str, i32, Option<f64>, Status);
+
+/// The long observations frame the engine reads, as ingest produces it.
+pub fn observations(rows: &[Obs]) -> DataFrame {
+    df!(
+        "territory_code" => rows.iter().map(|r| r.0).collect::<Vec<_>>(),
+        "variable" => rows.iter().map(|r| r.1).collect::<Vec<_>>(),
+        "vintage" => rows.iter().map(|r| r.2).collect::<Vec<_>>(),
+        "value" => rows.iter().map(|r| r.3).collect::<Vec<_>>(),
+        "status" => rows.iter().map(|r| r.4.code()).collect::<Vec<_>>(),
+        "source" => rows.iter().map(|_| "test").collect::<Vec<_>>(),
+    )
+    .expect("observations frame")
+}
