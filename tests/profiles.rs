@@ -112,3 +112,89 @@ fn a_profile_file_without_vintage_is_refused() {
     let err = format!("{:#}", compute(&ds).err().unwrap());
     assert!(err.contains("indiquez vintage = … pour cette source"), "{err}");
 }
+
+#[test]
+fn cnam_file_with_stacked_years_matches_the_annex_c2s_counts() {
+    // Cnam shape: code, year column, counts; 2020 and 2022 stacked in rows.
+    // 2022 counts are the annex's; 2020 = 2022 minus the published change.
+    let file = "codgeo;annee;nb_beneficiaires_c2s;tx_c2s\n\
+                loc_qp15_liberte;2022;1193;40,1\n\
+                loc_qp15_liberte;2020;1061;s\n\
+                loc_qp15_denain_centre;2022;5343;40,0\n\
+                loc_qp15_denain_centre;2020;4606;s\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[("c2s_qp.csv", file.as_bytes(), "profile = \"cnam_c2s\"")]);
+    let r = compute(&ds).unwrap();
+    let e = embedded();
+    for t in ["loc_qp15_liberte", "loc_qp15_denain_centre"] {
+        for y in [2020, 2022] {
+            let mine = value(&r, t, "nb_beneficiaires_c2s", y);
+            assert!(mine.is_some(), "{t} {y}");
+            assert_eq!(mine, value(&e, t, "nb_beneficiaires_c2s", y), "{t} {y}");
+        }
+    }
+    assert_eq!(value(&r, "loc_qp15_liberte", "couverture_c2s", 2022), Some(40.1));
+    assert_eq!(r.get("loc_qp15_liberte", "couverture_c2s", 2020).unwrap().unwrap().status, bcs::status::Status::Secret);
+    let c2s = r.get("loc_qp15_liberte", "nb_beneficiaires_c2s", 2022).unwrap().unwrap();
+    assert_eq!((c2s.prev_vintage, c2s.evol_abs), (Some(2020), Some(132.0)));
+}
+
+#[test]
+fn france_travail_file_with_dates_gives_the_annex_job_seekers() {
+    // France Travail shape: period as a date, counts by category and group.
+    let file = "codgeo,libelle,date,defm_a,defm_abc,defm_abc_moins_26\n\
+                loc_qp15_dutemple,Dutemple,31/12/2021,,632,145\n\
+                loc_qp15_gambetta,Gambetta,31/12/2021,,219,50\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[("defm.csv", file.as_bytes(), "profile = \"france_travail_defm\"")]);
+    let r = compute(&ds).unwrap();
+    let e = embedded();
+    for t in ["loc_qp15_dutemple", "loc_qp15_gambetta"] {
+        assert_eq!(value(&r, t, "defm_abc", 2021), value(&e, t, "defm_abc", 2021), "{t}");
+        assert!(value(&r, t, "defm_abc", 2021).is_some());
+    }
+    // 145 / 632 = 22,9 % as printed in the annex (one decimal).
+    let share = value(&r, "loc_qp15_dutemple", "part_defm_moins_26", 2021).unwrap();
+    assert_eq!((share * 10.0).round() / 10.0, value(&e, "loc_qp15_dutemple", "part_defm_moins_26", 2021).unwrap());
+}
+
+#[test]
+fn caf_file_reads_dtref_and_keeps_only_the_declared_vintage() {
+    let file = "NUMCOM;NOMCOM;DTREF;NB_Allocataires;NB_Familles_Monoparentales\n\
+                59172;Denain;31/12/2021;6120;1450\n\
+                59172;Denain;31/12/2022;6050;s\n\
+                59526;Saint-Amand-les-Eaux;31/12/2022;4300;640\n";
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[("caf.csv", file.as_bytes(), "profile = \"caf_allocataires\"\nvintage = 2022")]);
+    let r = compute(&ds).unwrap();
+    let a = r.get("59172", "nb_familles_monoparentales", 2022).unwrap().unwrap();
+    assert_eq!(a.status, bcs::status::Status::Secret);
+    assert!(r.get("59172", "nb_familles_monoparentales", 2021).unwrap().is_none(), "2021 rows not kept");
+}
+
+#[test]
+fn vintage_mismatches_and_unreadable_years_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Declared 2021, but the columns are of 2019.
+    let rp = "CODGEO;P19_POP\n59172;20000\n";
+    let ds = dataset(tmp.path(), &[("rp.csv", rp.as_bytes(), "profile = \"insee_base_cc\"\nvintage = 2021")]);
+    let err = format!("{:#}", compute(&ds).err().unwrap());
+    assert!(err.contains("millésime déclaré 2021 (vintage = 2021) mais les colonnes du fichier portent le(s) millésime(s) 2019"), "{err}");
+    // Declared 2023, absent from the year column.
+    let tmp = tempfile::tempdir().unwrap();
+    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n";
+    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"\nvintage = 2023")]);
+    let err = format!("{:#}", compute(&ds).err().unwrap());
+    assert!(err.contains("colonne « annee » : millésime déclaré 2023 absent de la colonne (millésimes présents : 2022)"), "{err}");
+    // An unreadable year and a code twice for the same year, all listed.
+    let tmp = tempfile::tempdir().unwrap();
+    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;déc.;90\n59526;2022;50\n59526;2022;51\n";
+    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"")]);
+    let err = format!("{:#}", compute(&ds).err().unwrap());
+    assert!(err.contains("c2s.csv, ligne 3, colonne « annee » : millésime « déc. » illisible : une année (2021) ou une date (31/12/2021) est attendue"), "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;2021;90\n59526;2022;50\n59526;2022;51\n";
+    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"")]);
+    let err = format!("{:#}", compute(&ds).err().unwrap());
+    assert!(err.contains("c2s.csv, ligne 5, colonne « codgeo » : code territoire « 59526 » en double pour 2022 (déjà ligne 4)"), "{err}");
+}

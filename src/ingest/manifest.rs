@@ -98,9 +98,15 @@ pub struct SourceConf {
     /// to canonical variables with no mapping work.
     #[serde(default)]
     pub profile: Option<String>,
-    /// Vintage of a file whose column names carry none (QPV files).
+    /// Vintage of a file whose column names carry none (QPV files); for a
+    /// file with year-coded columns or a vintage column, the one vintage to
+    /// keep (it must be in the file).
     #[serde(default)]
     pub vintage: Option<i32>,
+    /// Column holding each row's year or reference date ("2021",
+    /// "31/12/2021"), for files that stack vintages in rows (CAF `DTREF`).
+    #[serde(default)]
+    pub vintage_column: Option<String>,
     /// Field separator; detected from the header line when absent.
     #[serde(default)]
     pub delimiter: Option<char>,
@@ -156,6 +162,10 @@ pub struct ProfileInfo {
     pub title: String,
     /// Candidate names of the code column, in order of preference.
     pub key: Vec<String>,
+    /// Candidate names of a column holding each row's year or reference
+    /// date, for files that stack vintages in rows.
+    #[serde(default)]
+    pub vintage_column: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -163,31 +173,77 @@ pub struct ProfileInfo {
 pub struct ProfileVariable {
     pub variable: String,
     /// Expression over the file's columns; `{yy}` stands for the two last
-    /// digits of the vintage in column names (P21_POP).
-    pub expr: String,
+    /// digits of the vintage in column names (P21_POP). A list gives the
+    /// spellings producers have used, in order: the first one whose columns
+    /// are all in the file is read.
+    pub expr: OneOrMany,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum OneOrMany {
+    One(String),
+    Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 impl Profile {
     /// The mappings this profile yields for a file with these columns.
-    pub fn mappings(&self, columns: &[String], vintage: Option<i32>) -> Result<Vec<Mapping>> {
-        let has = |ops: &[String]| ops.iter().all(|o| columns.contains(o));
+    /// `declared`: the vintage the manifest states for the source; `in_rows`:
+    /// the vintages found in the file's vintage column, if it has one.
+    pub fn mappings(&self, columns: &[String], declared: Option<i32>, in_rows: Option<&[i32]>) -> Result<Vec<Mapping>> {
+        let has = |expr: &str| -> Result<bool> {
+            Ok(crate::catalog::formula_operands(expr)?.iter().all(|o| columns.contains(o)))
+        };
+        let first_present = |exprs: &[String]| -> Result<Option<String>> {
+            for e in exprs {
+                if has(e)? {
+                    return Ok(Some(e.clone()));
+                }
+            }
+            Ok(None)
+        };
         let mut out = vec![];
+        let mut coded_vintages = std::collections::BTreeSet::new();
         for v in &self.variable {
-            if v.expr.contains("{yy}") {
+            let exprs = v.expr.as_slice();
+            let mapping = |expr: String, vintage: i32| Mapping { variable: v.variable.clone(), vintage, expr, note: None };
+            if exprs.iter().any(|e| e.contains("{yy}")) {
                 for yy in 0..100 {
-                    let expr = v.expr.replace("{yy}", &format!("{yy:02}"));
-                    if has(&crate::catalog::formula_operands(&expr)?) {
-                        out.push(Mapping { variable: v.variable.clone(), vintage: 2000 + yy, expr, note: None });
+                    let spelled: Vec<String> = exprs.iter().map(|e| e.replace("{yy}", &format!("{yy:02}"))).collect();
+                    if let Some(expr) = first_present(&spelled)? {
+                        coded_vintages.insert(2000 + yy);
+                        if declared.is_none_or(|d| d == 2000 + yy) {
+                            out.push(mapping(expr, 2000 + yy));
+                        }
                     }
                 }
-            } else if has(&crate::catalog::formula_operands(&v.expr)?) {
-                let Some(vintage) = vintage else {
-                    anyhow::bail!(
+            } else if let Some(expr) = first_present(exprs)? {
+                match (in_rows, declared) {
+                    (Some(years), _) => out.extend(years.iter().map(|&y| mapping(expr.clone(), y))),
+                    (None, Some(vintage)) => out.push(mapping(expr, vintage)),
+                    (None, None) => anyhow::bail!(
                         "le profil « {} » ne lit pas le millésime dans les noms de colonnes : indiquez vintage = … pour cette source",
                         self.profile.id
-                    );
-                };
-                out.push(Mapping { variable: v.variable.clone(), vintage, expr: v.expr.clone(), note: None });
+                    ),
+                }
+            }
+        }
+        if let Some(d) = declared {
+            if !coded_vintages.is_empty() && !coded_vintages.contains(&d) {
+                let found: Vec<String> = coded_vintages.iter().map(|y| y.to_string()).collect();
+                anyhow::bail!(
+                    "millésime déclaré {d} (vintage = {d}) mais les colonnes du fichier portent le(s) millésime(s) {} : corrigez vintage ou le fichier",
+                    found.join(", ")
+                );
             }
         }
         Ok(out)

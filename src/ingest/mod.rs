@@ -188,10 +188,42 @@ fn read_source(
         return Ok(None);
     };
     let keys = keys.str()?.clone();
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    // Vintage column: declared, or the first of the profile's candidates.
+    let vintage_column = match (&src.vintage_column, &profile) {
+        (Some(c), _) => Some(c.clone()),
+        (None, Some(p)) => p.profile.vintage_column.iter().find(|c| columns.contains(c)).cloned(),
+        (None, None) => None,
+    };
+    let row_years = match &vintage_column {
+        Some(vc) => match row_vintages(&raw, vc, first_line, &problem, problems)? {
+            Some(y) => Some(y),
+            None => return Ok(None),
+        },
+        None => None,
+    };
+    let mut kept_years: Option<Vec<i32>> = row_years.as_ref().map(|y| {
+        let mut v: Vec<i32> = y.iter().flatten().copied().collect();
+        v.sort();
+        v.dedup();
+        v
+    });
+    if let (Some(years), Some(d), Some(vc)) = (&mut kept_years, src.vintage, &vintage_column) {
+        if !years.contains(&d) {
+            let found: Vec<String> = years.iter().map(|y| y.to_string()).collect();
+            problems.push(problem(
+                None,
+                Some(vc),
+                format!("millésime déclaré {d} absent de la colonne (millésimes présents : {})", found.join(", ")),
+            ));
+            return Ok(None);
+        }
+        *years = vec![d];
+    }
+    let mut seen: HashMap<(String, Option<i32>), usize> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         let line = i + first_line;
         let k = k.unwrap_or("").trim();
+        let year = row_years.as_ref().and_then(|y| y.get(i).copied().flatten());
         if k.is_empty() {
             problems.push(problem(Some(line), Some(&key), "code territoire vide".into()));
         } else if geo.get(k).is_none() {
@@ -200,11 +232,12 @@ fn read_source(
                 Some(&key),
                 format!("code territoire « {k} » inconnu de la géographie du jeu de données"),
             ));
-        } else if let Some(first) = seen.insert(k.to_string(), line) {
+        } else if let Some(first) = seen.insert((k.to_string(), year), line) {
+            let when = year.map(|y| format!(" pour {y}")).unwrap_or_default();
             problems.push(problem(
                 Some(line),
                 Some(&key),
-                format!("code territoire « {k} » en double (déjà ligne {first})"),
+                format!("code territoire « {k} » en double{when} (déjà ligne {first})"),
             ));
         }
     }
@@ -213,7 +246,7 @@ fn read_source(
     let mut needed: Vec<String> = vec![];
     let mut mappings = vec![];
     let from_profile = match &profile {
-        Some(p) => p.mappings(&columns, src.vintage)?,
+        Some(p) => p.mappings(&columns, src.vintage, kept_years.as_deref())?,
         None => vec![],
     };
     if profile.is_some() && from_profile.is_empty() && src.variables.is_empty() {
@@ -258,6 +291,9 @@ fn read_source(
         .lazy()
         .with_row_index("line", Some(first_line as IdxSize))
         .with_column(col(&key).str().strip_chars(lit(NULL)).alias("territory_code"));
+    if let Some(years) = &row_years {
+        lf = lf.with_column(lit(Series::new(ROW_VINTAGE.into(), years)).alias(ROW_VINTAGE));
+    }
     let mut typed = vec![];
     for c in &needed {
         let (value, status, bad) = parse_cell(c, &dialect, &src.values);
@@ -294,8 +330,11 @@ fn read_source(
     let mut outputs = vec![];
     for (m, ops) in &mappings {
         let (value, status) = evaluate(&m.expr, ops)?;
-        let mapped = lf
-            .clone()
+        let rows = match &row_years {
+            Some(_) => lf.clone().filter(col(ROW_VINTAGE).eq(lit(m.vintage))),
+            None => lf.clone(),
+        };
+        let mapped = rows
             .select([
                 col("territory_code"),
                 lit(m.variable.as_str()).alias("variable"),
@@ -313,6 +352,51 @@ fn read_source(
         return Ok(None);
     }
     Ok(Some(concat(outputs, UnionArgs::default())?.collect()?))
+}
+
+/// Internal column of each row's vintage, read from the vintage column.
+const ROW_VINTAGE: &str = "#vintage";
+
+/// The year of every row of a file that stacks vintages in rows: the first
+/// four-digit year (19xx, 20xx) of the cell, so that "2021", "31/12/2021" and
+/// "2021-12-31" all read 2021. Unreadable cells are problems; None if any.
+fn row_vintages(
+    raw: &DataFrame,
+    column: &str,
+    first_line: usize,
+    problem: &dyn Fn(Option<usize>, Option<&str>, String) -> DataProblem,
+    problems: &mut Vec<DataProblem>,
+) -> Result<Option<Vec<Option<i32>>>> {
+    let Ok(cells) = raw.column(column) else {
+        problems.push(problem(None, Some(column), "colonne des millésimes absente du fichier".into()));
+        return Ok(None);
+    };
+    let cells = cells.str()?.clone();
+    let mut years = Vec::with_capacity(cells.len());
+    let before = problems.len();
+    for (i, cell) in cells.iter().enumerate() {
+        let text = cell.unwrap_or("").trim();
+        let year = text
+            .as_bytes()
+            .windows(4)
+            .enumerate()
+            .find(|(at, w)| {
+                w.iter().all(u8::is_ascii_digit)
+                    && (w.starts_with(b"19") || w.starts_with(b"20"))
+                    && !text.as_bytes().get(at + 4).is_some_and(u8::is_ascii_digit)
+                    && !(*at > 0 && text.as_bytes()[at - 1].is_ascii_digit())
+            })
+            .and_then(|(at, _)| text[at..at + 4].parse::<i32>().ok());
+        if year.is_none() {
+            problems.push(problem(
+                Some(i + first_line),
+                Some(column),
+                format!("millésime « {} » illisible : une année (2021) ou une date (31/12/2021) est attendue", shorten(text, 40)),
+            ));
+        }
+        years.push(year);
+    }
+    Ok((problems.len() == before).then_some(years))
 }
 
 /// Plausibility of mapped values: rates and shares within 0-100, counts not
