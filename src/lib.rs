@@ -12,6 +12,7 @@ pub mod geo;
 pub mod ingest;
 pub mod render;
 pub mod status;
+pub mod timing;
 
 /// Directory of the embedded project files (catalogue, datasets), resolved at
 /// build time so that `bcs` works from any working directory of the clone.

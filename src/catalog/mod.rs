@@ -101,11 +101,22 @@ impl Polarity {
     }
 }
 
+/// A TOML value written as one string or a list of alternatives (formulas,
+/// column spellings), first preferred.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(untagged)]
-enum OneOrMany {
+pub enum OneOrMany {
     One(String),
     Many(Vec<String>),
+}
+
+impl OneOrMany {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            OneOrMany::One(s) => std::slice::from_ref(s),
+            OneOrMany::Many(v) => v,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -205,10 +216,7 @@ impl Catalog {
                 if !seen.insert(raw.id.clone()) {
                     bail!("{where_} : indicateur « {} » déjà défini", raw.id);
                 }
-                let formulas = match raw.formula {
-                    OneOrMany::One(f) => vec![f],
-                    OneOrMany::Many(v) => v,
-                };
+                let formulas = raw.formula.as_slice().to_vec();
                 if formulas.is_empty() {
                     bail!("{where_} : l'indicateur « {} » n'a pas de formule", raw.id);
                 }

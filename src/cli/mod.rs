@@ -95,12 +95,16 @@ impl Cli {
 
     /// Loads the dataset and computes the results.
     pub fn session(&self, reference: Option<&str>) -> Result<Session> {
+        let t = crate::timing::stage("manifeste, géographie");
         let (manifest, catalog, geo) = ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
+        drop(t);
         let reference = match reference {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
             None => manifest.dataset.reference.clone(),
         };
+        let t = crate::timing::stage("lecture des sources");
         let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+        drop(t);
         let mut focus = vec![manifest.dataset.territory.clone()];
         focus.extend(manifest.dataset.references.iter().cloned());
         let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()), focus };

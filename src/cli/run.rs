@@ -16,6 +16,9 @@ pub struct Args {
     /// Territoire de comparaison (colonne gap_reference). Par défaut : celui du jeu de données.
     #[arg(long)]
     pub reference: Option<String>,
+    /// N'écrire que la table de résultats (results.csv, results.parquet) : ni tableaux, ni classeur, ni figures.
+    #[arg(long)]
+    pub results_only: bool,
     #[command(flatten)]
     pub contours: super::report::ContourArgs,
 }
@@ -25,7 +28,19 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let shapes = args.contours.load(&s)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
+    let t = crate::timing::stage("écriture des résultats");
     write_results(&out, &s.results.frame)?;
+    drop(t);
+    if args.results_only {
+        let path = out.commit()?;
+        println!(
+            "Table de résultats « {} » écrite dans {} : {} lignes.",
+            s.manifest.dataset.title,
+            path.display(),
+            s.results.frame.height()
+        );
+        return Ok(());
+    }
     let view = s.view();
     let mut index = format!("# {}\n\n{}\n\n", s.manifest.dataset.title, s.manifest.dataset.description);
     index.push_str("- [Rapport complet (HTML)](report.html) — figures dans [figures/](figures/)\n");

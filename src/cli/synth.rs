@@ -98,8 +98,17 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         let mut rp = format!(
             "CODGEO;LIBGEO;P{yy}_POP;P{yy}_POP6074;P{yy}_POP7589;P{yy}_POP90P;P{yy}_POP1564;P{yy}_ACT1564;P{yy}_ACTOCC1564;P{yy}_CHOM1564;\
              C{yy}_MEN;C{yy}_MENPSEUL;P{yy}_NSCOL15P;P{yy}_NSCOL15P_DIPLMIN;P{yy}_NSCOL15P_SUP2;P{yy}_NSCOL15P_SUP34;P{yy}_NSCOL15P_SUP5;\
-             P{yy}_LOG;P{yy}_RP;P{yy}_LOGVAC;P{yy}_RP_VOIT1P\n"
+             P{yy}_LOG;P{yy}_RP;P{yy}_LOGVAC;P{yy}_RP_VOIT1P"
         );
+        // The real bases have some 100-300 columns the catalogue does not
+        // use (age bands by sex, socio-professional groups…): the same
+        // width here, so that reading only the needed columns is measured.
+        let filler = filler_columns(yy);
+        for f in &filler {
+            rp.push(';');
+            rp.push_str(f);
+        }
+        rp.push('\n');
         // FiLoSoFi communal file: small communes' poverty rates are secret.
         let mut filo = format!("CODGEO;LIBGEO;MED{yy};TP60{yy};D1{yy};D9{yy}\n");
         // Comparative mortality index (ORS-style file), mapped by hand below.
@@ -146,6 +155,12 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
                 dec(vac),
                 dec(voit)
             )?;
+            rp.pop();
+            for _ in &filler {
+                rp.push(';');
+                rp.push_str(&dec(pop * r.range(0.0, 0.3)));
+            }
+            rp.push('\n');
             let med = r.range(16000.0, 30000.0) * drift;
             let (d1, d9) = (med * r.range(0.45, 0.60), med * r.range(1.7, 2.4));
             let tp = if pop < 2000.0 { "s".to_string() } else { dec(r.range(5.0, 35.0)) };
@@ -194,6 +209,50 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
              producer = \"bcs synth\"\nprofile = \"insee_qpv\"\nvintage = {year}\n"
         )?;
     }
+    // CAF and France Travail files: communes and QPV, every vintage stacked
+    // in rows (DTREF, date), counts under 5 secret as the producers do.
+    let mut caf = String::from(
+        "NUMCOM;NOMCOM;DTREF;NB_Allocataires;NB_Familles;NB_Familles_Monoparentales;NB_Allocataires_Minima;NB_Allocataires_Dependants_50\n",
+    );
+    let mut defm = String::from("codgeo,libelle,date,defm_a,defm_abc,defm_abc_femmes,defm_abc_moins_26,defm_abc_plus_2_ans\n");
+    let count = |v: f64| if v < 5.0 { "s".to_string() } else { format!("{v:.0}") };
+    let units = communes
+        .iter()
+        .map(|c| (c.code.clone(), c.name.replace([',', ';'], " "), population.get(&c.code).copied().unwrap_or(0) as f64))
+        .chain(qpv_codes.iter().map(|q| (q.clone(), "QPV synthétique".to_string(), 0.0)));
+    for (code, name, pop) in units {
+        for &year in &args.vintages {
+            let mut r = Rng::new(args.seed ^ (year as u64) << 2, &code);
+            let pop = if pop > 0.0 { pop } else { r.range(1000.0, 10000.0) };
+            let alloc = (pop * r.range(0.15, 0.30)).round();
+            let fam = (alloc * r.range(0.40, 0.60)).round();
+            let mono = (fam * r.range(0.15, 0.35)).round();
+            let minima = (alloc * r.range(0.10, 0.30)).round();
+            let dep = (alloc * r.range(0.15, 0.35)).round();
+            writeln!(
+                caf,
+                "{code};{name};31/12/{year};{};{};{};{};{}",
+                count(alloc),
+                count(fam),
+                count(mono),
+                count(minima),
+                count(dep)
+            )?;
+            let abc = (pop * r.range(0.04, 0.10)).round();
+            let a = (abc * r.range(0.50, 0.65)).round();
+            let (f, j, l) = ((abc * r.range(0.40, 0.55)).round(), (abc * r.range(0.10, 0.25)).round(), (abc * r.range(0.20, 0.40)).round());
+            writeln!(defm, "{code},{name},31/12/{year},{},{},{},{},{}", count(a), count(abc), count(f), count(j), count(l))?;
+        }
+    }
+    std::fs::write(sources.join("caf_allocataires_synthetique.csv"), caf)?;
+    std::fs::write(sources.join("defm_synthetique.csv"), defm)?;
+    writeln!(
+        manifest,
+        "[[source]]\nid = \"caf\"\nfile = \"sources/caf_allocataires_synthetique.csv\"\ntitle = \"Allocataires CAF (SYNTHÉTIQUE)\"\n\
+         producer = \"bcs synth\"\nprofile = \"caf_allocataires\"\n\n\
+         [[source]]\nid = \"defm\"\nfile = \"sources/defm_synthetique.csv\"\ntitle = \"Demandeurs d'emploi (SYNTHÉTIQUE)\"\n\
+         producer = \"bcs synth\"\nprofile = \"france_travail_defm\"\n"
+    )?;
     std::fs::write(args.out.join("dataset.toml"), manifest)?;
     println!(
         "Jeu SYNTHÉTIQUE écrit dans {} : {} communes, {} QPV, millésimes {}.",
@@ -203,6 +262,32 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         args.vintages.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
     );
     Ok(())
+}
+
+/// Names of census columns the catalogue does not read, in the producers'
+/// style: population by sex and age band, by socio-professional group, and
+/// housing details.
+fn filler_columns(yy: i32) -> Vec<String> {
+    let bands = ["0002", "0305", "0610", "1117", "1824", "2539", "4054", "5564", "6579", "80P", "0014", "1529", "3044", "4559"];
+    let mut out = vec![];
+    for sex in ["POP", "H", "F"] {
+        for b in bands {
+            out.push(format!("P{yy}_{sex}{b}"));
+        }
+    }
+    for who in ["POP15P", "H15P", "F15P", "POP1564", "H1564", "F1564"] {
+        for cs in 1..=8 {
+            out.push(format!("C{yy}_{who}_CS{cs}"));
+        }
+    }
+    for what in ["RP", "RPMAISON", "RPAPPART", "RP_PROP", "RP_LOC", "RP_LOCHLMV", "RP_GRAT", "MAISON", "APPART", "RSECOCC"] {
+        for size in ["", "_1P", "_2P", "_3P", "_4P", "_5PP", "_M30M2", "_3040M2", "_4060M2", "_6080M2", "_80100M2", "_100120M2", "_120M2P"] {
+            out.push(format!("P{yy}_{what}{size}"));
+        }
+    }
+    // P{yy}_RP is one of the columns read.
+    out.retain(|c| c != &format!("P{yy}_RP"));
+    out
 }
 
 /// Populations légales by commune code, as the scale of the synthetic values.

@@ -35,9 +35,16 @@ pub struct Options {
 
 /// Computes every catalogue indicator for every territory with data.
 pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opts: &Options) -> Result<Results> {
+    let t = crate::timing::stage("agrégation");
     let all_obs = aggregate(observations, catalog, geo)?;
+    drop(t);
+    let t = crate::timing::stage("indicateurs");
     let values = evaluate_indicators(&all_obs, catalog)?.collect()?;
+    drop(t);
+    let t = crate::timing::stage("indices composites");
     let (composites, sensitivity) = composite::compute(&values, catalog, geo, &opts.reference, opts.territory.as_deref())?;
+    drop(t);
+    let t = crate::timing::stage("lignes absentes, libellés");
     let values = concat(
         [values.lazy().with_column(lit(NULL).cast(DataType::String).alias("detail")), composites.lazy()],
         UnionArgs::default(),
@@ -45,7 +52,10 @@ pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opt
     .filter(col("status").neq(Status::Missing.lit()));
     let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
     let described = describe(with_missing, catalog, geo)?;
+    drop(t);
+    let t = crate::timing::stage("évolutions, rangs, écarts");
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
+    drop(t);
     let mut results = Results::new(frame, opts.reference.clone());
     results.sensitivity = sensitivity;
     Ok(results)
@@ -187,13 +197,19 @@ fn describe(values: LazyFrame, catalog: &Catalog, geo: &Geography) -> Result<Laz
 
 fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame> {
     let ok = Status::Ok;
-    let by_series = [col("territory_code"), col("indicator")];
+    // Sorted by series then vintage, the previous row of the same series is
+    // the previous vintage: a plain shift, no window grouping.
+    let same_series = col("territory_code")
+        .eq(col("territory_code").shift(lit(1)))
+        .and(col("indicator").eq(col("indicator").shift(lit(1))))
+        .fill_null(lit(false));
+    let previous = |c: &str| when(same_series.clone()).then(col(c).shift(lit(1))).otherwise(lit(NULL));
     let lf = lf
         .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
         .with_columns([
-            col("vintage").shift(lit(1)).over(by_series.clone())?.alias("prev_vintage"),
-            col("value").shift(lit(1)).over(by_series.clone())?.alias("prev_value"),
-            col("status").shift(lit(1)).over(by_series)?.alias("prev_status"),
+            previous("vintage").alias("prev_vintage"),
+            previous("value").alias("prev_value"),
+            previous("status").alias("prev_status"),
         ])
         .with_columns([when(col("prev_vintage").is_null().or(col("vintage").is_null()))
             .then(lit(NULL).cast(DataType::UInt32))

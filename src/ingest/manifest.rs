@@ -176,23 +176,7 @@ pub struct ProfileVariable {
     /// digits of the vintage in column names (P21_POP). A list gives the
     /// spellings producers have used, in order: the first one whose columns
     /// are all in the file is read.
-    pub expr: OneOrMany,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(untagged)]
-pub enum OneOrMany {
-    One(String),
-    Many(Vec<String>),
-}
-
-impl OneOrMany {
-    pub fn as_slice(&self) -> &[String] {
-        match self {
-            OneOrMany::One(s) => std::slice::from_ref(s),
-            OneOrMany::Many(v) => v,
-        }
-    }
+    pub expr: crate::catalog::OneOrMany,
 }
 
 impl Profile {
@@ -200,9 +184,7 @@ impl Profile {
     /// `declared`: the vintage the manifest states for the source; `in_rows`:
     /// the vintages found in the file's vintage column, if it has one.
     pub fn mappings(&self, columns: &[String], declared: Option<i32>, in_rows: Option<&[i32]>) -> Result<Vec<Mapping>> {
-        let has = |expr: &str| -> Result<bool> {
-            Ok(crate::catalog::formula_operands(expr)?.iter().all(|o| columns.contains(o)))
-        };
+        let has = |expr: &str| -> Result<bool> { Ok(operands(expr)?.iter().all(|o| columns.contains(o))) };
         let first_present = |exprs: &[String]| -> Result<Option<String>> {
             for e in exprs {
                 if has(e)? {
@@ -217,12 +199,17 @@ impl Profile {
             let exprs = v.expr.as_slice();
             let mapping = |expr: String, vintage: i32| Mapping { variable: v.variable.clone(), vintage, expr, note: None };
             if exprs.iter().any(|e| e.contains("{yy}")) {
+                let templates: Vec<(&String, Vec<String>)> =
+                    exprs.iter().map(|e| Ok((e, operands(e)?))).collect::<Result<_>>()?;
                 for yy in 0..100 {
-                    let spelled: Vec<String> = exprs.iter().map(|e| e.replace("{yy}", &format!("{yy:02}"))).collect();
-                    if let Some(expr) = first_present(&spelled)? {
+                    let yy2 = format!("{yy:02}");
+                    let present = templates.iter().find(|(_, ops)| {
+                        ops.iter().all(|o| columns.iter().any(|c| c == &o.replace(YY, &yy2)))
+                    });
+                    if let Some((expr, _)) = present {
                         coded_vintages.insert(2000 + yy);
                         if declared.is_none_or(|d| d == 2000 + yy) {
-                            out.push(mapping(expr, 2000 + yy));
+                            out.push(mapping(expr.replace("{yy}", &yy2), 2000 + yy));
                         }
                     }
                 }
@@ -248,6 +235,61 @@ impl Profile {
         }
         Ok(out)
     }
+}
+
+impl Profile {
+    /// Every column of the file that some spelling of some variable reads
+    /// (at any vintage): what the reader must parse.
+    pub fn operand_columns(&self, columns: &[String]) -> Result<Vec<String>> {
+        let mut out = vec![];
+        for v in &self.variable {
+            for e in v.expr.as_slice() {
+                for op in operands(e)? {
+                    if op.contains(YY) {
+                        out.extend(columns.iter().filter(|c| matches_template(&op, c)).cloned());
+                    } else if columns.contains(&op) {
+                        out.push(op);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// Placeholder of `{yy}` while parsing a template expression.
+const YY: &str = "yy__yy";
+
+/// Operand names of an expression, `{yy}` kept as a placeholder; parsed once
+/// per expression (the parser is the costly part).
+fn operands(expr: &str) -> Result<Vec<String>> {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static SEEN: Mutex<Option<HashMap<String, Vec<String>>>> = Mutex::new(None);
+    let template = expr.replace("{yy}", YY);
+    let parsed = {
+        let mut guard = SEEN.lock().map_err(|_| anyhow::anyhow!("cache d'expressions indisponible"))?;
+        guard.get_or_insert_with(HashMap::new).get(&template).cloned()
+    };
+    let ops = match parsed {
+        Some(ops) => ops,
+        None => {
+            let ops = crate::catalog::formula_operands(&template)?;
+            let mut guard = SEEN.lock().map_err(|_| anyhow::anyhow!("cache d'expressions indisponible"))?;
+            guard.get_or_insert_with(HashMap::new).insert(template, ops.clone());
+            ops
+        }
+    };
+    Ok(ops)
+}
+
+/// Whether column `c` is the template operand `op` at some two-digit year.
+fn matches_template(op: &str, c: &str) -> bool {
+    let Some((head, tail)) = op.split_once(YY) else { return op == c };
+    c.len() == head.len() + 2 + tail.len()
+        && c.starts_with(head)
+        && c.ends_with(tail)
+        && c[head.len()..head.len() + 2].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Dialect of one source after applying the dataset defaults.

@@ -90,6 +90,7 @@ pub fn load_cached(
             continue;
         }
         served.push((src.id.clone(), false));
+        let _t = crate::timing::stage("  une source");
         match read_source(manifest, src, catalog, geo, &mut problems) {
             Ok(Some(df)) => {
                 if let Some((None, key)) = cached {
@@ -112,9 +113,12 @@ pub fn load_cached(
     } else {
         concat(frames, UnionArgs::default())?.collect()?
     };
+    let t = crate::timing::stage("  contrôles croisés");
     check_duplicates(&frame, &mut problems)?;
     check_shares(&frame, catalog, geo, &mut problems)?;
+    drop(t);
     fail_with(&problems)?;
+    let _t = crate::timing::stage("  écriture du cache");
     if let Some(c) = &cache {
         for (src, key, df) in &to_store {
             c.put(src, key, df)?;
@@ -151,9 +155,10 @@ fn read_source(
         sheet: src.sheet.clone(),
         header_row: src.header_row,
     };
-    let table = read::read(&path, &layout)?;
-    let first_line = table.first_line;
-    let raw = table.frame;
+    let t = crate::timing::stage("    ouverture");
+    let opened = read::open(&path, &layout)?;
+    drop(t);
+    let columns = opened.columns.clone();
     let before = problems.len();
     let problem = |line: Option<usize>, column: Option<&str>, message: String| DataProblem {
         file: file.clone(),
@@ -161,8 +166,6 @@ fn read_source(
         column: column.map(String::from),
         message,
     };
-
-    let columns: Vec<String> = raw.get_column_names().iter().map(|c| c.to_string()).collect();
     let profile = src.profile.as_deref().map(|p| manifest.profile(p)).transpose()?;
     // Key column: declared, or the first of the profile's candidates.
     let key = match (&src.key, &profile) {
@@ -183,17 +186,35 @@ fn read_source(
             return Ok(None);
         }
     };
-    let Ok(keys) = raw.column(&key) else {
+    if !columns.contains(&key) {
         problems.push(problem(None, Some(&key), "colonne des codes territoire absente du fichier".into()));
         return Ok(None);
-    };
-    let keys = keys.str()?.clone();
+    }
     // Vintage column: declared, or the first of the profile's candidates.
     let vintage_column = match (&src.vintage_column, &profile) {
         (Some(c), _) => Some(c.clone()),
         (None, Some(p)) => p.profile.vintage_column.iter().find(|c| columns.contains(c)).cloned(),
         (None, None) => None,
     };
+    // Only the columns a mapping may read are parsed.
+    let mut keep = vec![key.clone()];
+    keep.extend(vintage_column.iter().filter(|c| columns.contains(c)).cloned());
+    if let Some(p) = &profile {
+        keep.extend(p.operand_columns(&columns)?);
+    }
+    for m in &src.variables {
+        if let Ok(ops) = crate::catalog::formula_operands(&m.expr) {
+            keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
+        }
+    }
+    let mut unique = std::collections::HashSet::new();
+    keep.retain(|c| unique.insert(c.clone()));
+    let t = crate::timing::stage("    lecture CSV");
+    let table = opened.read(Some(&keep))?;
+    drop(t);
+    let first_line = table.first_line;
+    let raw = table.frame;
+    let keys = raw.column(&key)?.str()?.clone();
     let row_years = match &vintage_column {
         Some(vc) => match row_vintages(&raw, vc, first_line, &problem, problems)? {
             Some(y) => Some(y),
@@ -269,7 +290,7 @@ fn read_source(
             }
         };
         for op in &ops {
-            if raw.column(op).is_err() {
+            if !columns.contains(op) {
                 problems.push(problem(
                     None,
                     Some(op),
@@ -301,7 +322,10 @@ fn read_source(
         typed.push(status.alias(status_column(c)));
         typed.push(bad.alias(format!("{c}#bad")));
     }
-    let parsed = lf.clone().with_columns(typed).collect()?;
+    let t = crate::timing::stage("    nombres");
+    let trimmed: Vec<Expr> = needed.iter().map(|c| col(c.as_str()).str().strip_chars(lit(NULL))).collect();
+    let parsed = lf.clone().with_columns(trimmed).with_columns(typed).collect()?;
+    drop(t);
     for c in &needed {
         let bad = parsed.column(&format!("{c}#bad"))?.bool()?.clone();
         let lines = parsed.column("line")?.idx()?.clone();
@@ -451,17 +475,16 @@ fn parse_cell(
     d: &manifest::ResolvedDialect,
     values: &std::collections::BTreeMap<String, f64>,
 ) -> (Expr, Expr, Expr) {
-    let text = col(name).str().strip_chars(lit(NULL));
+    // The cells were trimmed beforehand (see `read_source`).
+    let text = col(name);
     let marker_list = |v: &[String]| lit(Series::new("".into(), v.to_vec())).implode(false);
     let secret = text.clone().is_in(marker_list(&d.secret), false).fill_null(lit(false));
     let missing = text.clone().is_null().or(text.clone().eq(lit(""))).or(text
         .clone()
         .is_in(marker_list(&d.missing), false)
         .fill_null(lit(false)));
-    let mut cleaned = text.clone();
-    for junk in [" ", "\u{202F}", "\u{A0}", "€", "%", "+"] {
-        cleaned = cleaned.str().replace_all(lit(junk), lit(""), true);
-    }
+    // Thousands separators (space, no-break, narrow no-break), signs: one pass.
+    let mut cleaned = text.clone().str().replace_all(lit("[ \u{202F}\u{A0}€%+]"), lit(""), false);
     if d.decimal != '.' {
         cleaned = cleaned.str().replace_all(lit(d.decimal.to_string()), lit("."), true);
     }
@@ -481,12 +504,15 @@ fn parse_cell(
 }
 
 fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Result<()> {
+    let keys = [col("territory_code"), col("variable"), col("vintage")];
+    // Counting first: the sources are gathered only for duplicated keys.
+    let duplicated = frame.clone().lazy().group_by(keys.clone()).agg([len().alias("n")]).filter(col("n").gt(lit(1)));
     let dups = frame
         .clone()
         .lazy()
-        .group_by([col("territory_code"), col("variable"), col("vintage")])
-        .agg([col("source").unique().sort(Default::default()).str().join(", ", true).alias("sources"), len().alias("n")])
-        .filter(col("n").gt(lit(1)))
+        .join(duplicated, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Semi))
+        .group_by(keys)
+        .agg([col("source").unique().sort(Default::default()).str().join(", ", true).alias("sources")])
         .sort(["territory_code", "variable", "vintage"], Default::default())
         .collect()?;
     let (t, v, y, s) = (
@@ -532,7 +558,13 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
         .collect();
     pairs.sort();
     pairs.dedup();
-    let ok = frame.clone().lazy().filter(col("status").eq(Status::Ok.lit()));
+    let involved: Vec<&str> = pairs.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]).collect();
+    let ok = frame
+        .clone()
+        .lazy()
+        .filter(col("status").eq(Status::Ok.lit()).and(col("variable").is_in(lit(Series::new("".into(), involved)).implode(false), false)))
+        .collect()?
+        .lazy();
     for (a, b) in pairs {
         let side = |v: &str, name: &str| {
             ok.clone().filter(col("variable").eq(lit(v))).select([

@@ -33,13 +33,60 @@ pub struct Table {
     pub encoding: &'static str,
 }
 
-pub fn read(path: &Path, layout: &Layout) -> Result<Table> {
+/// A source file opened: its column names known, its rows not yet typed.
+pub struct Opened {
+    pub columns: Vec<String>,
+    inner: Inner,
+}
+
+enum Inner {
+    /// Decoded text from the header line on, checked for structure.
+    Csv { body: String, delimiter: u8, skip: usize, file: String, encoding: &'static str },
+    Table(Table),
+}
+
+/// Opens a source: reads its header (CSV: also decodes the text and checks
+/// that every line has the header's fields).
+pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
     let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
-    match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout),
-        "parquet" => read_parquet(path),
-        _ => read_csv(path, layout),
+    let table = match ext.as_str() {
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout)?,
+        "parquet" => read_parquet(path)?,
+        _ => return open_csv(path, layout),
+    };
+    let columns = table.frame.get_column_names().iter().map(|c| c.to_string()).collect();
+    Ok(Opened { columns, inner: Inner::Table(table) })
+}
+
+impl Opened {
+    /// The rows, as text, of the columns in `keep` (all when None): the CSV
+    /// parser reads only those, which matters for producer files of
+    /// hundreds of columns.
+    pub fn read(self, keep: Option<&[String]>) -> Result<Table> {
+        match self.inner {
+            Inner::Table(t) => match keep {
+                None => Ok(t),
+                Some(k) => Ok(Table { frame: t.frame.select(k.iter().map(String::as_str))?, ..t }),
+            },
+            Inner::Csv { body, delimiter, skip, file, encoding } => {
+                let projection = keep.map(|k| k.iter().map(|c| PlSmallStr::from(c.as_str())).collect::<Arc<[_]>>());
+                let frame = CsvReadOptions::default()
+                    .with_has_header(true)
+                    .with_infer_schema_length(Some(0))
+                    .with_columns(projection)
+                    .map_parse_options(|o| o.with_separator(delimiter))
+                    .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
+                    .finish()
+                    .map_err(|e| anyhow!("{file} : lecture CSV impossible ({e})"))?;
+                Ok(Table { frame, first_line: skip + 2, encoding })
+            }
+        }
     }
+}
+
+/// Reads a whole source file as text columns.
+pub fn read(path: &Path, layout: &Layout) -> Result<Table> {
+    open(path, layout)?.read(None)
 }
 
 fn decode(bytes: &[u8], declared: Option<&str>, file: &str) -> Result<(String, &'static str)> {
@@ -93,44 +140,40 @@ fn sniff_delimiter(header: &str) -> u8 {
     counts.iter().max_by_key(|c| c.1).map(|c| c.0).unwrap_or(b';')
 }
 
-fn read_csv(path: &Path, layout: &Layout) -> Result<Table> {
+fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {file}"))?;
     let (text, encoding) = decode(&bytes, layout.encoding.as_deref(), &file)?;
+    drop(bytes);
     let skip = layout.header_row.unwrap_or(1).saturating_sub(1);
     // Lines above the header (titles, notes) are dropped before parsing.
-    let body: &str = {
-        let mut rest = text.as_str();
-        for _ in 0..skip {
-            rest = rest.split_once('\n').map(|(_, r)| r).unwrap_or("");
-        }
-        rest
-    };
+    let mut start = 0;
+    for _ in 0..skip {
+        start = text[start..].find('\n').map(|i| start + i + 1).unwrap_or(text.len());
+    }
+    let mut body = text;
+    body.drain(..start);
     let header_line = body.lines().next().unwrap_or("");
     if header_line.trim().is_empty() {
         bail!("{file} : fichier vide (ligne d'en-tête attendue ligne {})", skip + 1);
     }
     let delimiter = layout.delimiter.unwrap_or_else(|| sniff_delimiter(header_line));
     // Locate any structural problem (ragged row, unclosed quote) with its line.
-    check_structure(body, delimiter, &file, skip)?;
-    let frame = CsvReadOptions::default()
-        .with_has_header(true)
-        .with_infer_schema_length(Some(0))
-        .map_parse_options(|o| o.with_separator(delimiter))
-        .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
-        .finish()
-        .map_err(|e| anyhow!("{file} : lecture CSV impossible ({e})"))?;
-    Ok(Table { frame, first_line: skip + 2, encoding })
+    let columns = check_structure(&body, delimiter, &file, skip)?;
+    Ok(Opened { columns, inner: Inner::Csv { body, delimiter, skip, file, encoding } })
 }
 
 /// Every record must have as many fields as the header; quotes must close.
-fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result<()> {
+/// Returns the header's column names.
+fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result<Vec<String>> {
     let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(body.as_bytes());
-    let n = r.headers().map(|h| h.len()).map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?;
+    let names: Vec<String> =
+        r.headers().map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?.iter().map(String::from).collect();
+    let n = names.len();
     let mut record = csv::ByteRecord::new();
     loop {
         match r.read_byte_record(&mut record) {
-            Ok(false) => return Ok(()),
+            Ok(false) => return Ok(names),
             Ok(true) => {}
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize + skip).unwrap_or(0);
