@@ -51,3 +51,42 @@ fn synthetic_dataset_is_deterministic_labelled_and_runs() {
     }
     assert!(rows[0][d].contains("communes de la région Hauts-de-France (647 communes avec données)"), "{}", &rows[0][d]);
 }
+
+#[test]
+fn results_cache_serves_terminal_queries_and_follows_source_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let a = tmp.path().join("a");
+    synth(&a);
+    let ds = a.to_str().unwrap();
+    let cached = || -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(a.join(".bcs-cache"))
+            .map(|d| d.flatten().map(|e| e.file_name().to_string_lossy().to_string()).filter(|n| n.starts_with("resultats-")).collect())
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    assert!(cached().is_empty());
+    let first = bcs(&["--dataset", ds, "show", "Denain", "--level", "commune", "--format", "csv"]);
+    let entries = cached();
+    assert_eq!(entries.len(), 2, "{entries:?}");
+    // Served from the cache: same rows, Denain's and the reference's only.
+    let second = bcs(&["--dataset", ds, "show", "Denain", "--level", "commune", "--format", "csv"]);
+    assert_eq!(first, second);
+    assert!(second.lines().skip(1).all(|l| l.starts_with("59172,") || l.starts_with("loc_france_metro,")), "{second}");
+    assert!(second.lines().any(|l| l.starts_with("59172,Denain,commune,population,2021,")));
+    // The CAF file's Denain rows: secret counts stay secret through the cache.
+    let caf = std::fs::read_to_string(a.join("sources/caf_allocataires_synthetique.csv")).unwrap();
+    assert!(caf.lines().any(|l| l.starts_with("59172;Denain;31/12/2021;")));
+    // A changed source: a new entry replaces the old one, with the new value.
+    let path = a.join("sources/base-cc-synthetique-2021.csv");
+    let rp = std::fs::read_to_string(&path).unwrap();
+    let line = rp.lines().find(|l| l.starts_with("59172;")).unwrap().to_string();
+    let mut fields: Vec<&str> = line.split(';').collect();
+    fields[2] = "12345,0";
+    std::fs::write(&path, rp.replace(&line, &fields.join(";"))).unwrap();
+    let third = bcs(&["--dataset", ds, "show", "Denain", "--level", "commune", "--format", "csv"]);
+    assert!(third.lines().any(|l| l.starts_with("59172,Denain,commune,population,2021,12345.0,")), "{third}");
+    let after = cached();
+    assert_eq!(after.len(), 2);
+    assert_ne!(after, entries);
+}

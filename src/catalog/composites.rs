@@ -151,7 +151,9 @@ impl Composites {
             let inputs = [&i.sante, &i.education, &i.niveau_vie];
             for ((id, name), input) in IDH4_PARTS.iter().zip(inputs) {
                 let input_label = known.get(input.as_str()).map(|k| k.label.clone()).unwrap_or_default();
-                out.push(output(th, id, format!("IDH-4, indice de {name}"), Unit::Index, 2, Polarity::HigherBetter, (&i.source, format!("Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."), "En {millesime}, l'indice de {territoire} vaut {valeur}.")));
+                // French elision: « indice d'éducation », « indice de santé ».
+                let of = if name.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) { "d'" } else { "de " };
+                out.push(output(th, id, format!("IDH-4, indice {of}{name}"), Unit::Index, 2, Polarity::HigherBetter, (&i.source, format!("Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."), "En {millesime}, l'indice de {territoire} vaut {valeur}.")));
             }
         }
         if let Some(t) = &self.idt_bcs {

@@ -93,8 +93,14 @@ impl Cli {
         self.catalogue.clone().unwrap_or_else(|| crate::project_dir().join("indicators"))
     }
 
-    /// Loads the dataset and computes the results.
+    /// Loads the dataset and computes the results (or reads them from the
+    /// results cache).
     pub fn session(&self, reference: Option<&str>) -> Result<Session> {
+        self.open(reference)?.results(None)
+    }
+
+    /// Loads the manifest, catalogue and geography; the results come next.
+    pub fn open(&self, reference: Option<&str>) -> Result<Opened> {
         let t = crate::timing::stage("manifeste, géographie");
         let (manifest, catalog, geo) = ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
         drop(t);
@@ -102,13 +108,47 @@ impl Cli {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
             None => manifest.dataset.reference.clone(),
         };
-        let t = crate::timing::stage("lecture des sources");
-        let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
-        drop(t);
         let mut focus = vec![manifest.dataset.territory.clone()];
         focus.extend(manifest.dataset.references.iter().cloned());
         let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()), focus };
-        let results = engine::compute(&obs, &catalog, &geo, &opts)?;
+        Ok(Opened { manifest, catalog, geo, opts, catalog_dir: self.catalog_dir() })
+    }
+}
+
+/// A dataset opened, its results not yet computed.
+pub struct Opened {
+    pub manifest: Manifest,
+    pub catalog: Catalog,
+    pub geo: Geography,
+    opts: engine::Options,
+    catalog_dir: PathBuf,
+}
+
+impl Opened {
+    /// The results: from the results cache when fresh (only the rows
+    /// matching `rows`, if given), else computed and cached whole.
+    pub fn results(self, rows: Option<polars::prelude::Expr>) -> Result<Session> {
+        let Opened { manifest, catalog, geo, opts, catalog_dir } = self;
+        let cache = ingest::cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
+        let t = crate::timing::stage("cache de résultats");
+        let cached = cache.get(rows)?;
+        drop(t);
+        let results = match cached {
+            Some((frame, sensitivity)) => {
+                let mut r = Results::new(frame, opts.reference.clone());
+                r.sensitivity = sensitivity;
+                r
+            }
+            None => {
+                let t = crate::timing::stage("lecture des sources");
+                let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+                drop(t);
+                let r = engine::compute(&obs, &catalog, &geo, &opts)?;
+                let _t = crate::timing::stage("écriture du cache");
+                cache.put(&r.frame, &r.sensitivity)?;
+                r
+            }
+        };
         Ok(Session { manifest, catalog, geo, results })
     }
 }

@@ -18,9 +18,13 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
-    let s = cli.session(None)?;
-    let found = s.geo.resolve(&args.territory, args.level)?;
+    let opened = cli.open(None)?;
+    let found = opened.geo.resolve(&args.territory, args.level)?;
     let main = found.codes();
+    // Only these territories' rows are read from the results cache.
+    let mut wanted = main.clone();
+    wanted.extend(opened.manifest.dataset.references.iter().cloned());
+    let s = opened.results(Some(col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false)))?;
     match args.format {
         Format::Table => {
             let table = s.view().territory_table(&main)?;

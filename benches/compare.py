@@ -1,0 +1,120 @@
+"""Runs bcs and its peers (DuckDB, pandas) on the same synthetic national
+dataset, in turn, and prints wall time, peak memory and ratios; checks on a
+sample of rows that the peers compute the same values as bcs.
+
+Usage: benches/run.sh (installs the peers, builds bcs, generates the data).
+"""
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pandas as pd
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+STATUS = {"ok": 0, "missing": 1, "not_aggregable": 2, "secret": 3}
+
+
+def measure(cmd, env=None):
+    """Wall time (s) and peak resident memory (MiB) of one command."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    err = proc.stderr.read().decode(errors="replace")
+    if status != 0:
+        sys.exit(f"échec de {' '.join(cmd)} :\n{err}")
+    return wall, usage.ru_maxrss / 1024
+
+
+def fr(x, d=1):
+    return f"{x:,.{d}f}".replace(",", "\u202f").replace(".", ",")
+
+
+def same_results(bcs_file, peer_file, name, sample=50_000):
+    """Compares a peer's results with bcs's on a seeded sample of rows."""
+    b = pd.read_parquet(bcs_file)
+    b = b[b["vintage"].notna() & (b["level"] != "group")]
+    p = pd.read_parquet(peer_file)
+    keys = ["territory_code", "indicator", "vintage"]
+    b["vintage"] = b["vintage"].astype(int)
+    p["vintage"] = p["vintage"].astype(int)
+    b = b[b["indicator"].isin(set(p["indicator"]))]
+    if len(b) != len(p):
+        sys.exit(f"{name} : {len(p)} lignes, bcs {len(b)} (hors lignes absentes et indices composites)")
+    rows = b.sample(n=min(sample, len(b)), random_state=1)
+    ref = b[b["territory_code"] == b["reference_code"].iloc[0]]
+    rows = pd.concat([rows, ref]).drop_duplicates(keys)
+    m = rows.merge(p, on=keys, how="left", suffixes=("", "_peer"), indicator=True)
+    if (m["_merge"] != "both").any():
+        sys.exit(f"{name} : {(m['_merge'] != 'both').sum()} lignes de bcs absentes")
+    problems = []
+    st = m["status"].map(STATUS)
+    if (st != m["status_peer"]).any():
+        problems.append(f"statut différent sur {(st != m['status_peer']).sum()} lignes")
+    for c in ["value", "evol_abs", "evol_pct", "gap_reference", "rank", "rank_total", "prev_vintage"]:
+        x, y = m[c].astype(float).to_numpy(), m[c + "_peer"].astype(float).to_numpy()
+        bad = ~((np.isnan(x) & np.isnan(y)) | np.isclose(x, y, rtol=1e-9, atol=1e-9))
+        if bad.any():
+            i = np.argmax(bad)
+            problems.append(f"{c} différent sur {bad.sum()} lignes (ex. {m[keys].iloc[i].tolist()} : {x[i]} / {y[i]})")
+    if problems:
+        sys.exit(f"{name} : résultats différents de bcs :\n  " + "\n  ".join(problems))
+    return len(m)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--bcs", required=True, help="binaire bcs (profil release)")
+    ap.add_argument("--data", required=True, help="jeu synthétique (bcs synth)")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--commune", default="Denain")
+    a = ap.parse_args()
+    work = os.path.join(a.data, "bench-out")
+    cache = os.path.join(a.data, ".bcs-cache")
+    os.makedirs(work, exist_ok=True)
+    py = sys.executable
+    bcs = [a.bcs, "--dataset", a.data]
+    tools = {
+        "bcs": lambda: bcs + ["run", "--results-only", "--out", os.path.join(work, "bcs")],
+        "duckdb": lambda: [py, os.path.join(HERE, "peers", "duckdb_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "duckdb")],
+        "pandas": lambda: [py, os.path.join(HERE, "peers", "pandas_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "pandas")],
+    }
+    sizes = sum(os.path.getsize(os.path.join(a.data, "sources", f)) for f in os.listdir(os.path.join(a.data, "sources")))
+    print(f"Jeu SYNTHÉTIQUE {a.data} : {fr(sizes / 2**20, 0)} Mio de CSV ; {a.runs} exécution(s) par outil, médiane.\n")
+    timings = {}
+    for name, cmd in tools.items():
+        runs = []
+        for _ in range(a.runs):
+            shutil.rmtree(cache, ignore_errors=True)  # from the raw CSV every time
+            runs.append(measure(cmd()))
+        timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+        print(f"  {name:<8} {fr(timings[name][0], 2)} s", file=sys.stderr)
+    # bcs from its Parquet cache, and a terminal query.
+    subprocess.run(bcs + ["import"], check=True, stdout=subprocess.DEVNULL)
+    extra = {
+        "bcs, depuis le cache Parquet": bcs + ["run", "--results-only", "--out", os.path.join(work, "bcs-cache")],
+        f"bcs show {a.commune} (cache)": bcs + ["show", a.commune, "--level", "commune"],
+    }
+    for name, cmd in extra.items():
+        runs = [measure(cmd) for _ in range(a.runs)]
+        timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
+
+    checked = {p: same_results(os.path.join(work, "bcs", "results.parquet"), os.path.join(work, p + ".parquet"), p) for p in ["duckdb", "pandas"]}
+    t_bcs = timings["bcs"][0]
+    print("| Outil | Durée (s) | Mémoire max (Mio) | Durée / bcs |")
+    print("|---|---:|---:|---:|")
+    for name, (wall, mem) in timings.items():
+        print(f"| {name} | {fr(wall, 2)} | {fr(mem, 0)} | {fr(wall / t_bcs, 1)} |")
+    print()
+    for p, n in checked.items():
+        print(f"{p} : mêmes valeurs, statuts, évolutions, rangs et écarts que bcs sur un échantillon de {fr(n, 0)} lignes.")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# National benchmark: bcs against pandas and DuckDB on the same synthetic data.
+# Installs the peers from PyPI in a virtual environment, builds bcs in release,
+# generates the synthetic national dataset once, then runs benches/compare.py.
+#   BCS_TARGET_DIR  cargo target directory (default ~/.cache/bcs-target)
+#   BCS_BENCH_DIR   venv and data (default ~/.cache/bcs-bench)
+#   BCS_BENCH_RUNS  runs per tool (default 3)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+BENCH_DIR="${BCS_BENCH_DIR:-$HOME/.cache/bcs-bench}"
+export CARGO_TARGET_DIR="${BCS_TARGET_DIR:-$HOME/.cache/bcs-target}"
+mkdir -p "$BENCH_DIR"
+if [ ! -x "$BENCH_DIR/venv/bin/python" ]; then
+    python3 -m venv "$BENCH_DIR/venv"
+fi
+"$BENCH_DIR/venv/bin/pip" install --quiet -r benches/peers/requirements.txt
+cargo build --release --locked
+BCS="$CARGO_TARGET_DIR/release/bcs"
+DATA="$BENCH_DIR/national"
+if [ ! -f "$DATA/dataset.toml" ]; then
+    "$BCS" synth --out "$DATA"
+fi
+exec "$BENCH_DIR/venv/bin/python" benches/compare.py --bcs "$BCS" --data "$DATA" --runs "${BCS_BENCH_RUNS:-3}"
