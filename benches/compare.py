@@ -98,7 +98,9 @@ def main():
     # bcs from its Parquet cache, and a terminal query.
     subprocess.run(bcs + ["import"], check=True, stdout=subprocess.DEVNULL)
     extra = {
-        "bcs, depuis le cache Parquet": bcs + ["run", "--results-only", "--out", os.path.join(work, "bcs-cache")],
+        "bcs run, résultats en cache (relit le cache, réécrit CSV et Parquet)": bcs
+        + ["run", "--results-only", "--out", os.path.join(work, "bcs-cache")],
+        "bcs rank taux_pauvrete --level commune (cache)": bcs + ["rank", "taux_pauvrete", "--level", "commune", "--format", "csv"],
         f"bcs show {a.commune} (cache)": bcs + ["show", a.commune, "--level", "commune"],
     }
     for name, cmd in extra.items():
@@ -107,10 +109,12 @@ def main():
 
     checked = {p: same_results(os.path.join(work, "bcs", "results.parquet"), os.path.join(work, p + ".parquet"), p) for p in ["duckdb", "pandas"]}
     t_bcs = timings["bcs"][0]
+    print(f"Même travail (tout le pipeline depuis les CSV bruts, {a.runs} exécutions, médiane) :\n")
     print("| Outil | Durée (s) | Mémoire max (Mio) | Durée / bcs |")
     print("|---|---:|---:|---:|")
     for name, (wall, mem) in timings.items():
-        print(f"| {name} | {fr(wall, 2)} | {fr(mem, 0)} | {fr(wall / t_bcs, 1)} |")
+        ratio = fr(wall / t_bcs, 1) if name in tools else "–"
+        print(f"| {name} | {fr(wall, 2)} | {fr(mem, 0)} | {ratio} |")
     print()
     for p, n in checked.items():
         print(f"{p} : mêmes valeurs, statuts, évolutions, rangs et écarts que bcs sur un échantillon de {fr(n, 0)} lignes.")

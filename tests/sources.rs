@@ -253,8 +253,12 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
     assert!(bcs(&["import"]).contains("essai : lu, vérifié et mis en cache"));
     assert!(bcs(&["import"]).contains("essai : déjà en cache, inchangé"));
     let entries = || -> Vec<String> {
-        let mut v: Vec<String> =
-            std::fs::read_dir(ds.join(".bcs-cache")).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().to_string()).collect();
+        // The source entries (the results cache sits beside them).
+        let mut v: Vec<String> = std::fs::read_dir(ds.join(".bcs-cache"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().to_string())
+            .filter(|n| !n.starts_with("resultats-"))
+            .collect();
         v.sort();
         v
     };

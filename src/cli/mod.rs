@@ -82,6 +82,9 @@ pub struct Session {
     pub catalog: Catalog,
     pub geo: Geography,
     pub results: Results,
+    /// Results computed in this session, not yet in the results cache: stored
+    /// when the session ends, unless a run stored its own output file.
+    pending_cache: Option<ingest::cache::ResultsCache>,
 }
 
 impl Cli {
@@ -133,6 +136,7 @@ impl Opened {
         let t = crate::timing::stage("cache de résultats");
         let cached = cache.get(rows)?;
         drop(t);
+        let mut pending = None;
         let results = match cached {
             Some((frame, sensitivity)) => {
                 let mut r = Results::new(frame, opts.reference.clone());
@@ -144,22 +148,40 @@ impl Opened {
                 let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
                 drop(t);
                 let r = engine::compute(&obs, &catalog, &geo, &opts)?;
-                let _t = crate::timing::stage("écriture du cache");
-                cache.put(&r.frame, &r.sensitivity)?;
+                pending = Some(cache);
                 r
             }
         };
-        Ok(Session { manifest, catalog, geo, results })
+        Ok(Session { manifest, catalog, geo, results, pending_cache: pending })
     }
 }
 
 impl Session {
+    /// Puts the results file a run wrote into the results cache (a copy).
+    pub fn cache_results_file(&mut self, parquet: &std::path::Path) -> Result<()> {
+        if let Some(cache) = self.pending_cache.take() {
+            cache.put_file(parquet, &self.results.sensitivity)?;
+        }
+        Ok(())
+    }
+
     pub fn view(&self) -> crate::render::barometer::View<'_> {
         crate::render::barometer::View {
             catalog: &self.catalog,
             geo: &self.geo,
             results: &self.results,
             references: &self.manifest.dataset.references,
+        }
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if let Some(cache) = self.pending_cache.take() {
+            let _t = crate::timing::stage("écriture du cache");
+            if let Err(e) = cache.put(&self.results.frame, &self.results.sensitivity) {
+                eprintln!("Avertissement : cache de résultats non écrit ({e:#}).");
+            }
         }
     }
 }

@@ -24,13 +24,14 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
-    let s = cli.session(args.reference.as_deref())?;
+    let mut s = cli.session(args.reference.as_deref())?;
     let shapes = args.contours.load(&s)?;
     let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     let t = crate::timing::stage("écriture des résultats");
-    write_results(&out, &s.results.frame)?;
+    let parquet = write_results(&out, &s.results.frame)?;
     drop(t);
+    s.cache_results_file(&parquet)?;
     if args.results_only {
         let path = out.commit()?;
         println!(

@@ -20,8 +20,15 @@ use crate::status::Status;
 /// variable, vintage) that is not observed directly.
 pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
     let computed = aggregate_members(obs, catalog, geo)?;
+    // Published values of composed territories (few rows) take precedence.
+    let parents = computed.column("territory_code")?.unique()?.as_materialized_series().clone();
+    let published = obs
+        .clone()
+        .lazy()
+        .filter(col("territory_code").is_in(lit(parents).implode(false), false))
+        .select([col("territory_code"), col("variable"), col("vintage")]);
     let not_observed = computed.lazy().join(
-        obs.clone().lazy().select([col("territory_code"), col("variable"), col("vintage")]),
+        published,
         [col("territory_code"), col("variable"), col("vintage")],
         [col("territory_code"), col("variable"), col("vintage")],
         JoinArgs::new(JoinType::Anti),

@@ -3,7 +3,7 @@
 //! priority classification (standardised, polarity-aligned, weighted score,
 //! quintile classes, main drivers, sensitivity to each indicator).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -17,31 +17,42 @@ use crate::status::Status;
 /// (value, status) of one indicator for one territory and vintage.
 type Cell = (Option<f64>, Status);
 
-/// Indicator values indexed by (territory, indicator) then vintage.
+/// Indicator values indexed by territory, indicator, then vintage (nested so
+/// that look-ups by `&str` allocate nothing).
 struct Values {
-    map: HashMap<(String, String), BTreeMap<i32, Cell>>,
+    map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>>,
 }
 
 impl Values {
-    fn from_frame(df: &DataFrame) -> Result<Values> {
+    /// The values of the indicators the composites read (`inputs`), only.
+    fn from_frame(df: &DataFrame, inputs: &HashSet<&str>) -> Result<Values> {
         let t = df.column("territory_code")?.str()?.clone();
         let i = df.column("indicator")?.str()?.clone();
         let y = df.column("vintage")?.i32()?.clone();
         let v = df.column("value")?.f64()?.clone();
         let s = df.column("status")?.u32()?.clone();
-        let mut map: HashMap<(String, String), BTreeMap<i32, Cell>> = HashMap::new();
+        let mut map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>> = HashMap::new();
         for k in 0..df.height() {
             if let (Some(t), Some(i), Some(y)) = (t.get(k), i.get(k), y.get(k)) {
-                map.entry((t.to_string(), i.to_string()))
-                    .or_default()
-                    .insert(y, (v.get(k), Status::from_code(s.get(k).unwrap_or(1))));
+                if !inputs.contains(i) {
+                    continue;
+                }
+                let per_territory = match map.get_mut(t) {
+                    Some(m) => m,
+                    None => map.entry(t.to_string()).or_default(),
+                };
+                let series = match per_territory.get_mut(i) {
+                    Some(m) => m,
+                    None => per_territory.entry(i.to_string()).or_default(),
+                };
+                series.insert(y, (v.get(k), Status::from_code(s.get(k).unwrap_or(1))));
             }
         }
         Ok(Values { map })
     }
 
     fn series(&self, territory: &str, indicator: &str) -> Option<&BTreeMap<i32, Cell>> {
-        self.map.get(&(territory.to_string(), indicator.to_string()))
+        self.map.get(territory).and_then(|m| m.get(indicator))
     }
 
     fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Option<Cell> {
@@ -58,10 +69,13 @@ impl Values {
     }
 
     fn territories_with(&self, indicators: &[&str]) -> Vec<String> {
-        let mut v: Vec<String> =
-            self.map.keys().filter(|(_, i)| indicators.contains(&i.as_str())).map(|(t, _)| t.clone()).collect();
+        let mut v: Vec<String> = self
+            .map
+            .iter()
+            .filter(|(_, m)| indicators.iter().any(|i| m.contains_key(*i)))
+            .map(|(t, _)| t.clone())
+            .collect();
         v.sort();
-        v.dedup();
         v
     }
 }
@@ -448,19 +462,30 @@ pub fn compute(
     territory: Option<&str>,
 ) -> Result<(DataFrame, Sensitivity)> {
     let Some(conf): Option<&Composites> = catalog.composites.as_ref() else { return Ok((frame(&[])?, vec![])) };
-    let values = Values::from_frame(values_frame)?;
-    let mut rows = vec![];
+    let mut inputs: HashSet<&str> = HashSet::new();
     if let Some(c) = &conf.idh4 {
-        rows.extend(idh4(c, &values, geo, territory));
+        inputs.extend([c.sante.as_str(), c.education.as_str(), c.niveau_vie.as_str()]);
     }
-    if let Some(c) = &conf.idt_bcs {
-        rows.extend(idt_bcs(c, &values, geo, reference));
+    for w in conf.idt_bcs.iter().flat_map(|c| &c.component).chain(conf.priorite.iter().flat_map(|c| &c.indicator)) {
+        inputs.insert(w.indicator.as_str());
     }
-    let mut sensitivity = vec![];
-    if let Some(c) = &conf.priorite {
-        rows.extend(priority(c, &values, geo, catalog));
-        sensitivity = priority_sensitivity(c, &values, geo, catalog);
-    }
+    let values = Values::from_frame(values_frame, &inputs)?;
+    // The four computations are independent: in parallel.
+    let ((a, b), (c, sensitivity)) = rayon::join(
+        || {
+            rayon::join(
+                || conf.idh4.as_ref().map(|c| idh4(c, &values, geo, territory)).unwrap_or_default(),
+                || conf.idt_bcs.as_ref().map(|c| idt_bcs(c, &values, geo, reference)).unwrap_or_default(),
+            )
+        },
+        || {
+            rayon::join(
+                || conf.priorite.as_ref().map(|c| priority(c, &values, geo, catalog)).unwrap_or_default(),
+                || conf.priorite.as_ref().map(|c| priority_sensitivity(c, &values, geo, catalog)).unwrap_or_default(),
+            )
+        },
+    );
+    let rows: Vec<Row> = a.into_iter().chain(b).chain(c).collect();
     Ok((frame(&rows)?, sensitivity))
 }
 

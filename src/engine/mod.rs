@@ -51,7 +51,10 @@ pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opt
     )?
     .filter(col("status").neq(Status::Missing.lit()));
     let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
-    let described = describe(with_missing, catalog, geo)?;
+    // Sorted by series then vintage while the rows are narrow; the joins
+    // below keep this order.
+    let sorted = with_missing.sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true));
+    let described = describe(sorted, catalog, geo)?;
     drop(t);
     let t = crate::timing::stage("évolutions, rangs, écarts");
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
@@ -191,21 +194,25 @@ fn describe(values: LazyFrame, catalog: &Catalog, geo: &Geography) -> Result<Laz
     )?;
     Ok(values
         .lazy()
-        .join(territories.lazy(), [col("territory_code")], [col("territory_code")], JoinArgs::new(JoinType::Left))
-        .join(indicators.lazy(), [col("indicator")], [col("indicator")], JoinArgs::new(JoinType::Left)))
+        .join(territories.lazy(), [col("territory_code")], [col("territory_code")], left_join_keeping_order())
+        .join(indicators.lazy(), [col("indicator")], [col("indicator")], left_join_keeping_order()))
+}
+
+/// A left join that keeps the left rows' order (the engine relies on it).
+fn left_join_keeping_order() -> JoinArgs {
+    JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) }
 }
 
 fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame> {
     let ok = Status::Ok;
-    // Sorted by series then vintage, the previous row of the same series is
-    // the previous vintage: a plain shift, no window grouping.
+    // The rows come sorted by series then vintage: the previous row of the
+    // same series is the previous vintage, a plain shift, no window grouping.
     let same_series = col("territory_code")
         .eq(col("territory_code").shift(lit(1)))
         .and(col("indicator").eq(col("indicator").shift(lit(1))))
         .fill_null(lit(false));
     let previous = |c: &str| when(same_series.clone()).then(col(c).shift(lit(1))).otherwise(lit(NULL));
     let lf = lf
-        .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
         .with_columns([
             previous("vintage").alias("prev_vintage"),
             previous("value").alias("prev_value"),
@@ -253,7 +260,7 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
             reference_values,
             [col("indicator"), col("vintage")],
             [col("indicator"), col("vintage")],
-            JoinArgs::new(JoinType::Left),
+            left_join_keeping_order(),
         )
         .with_columns([
             lit(reference).alias("reference_code"),

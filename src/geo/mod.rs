@@ -174,17 +174,25 @@ impl Geography {
             self.push(national(&row[0], &row[1], Level::Epci, vec![]), "epci.csv")?;
         }
         let communes = read_text_csv(&dir.join("communes.csv"), b',')?;
-        for row in rows(&communes, &["code", "nom", "departement", "region", "epci", "zone"])? {
-            let mut parents = vec![];
-            if !row[4].is_empty() {
-                parents.push(row[4].clone());
+        // 35 000 rows: read straight from the columns, no row copies.
+        let column = |n: &str| -> Result<StringChunked> {
+            Ok(communes.column(n).map_err(|_| anyhow::anyhow!("communes.csv : colonne « {n} » attendue, absente"))?.str()?.clone())
+        };
+        let (code, nom, dep, reg, epci, zone) =
+            (column("code")?, column("nom")?, column("departement")?, column("region")?, column("epci")?, column("zone")?);
+        self.territories.reserve(code.len());
+        self.index.reserve(code.len());
+        for (((((c, n), d), r), e), z) in code.iter().zip(nom.iter()).zip(dep.iter()).zip(reg.iter()).zip(epci.iter()).zip(zone.iter()) {
+            let mut parents = Vec::with_capacity(4);
+            if !text(e).is_empty() {
+                parents.push(text(e).to_string());
             }
-            parents.push(row[2].clone());
-            parents.push(region_code(&row[3]));
-            if row[5] == "metro" {
+            parents.push(text(d).to_string());
+            parents.push(region_code(text(r)));
+            if text(z) == "metro" {
                 parents.push(FRANCE_METRO.to_string());
             }
-            self.push(national(&row[0], &row[1], Level::Commune, parents), "communes.csv")?;
+            self.push(national(text(c), text(n), Level::Commune, parents), "communes.csv")?;
         }
         Ok(())
     }
@@ -340,6 +348,11 @@ fn read_text_csv(path: &Path, separator: u8) -> Result<DataFrame> {
         .map_err(|e| anyhow::anyhow!("lecture impossible du fichier {} : {e}", path.display()))
 }
 
+/// A text cell, trimmed; empty for null.
+fn text(v: Option<&str>) -> &str {
+    v.unwrap_or("").trim()
+}
+
 /// Extracts the named text columns row by row (empty string for nulls).
 fn rows(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
     let mut cols = vec![];
@@ -351,7 +364,11 @@ fn rows(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
             .clone();
         cols.push(s);
     }
-    Ok((0..df.height())
-        .map(|i| cols.iter().map(|c| c.get(i).unwrap_or("").trim().to_string()).collect())
-        .collect())
+    // Column by column with iterators (random access by row is slow on
+    // chunked columns), then transposed.
+    let mut columns: Vec<std::vec::IntoIter<String>> = cols
+        .iter()
+        .map(|c| c.iter().map(|v| v.unwrap_or("").trim().to_string()).collect::<Vec<_>>().into_iter())
+        .collect();
+    Ok((0..df.height()).map(|_| columns.iter_mut().map(|c| c.next().unwrap_or_default()).collect()).collect())
 }

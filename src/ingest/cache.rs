@@ -172,17 +172,40 @@ impl ResultsCache {
     /// Stores the results (atomically) and removes the stale entries.
     pub fn put(&self, frame: &DataFrame, sensitivity: &[(String, usize, usize)]) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
+        self.clear()?;
+        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        write_parquet(tmp.path(), frame)?;
+        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        Ok(())
+    }
+
+    /// Stores results already written as Parquet by [`write_parquet`] (the
+    /// output of a run): a copy, not a second encoding.
+    pub fn put_file(&self, parquet: &Path, sensitivity: &[(String, usize, usize)]) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        self.clear()?;
+        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        std::fs::copy(parquet, tmp.path())?;
+        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<()> {
         for e in std::fs::read_dir(&self.dir)?.flatten() {
             if e.file_name().to_string_lossy().starts_with("resultats-") {
                 let _ = std::fs::remove_file(e.path());
             }
         }
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
-        // Sorted by territory with small row groups: a query for a few
-        // territories decodes a few groups.
-        ParquetWriter::new(tmp.as_file_mut()).with_row_group_size(Some(16_384)).finish(&mut frame.clone())?;
-        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
-        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
         Ok(())
     }
+}
+
+/// Writes a results table as Parquet, sorted by territory with small row
+/// groups: a query for a few territories decodes a few groups.
+pub fn write_parquet(path: &Path, frame: &DataFrame) -> Result<()> {
+    let mut f = std::fs::File::create(path).with_context(|| format!("écriture impossible : {}", path.display()))?;
+    ParquetWriter::new(&mut f).with_row_group_size(Some(16_384)).finish(&mut frame.clone())?;
+    Ok(())
 }

@@ -79,32 +79,49 @@ pub fn load_cached(
     let mut frames = vec![];
     let mut to_store = vec![];
     let mut served = vec![];
-    for src in &manifest.sources {
-        let cached = match &cache {
-            Some(c) => Some(c.get(manifest, src)?),
-            None => None,
-        };
-        if let Some((Some(df), _)) = &cached {
-            frames.push(df.clone().lazy());
-            served.push((src.id.clone(), true));
-            continue;
-        }
-        served.push((src.id.clone(), false));
-        let _t = crate::timing::stage("  une source");
-        match read_source(manifest, src, catalog, geo, &mut problems) {
-            Ok(Some(df)) => {
-                if let Some((None, key)) = cached {
-                    to_store.push((src, key, df.clone()));
+    // Sources are read in parallel; results and problems keep the manifest's
+    // order.
+    use rayon::prelude::*;
+    type Loaded = (Option<DataFrame>, Option<String>, bool, Vec<DataProblem>);
+    let loaded: Vec<Result<Loaded>> = manifest
+        .sources
+        .par_iter()
+        .map(|src| -> Result<Loaded> {
+            let cached = match &cache {
+                Some(c) => Some(c.get(manifest, src)?),
+                None => None,
+            };
+            let key = match cached {
+                Some((Some(df), _)) => return Ok((Some(df), None, true, vec![])),
+                Some((None, key)) => Some(key),
+                None => None,
+            };
+            let _t = crate::timing::stage("  une source");
+            let mut problems = vec![];
+            let df = match read_source(manifest, src, catalog, geo, &mut problems) {
+                Ok(df) => df,
+                Err(e) => {
+                    problems.push(DataProblem {
+                        file: manifest.path(&src.file).display().to_string(),
+                        line: None,
+                        column: None,
+                        message: format!("{e:#}"),
+                    });
+                    None
                 }
-                frames.push(df.lazy())
+            };
+            Ok((df, key, false, problems))
+        })
+        .collect();
+    for (src, l) in manifest.sources.iter().zip(loaded) {
+        let (df, key, from_cache, found) = l?;
+        served.push((src.id.clone(), from_cache));
+        problems.extend(found);
+        if let Some(df) = df {
+            if let Some(key) = key {
+                to_store.push((src, key, df.clone()));
             }
-            Ok(None) => {}
-            Err(e) => problems.push(DataProblem {
-                file: manifest.path(&src.file).display().to_string(),
-                line: None,
-                column: None,
-                message: format!("{e:#}"),
-            }),
+            frames.push(df.lazy());
         }
     }
     fail_with(&problems)?;
@@ -115,6 +132,8 @@ pub fn load_cached(
     };
     let t = crate::timing::stage("  contrôles croisés");
     check_duplicates(&frame, &mut problems)?;
+    drop(t);
+    let t = crate::timing::stage("  parties et touts");
     check_shares(&frame, catalog, geo, &mut problems)?;
     drop(t);
     fail_with(&problems)?;
@@ -505,11 +524,19 @@ fn parse_cell(
 
 fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Result<()> {
     let keys = [col("territory_code"), col("variable"), col("vintage")];
-    // Counting first: the sources are gathered only for duplicated keys.
-    let duplicated = frame.clone().lazy().group_by(keys.clone()).agg([len().alias("n")]).filter(col("n").gt(lit(1)));
-    let dups = frame
+    // Each source gives a territory once per variable and vintage (checked
+    // when read): only a (variable, vintage) with more rows than territories
+    // can hold duplicates, and only its rows are grouped by full key.
+    let pairs = [col("variable"), col("vintage")];
+    let suspect = frame
         .clone()
         .lazy()
+        .group_by(pairs.clone())
+        .agg([len().alias("n"), col("territory_code").n_unique().alias("distinct")])
+        .filter(col("n").gt(col("distinct")));
+    let rows = frame.clone().lazy().join(suspect, pairs.clone(), pairs, JoinArgs::new(JoinType::Semi));
+    let duplicated = rows.clone().group_by(keys.clone()).agg([len().alias("n")]).filter(col("n").gt(lit(1)));
+    let dups = rows
         .join(duplicated, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Semi))
         .group_by(keys)
         .agg([col("source").unique().sort(Default::default()).str().join(", ", true).alias("sources")])
@@ -565,7 +592,12 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
         .filter(col("status").eq(Status::Ok.lit()).and(col("variable").is_in(lit(Series::new("".into(), involved)).implode(false), false)))
         .collect()?
         .lazy();
-    for (a, b) in pairs {
+    if pairs.is_empty() {
+        return Ok(());
+    }
+    // Every pair's offending rows in one query (the pairs run in parallel).
+    let mut checks = vec![];
+    for (k, (a, b)) in pairs.iter().enumerate() {
         let side = |v: &str, name: &str| {
             ok.clone().filter(col("variable").eq(lit(v))).select([
                 col("territory_code"),
@@ -574,33 +606,37 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
                 col("source").alias(format!("{name}_source")),
             ])
         };
-        let bad = side(&a, "num")
-            .join(side(&b, "den"), [col("territory_code"), col("vintage")], [col("territory_code"), col("vintage")], JoinArgs::new(JoinType::Inner))
-            .filter(col("num").gt(col("den")))
-            .sort(["territory_code", "vintage"], Default::default())
-            .collect()?;
-        let (t, y, n, d, ns) = (
-            bad.column("territory_code")?.str()?.clone(),
-            bad.column("vintage")?.i32()?.clone(),
-            bad.column("num")?.f64()?.clone(),
-            bad.column("den")?.f64()?.clone(),
-            bad.column("num_source")?.str()?.clone(),
+        checks.push(
+            side(a, "num")
+                .join(side(b, "den"), [col("territory_code"), col("vintage")], [col("territory_code"), col("vintage")], JoinArgs::new(JoinType::Inner))
+                .filter(col("num").gt(col("den")))
+                .with_column(lit(k as u32).cast(DataType::UInt32).alias("pair")),
         );
-        for i in 0..bad.height() {
-            let code = t.get(i).unwrap_or("");
-            problems.push(DataProblem {
-                file: format!("source « {} »", ns.get(i).unwrap_or("")),
-                line: None,
-                column: None,
-                message: format!(
-                    "{} ({code}), {} : « {a} » = {} dépasse « {b} » = {} ; une partie ne peut excéder le tout",
-                    geo.name(code),
-                    y.get(i).map(|y| y.to_string()).unwrap_or_default(),
-                    crate::fr::number(n.get(i).unwrap_or(0.0), 0),
-                    crate::fr::number(d.get(i).unwrap_or(0.0), 0)
-                ),
-            });
-        }
+    }
+    let bad = concat(checks, UnionArgs::default())?.sort(["pair", "territory_code", "vintage"], Default::default()).collect()?;
+    let (p, t, y, n, d, ns) = (
+        bad.column("pair")?.u32()?.clone(),
+        bad.column("territory_code")?.str()?.clone(),
+        bad.column("vintage")?.i32()?.clone(),
+        bad.column("num")?.f64()?.clone(),
+        bad.column("den")?.f64()?.clone(),
+        bad.column("num_source")?.str()?.clone(),
+    );
+    for i in 0..bad.height() {
+        let code = t.get(i).unwrap_or("");
+        let (a, b) = &pairs[p.get(i).unwrap_or(0) as usize];
+        problems.push(DataProblem {
+            file: format!("source « {} »", ns.get(i).unwrap_or("")),
+            line: None,
+            column: None,
+            message: format!(
+                "{} ({code}), {} : « {a} » = {} dépasse « {b} » = {} ; une partie ne peut excéder le tout",
+                geo.name(code),
+                y.get(i).map(|y| y.to_string()).unwrap_or_default(),
+                crate::fr::number(n.get(i).unwrap_or(0.0), 0),
+                crate::fr::number(d.get(i).unwrap_or(0.0), 0)
+            ),
+        });
     }
     Ok(())
 }
@@ -608,9 +644,19 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
 /// Loads the manifest, catalogue and geography of a dataset directory.
 pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Catalog, Geography)> {
     let manifest = Manifest::load(dataset)?;
-    let catalog = Catalog::load(catalog_dir)?;
     let local: Vec<_> = manifest.geography.local.iter().map(|p| manifest.path(p)).collect();
-    let geo = Geography::load(&manifest.path(&manifest.geography.national), &local)?;
+    // Independent: loaded in parallel (terminal queries wait for both).
+    let (catalog, geo) = rayon::join(
+        || {
+            let _t = crate::timing::stage("  catalogue");
+            Catalog::load(catalog_dir)
+        },
+        || {
+            let _t = crate::timing::stage("  géographie");
+            Geography::load(&manifest.path(&manifest.geography.national), &local)
+        },
+    );
+    let (catalog, geo) = (catalog?, geo?);
     let mut problems = vec![];
     for code in std::iter::once(&manifest.dataset.territory)
         .chain(std::iter::once(&manifest.dataset.reference))

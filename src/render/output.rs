@@ -70,11 +70,18 @@ impl OutputDir {
 
 /// Writes the tidy results table as CSV (comma, decimal point: for R,
 /// pandas and tools) and Parquet.
-pub fn write_results(out: &OutputDir, frame: &DataFrame) -> Result<()> {
-    let mut df = frame.clone();
-    let mut f = std::fs::File::create(out.file("results.csv")?)?;
-    CsvWriter::new(&mut f).include_header(true).finish(&mut df)?;
-    let mut f = std::fs::File::create(out.file("results.parquet")?)?;
-    ParquetWriter::new(&mut f).finish(&mut df)?;
-    Ok(())
+/// Returns the Parquet file's path. Both files are written in parallel.
+pub fn write_results(out: &OutputDir, frame: &DataFrame) -> Result<PathBuf> {
+    let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
+    let (a, b) = rayon::join(
+        || -> Result<()> {
+            let mut f = std::io::BufWriter::new(std::fs::File::create(&csv)?);
+            CsvWriter::new(&mut f).include_header(true).finish(&mut frame.clone())?;
+            Ok(())
+        },
+        || crate::ingest::cache::write_parquet(&parquet, frame),
+    );
+    a?;
+    b?;
+    Ok(parquet)
 }
