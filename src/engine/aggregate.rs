@@ -40,12 +40,36 @@ pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<
 /// whether or not the territory also has a published value.
 pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
     let pairs = geo.composition();
+    // Integer keys for the heavy join and grouping (every commune sits in
+    // four parents: millions of rows at national scale); codes and names are
+    // put back on the ~100 000 sums.
+    let mut parent_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut parents: Vec<&str> = vec![];
+    let mut pair_parent = Vec::with_capacity(pairs.len());
+    for (p, _) in &pairs {
+        let next = parents.len() as u32;
+        let id = *parent_ids.entry(p.as_str()).or_insert_with(|| {
+            parents.push(p.as_str());
+            next
+        });
+        pair_parent.push(id);
+    }
     let composition = df!(
-        "parent" => pairs.iter().map(|p| p.0.as_str()).collect::<Vec<_>>(),
+        "parent_id" => pair_parent,
         "member" => pairs.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
     )?
     .lazy();
-    let sizes = composition.clone().group_by([col("parent")]).agg([len().alias("n_members")]);
+    let parent_codes = df!(
+        "parent_id" => (0..parents.len() as u32).collect::<Vec<_>>(),
+        "parent" => parents,
+    )?
+    .lazy();
+    let variables = df!(
+        "variable_id" => (0..catalog.variables.len() as u32).collect::<Vec<_>>(),
+        "variable" => catalog.variables.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
+    )?
+    .lazy();
+    let sizes = composition.clone().group_by([col("parent_id")]).agg([len().alias("n_members")]);
     let counts: Vec<&str> = catalog
         .variables
         .iter()
@@ -58,14 +82,18 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     let out = obs
         .clone()
         .lazy()
+        .select([col("territory_code"), col("variable"), col("vintage"), col("value"), col("status")])
+        .join(variables.clone(), [col("variable")], [col("variable")], JoinArgs::new(JoinType::Inner))
         .join(composition, [col("territory_code")], [col("member")], JoinArgs::new(JoinType::Inner))
-        .group_by([col("parent"), col("variable"), col("vintage")])
+        .group_by([col("parent_id"), col("variable_id"), col("vintage")])
         .agg([
             col("value").sum().alias("sum"),
             col("status").max().alias("worst"),
             len().alias("n"),
         ])
-        .join(sizes, [col("parent")], [col("parent")], JoinArgs::new(JoinType::Left))
+        .join(sizes, [col("parent_id")], [col("parent_id")], JoinArgs::new(JoinType::Left))
+        .join(parent_codes, [col("parent_id")], [col("parent_id")], JoinArgs::new(JoinType::Left))
+        .join(variables, [col("variable_id")], [col("variable_id")], JoinArgs::new(JoinType::Left))
         .with_columns([when(is_count.clone().not())
             .then(Status::NotAggregable.lit())
             .when(col("worst").eq(Status::Secret.lit()))
