@@ -103,6 +103,18 @@ def main():
         "bcs rank taux_pauvrete --level commune (cache)": bcs + ["rank", "taux_pauvrete", "--level", "commune", "--format", "csv"],
         f"bcs show {a.commune} (cache)": bcs + ["show", a.commune, "--level", "commune"],
     }
+    def without_results_cache():
+        for f in os.listdir(cache):
+            if f.startswith("resultats-"):
+                os.remove(os.path.join(cache, f))
+
+    # Sources from their Parquet cache (bcs import), results recomputed.
+    name = "bcs run, sources en cache Parquet (résultats recalculés)"
+    runs = []
+    for _ in range(a.runs):
+        without_results_cache()
+        runs.append(measure(bcs + ["run", "--results-only", "--out", os.path.join(work, "bcs-sources")]))
+    timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
     for name, cmd in extra.items():
         runs = [measure(cmd) for _ in range(a.runs)]
         timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))

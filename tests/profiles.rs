@@ -172,29 +172,27 @@ fn caf_file_reads_dtref_and_keeps_only_the_declared_vintage() {
     assert!(r.get("59172", "nb_familles_monoparentales", 2021).unwrap().is_none(), "2021 rows not kept");
 }
 
+/// The error of a dataset made of one source, which must be refused.
+fn refused(name: &str, file: &str, options: &str) -> String {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), &[(name, file.as_bytes(), options)]);
+    format!("{:#}", compute(&ds).err().expect("the source must be refused"))
+}
+
 #[test]
 fn vintage_mismatches_and_unreadable_years_are_refused() {
-    let tmp = tempfile::tempdir().unwrap();
     // Declared 2021, but the columns are of 2019.
-    let rp = "CODGEO;P19_POP\n59172;20000\n";
-    let ds = dataset(tmp.path(), &[("rp.csv", rp.as_bytes(), "profile = \"insee_base_cc\"\nvintage = 2021")]);
-    let err = format!("{:#}", compute(&ds).err().unwrap());
+    let err = refused("rp.csv", "CODGEO;P19_POP\n59172;20000\n", "profile = \"insee_base_cc\"\nvintage = 2021");
     assert!(err.contains("millésime déclaré 2021 (vintage = 2021) mais les colonnes du fichier portent le(s) millésime(s) 2019"), "{err}");
     // Declared 2023, absent from the year column.
-    let tmp = tempfile::tempdir().unwrap();
-    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n";
-    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"\nvintage = 2023")]);
-    let err = format!("{:#}", compute(&ds).err().unwrap());
+    let err = refused("c2s.csv", "codgeo;annee;nb_c2s\n59172;2022;100\n", "profile = \"cnam_c2s\"\nvintage = 2023");
     assert!(err.contains("colonne « annee » : millésime déclaré 2023 absent de la colonne (millésimes présents : 2022)"), "{err}");
-    // An unreadable year and a code twice for the same year, all listed.
-    let tmp = tempfile::tempdir().unwrap();
-    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;déc.;90\n59526;2022;50\n59526;2022;51\n";
-    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"")]);
-    let err = format!("{:#}", compute(&ds).err().unwrap());
+    // An unreadable year.
+    let err = refused("c2s.csv", "codgeo;annee;nb_c2s\n59172;2022;100\n59172;déc.;90\n", "profile = \"cnam_c2s\"");
     assert!(err.contains("c2s.csv, ligne 3, colonne « annee » : millésime « déc. » illisible : une année (2021) ou une date (31/12/2021) est attendue"), "{err}");
-    let tmp = tempfile::tempdir().unwrap();
-    let c2s = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;2021;90\n59526;2022;50\n59526;2022;51\n";
-    let ds = dataset(tmp.path(), &[("c2s.csv", c2s.as_bytes(), "profile = \"cnam_c2s\"")]);
-    let err = format!("{:#}", compute(&ds).err().unwrap());
+    // A code twice for the same year (once per year is fine).
+    let file = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;2021;90\n59526;2022;50\n59526;2022;51\n";
+    let err = refused("c2s.csv", file, "profile = \"cnam_c2s\"");
     assert!(err.contains("c2s.csv, ligne 5, colonne « codgeo » : code territoire « 59526 » en double pour 2022 (déjà ligne 4)"), "{err}");
+    assert!(!err.contains("« 59172 » en double"), "{err}");
 }

@@ -34,6 +34,18 @@ def sniff(header):
     return max(counts, key=counts.get)
 
 
+def arguments():
+    """Command line of both peers: --dataset, --project, --out (a path
+    without extension: .parquet and .csv are written)."""
+    import argparse
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--dataset", required=True)
+    ap.add_argument("--project", required=True)
+    ap.add_argument("--out", required=True)
+    return ap.parse_args()
+
+
 class Source:
     """One source file and the mappings that apply to its columns."""
 

@@ -1,13 +1,12 @@
 """The national barometer pipeline in DuckDB SQL (peer of `bcs run
 --results-only`): see common.py for what it computes."""
-import argparse
 import re
 import sys
 
 import duckdb
 import pandas as pd
 
-from common import Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
+from common import arguments, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
 
 
 def q(name):
@@ -36,11 +35,7 @@ def evaluated(expr, value_of, status_of):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dataset", required=True)
-    ap.add_argument("--project", required=True)
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = arguments()
     cfg = Config(a.dataset, a.project)
     con = duckdb.connect()
 

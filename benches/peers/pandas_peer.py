@@ -1,13 +1,12 @@
 """The national barometer pipeline in pandas (peer of `bcs run
 --results-only`): see common.py for what it computes."""
-import argparse
 import re
 import sys
 
 import numpy as np
 import pandas as pd
 
-from common import Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
+from common import arguments, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
 
 JUNK = re.compile("[ \u202f\u00a0€%+]")
 
@@ -37,11 +36,7 @@ def evaluate(expr, values, statuses):
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--dataset", required=True)
-    ap.add_argument("--project", required=True)
-    ap.add_argument("--out", required=True)
-    a = ap.parse_args()
+    a = arguments()
     cfg = Config(a.dataset, a.project)
 
     # 1. Sources: only the mapped columns, as text; numbers and statuses.

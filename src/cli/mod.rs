@@ -1,5 +1,6 @@
 //! Command-line interface: one file per subcommand; `main.rs` stays thin.
 
+mod cache;
 mod chart;
 mod import;
 mod indicators;
@@ -84,7 +85,7 @@ pub struct Session {
     pub results: Results,
     /// Results computed in this session, not yet in the results cache: stored
     /// when the session ends, unless a run stored its own output file.
-    pending_cache: Option<ingest::cache::ResultsCache>,
+    pending_cache: Option<cache::ResultsCache>,
 }
 
 impl Cli {
@@ -132,7 +133,7 @@ impl Opened {
     /// matching `rows`, if given), else computed and cached whole.
     pub fn results(self, rows: Option<polars::prelude::Expr>) -> Result<Session> {
         let Opened { manifest, catalog, geo, opts, catalog_dir } = self;
-        let cache = ingest::cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
+        let cache = cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
         let t = crate::timing::stage("cache de résultats");
         let cached = cache.get(rows)?;
         drop(t);

@@ -14,7 +14,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 pub use aggregate::{aggregate, aggregate_members};
-pub use results::{ResultRow, Results, COLUMNS};
+pub use results::{write_parquet, ResultRow, Results, COLUMNS};
 
 use crate::catalog::Catalog;
 use crate::geo::{Geography, Level};

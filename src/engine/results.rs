@@ -142,3 +142,12 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
         })
         .collect())
 }
+
+/// Writes a results table as Parquet, sorted by territory with small row
+/// groups: a query for a few territories decodes a few groups.
+pub fn write_parquet(path: &std::path::Path, frame: &DataFrame) -> anyhow::Result<()> {
+    use anyhow::Context;
+    let mut f = std::fs::File::create(path).with_context(|| format!("écriture impossible : {}", path.display()))?;
+    ParquetWriter::new(&mut f).with_row_group_size(Some(16_384)).finish(&mut frame.clone())?;
+    Ok(())
+}

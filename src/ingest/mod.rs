@@ -397,6 +397,9 @@ fn read_source(
     Ok(Some(concat(outputs, UnionArgs::default())?.collect()?))
 }
 
+/// Builds a problem of the current file at a line and column.
+type ProblemAt<'a> = dyn Fn(Option<usize>, Option<&str>, String) -> DataProblem + 'a;
+
 /// Internal column of each row's vintage, read from the vintage column.
 const ROW_VINTAGE: &str = "#vintage";
 
@@ -407,7 +410,7 @@ fn row_vintages(
     raw: &DataFrame,
     column: &str,
     first_line: usize,
-    problem: &dyn Fn(Option<usize>, Option<&str>, String) -> DataProblem,
+    problem: &ProblemAt,
     problems: &mut Vec<DataProblem>,
 ) -> Result<Option<Vec<Option<i32>>>> {
     let Ok(cells) = raw.column(column) else {

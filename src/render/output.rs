@@ -79,7 +79,7 @@ pub fn write_results(out: &OutputDir, frame: &DataFrame) -> Result<PathBuf> {
             CsvWriter::new(&mut f).include_header(true).finish(&mut frame.clone())?;
             Ok(())
         },
-        || crate::ingest::cache::write_parquet(&parquet, frame),
+        || crate::engine::write_parquet(&parquet, frame),
     );
     a?;
     b?;

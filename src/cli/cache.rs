@@ -1,0 +1,108 @@
+//! Cache of computed results (`.bcs-cache/resultats-<clé>.parquet`): the
+//! glue between the source cache (ingest) and the engine's results, used by
+//! every command that computes a session.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result};
+use polars::prelude::*;
+
+use crate::catalog::Catalog;
+use crate::engine::composite::Sensitivity;
+use crate::engine::write_parquet;
+use crate::ingest::cache::{hash_file, Cache};
+use crate::ingest::Manifest;
+
+/// Cache of computed results, so that terminal queries (`bcs show`, `bcs
+/// rank`) on a large dataset answer without recomputing. Keyed by the
+/// program, the manifest, the geography, the catalogue files, the options and
+/// each source file's path, size and modification time (a source rewritten
+/// in place gets a new time; its contents are hashed by the source cache).
+pub struct ResultsCache {
+    dir: PathBuf,
+    key: String,
+}
+
+impl ResultsCache {
+    pub fn new(manifest: &Manifest, catalog: &Catalog, catalog_dir: &Path, options: &str) -> Result<ResultsCache> {
+        let common = Cache::new(manifest, catalog)?.common();
+        let mut h = blake3::Hasher::new();
+        h.update(common.as_bytes());
+        h.update(format!("{:?}{:?}{options}", manifest.dataset, manifest.sources).as_bytes());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(catalog_dir)
+            .with_context(|| format!("catalogue illisible : {}", catalog_dir.display()))?
+            .flatten()
+            .map(|e| e.path())
+            .collect();
+        files.sort();
+        for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+            hash_file(&mut h, f)?;
+        }
+        for src in &manifest.sources {
+            let path = manifest.path(&src.file);
+            let meta = std::fs::metadata(&path).with_context(|| format!("source introuvable : {}", path.display()))?;
+            h.update(path.to_string_lossy().as_bytes());
+            h.update(&meta.len().to_le_bytes());
+            h.update(format!("{:?}", meta.modified().ok()).as_bytes());
+            if let Some(p) = &src.profile {
+                h.update(format!("{:?}", manifest.profile(p)?).as_bytes());
+            }
+        }
+        Ok(ResultsCache { dir: manifest.dir.join(".bcs-cache"), key: h.finalize().to_hex()[..24].to_string() })
+    }
+
+    fn path(&self, what: &str, ext: &str) -> PathBuf {
+        self.dir.join(format!("{what}-{}.{ext}", self.key))
+    }
+
+    /// The cached results, restricted to the rows matching `rows` (read with
+    /// predicate pushdown: only the row groups that may match are decoded).
+    pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, Sensitivity)>> {
+        let (frame, extra) = (self.path("resultats", "parquet"), self.path("resultats", "json"));
+        if !frame.exists() || !extra.exists() {
+            return Ok(None);
+        }
+        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&frame)?, ScanArgsParquet::default())?;
+        if let Some(f) = rows {
+            lf = lf.filter(f);
+        }
+        let Ok(df) = lf.collect() else { return Ok(None) };
+        let Ok(sensitivity) = std::fs::read(&extra).map_err(anyhow::Error::from).and_then(|b| Ok(serde_json::from_slice(&b)?))
+        else {
+            return Ok(None);
+        };
+        Ok(Some((df, sensitivity)))
+    }
+
+    /// Stores the results (atomically) and removes the stale entries.
+    pub fn put(&self, frame: &DataFrame, sensitivity: &Sensitivity) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        self.clear()?;
+        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        write_parquet(tmp.path(), frame)?;
+        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        Ok(())
+    }
+
+    /// Stores results already written as Parquet by [`write_parquet`] (the
+    /// output of a run): a copy, not a second encoding.
+    pub fn put_file(&self, parquet: &Path, sensitivity: &Sensitivity) -> Result<()> {
+        std::fs::create_dir_all(&self.dir)?;
+        self.clear()?;
+        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        std::fs::copy(parquet, tmp.path())?;
+        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        Ok(())
+    }
+
+    fn clear(&self) -> Result<()> {
+        for e in std::fs::read_dir(&self.dir)?.flatten() {
+            if e.file_name().to_string_lossy().starts_with("resultats-") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+        Ok(())
+    }
+}
