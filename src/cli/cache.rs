@@ -51,6 +51,11 @@ impl ResultsCache {
         Ok(ResultsCache { dir: manifest.dir.join(".bcs-cache"), key: h.finalize().to_hex()[..24].to_string() })
     }
 
+    /// The cached results file (whether or not it exists yet).
+    pub fn file(&self) -> PathBuf {
+        self.path("resultats", "parquet")
+    }
+
     fn path(&self, what: &str, ext: &str) -> PathBuf {
         self.dir.join(format!("{what}-{}.{ext}", self.key))
     }

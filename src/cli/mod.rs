@@ -86,6 +86,8 @@ pub struct Session {
     /// Results computed in this session, not yet in the results cache: stored
     /// when the session ends, unless a run stored its own output file.
     pending_cache: Option<cache::ResultsCache>,
+    /// The results cache file the whole results were read from, if so.
+    cached_file: Option<PathBuf>,
 }
 
 impl Cli {
@@ -135,11 +137,14 @@ impl Opened {
         let Opened { manifest, catalog, geo, opts, catalog_dir } = self;
         let cache = cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
         let t = crate::timing::stage("cache de résultats");
+        let whole = rows.is_none();
         let cached = cache.get(rows)?;
         drop(t);
         let mut pending = None;
+        let mut cached_file = None;
         let results = match cached {
             Some((frame, sensitivity)) => {
+                cached_file = whole.then(|| cache.file());
                 let mut r = Results::new(frame, opts.reference.clone());
                 r.sensitivity = sensitivity;
                 r
@@ -153,11 +158,17 @@ impl Opened {
                 r
             }
         };
-        Ok(Session { manifest, catalog, geo, results, pending_cache: pending })
+        Ok(Session { manifest, catalog, geo, results, pending_cache: pending, cached_file })
     }
 }
 
 impl Session {
+    /// The Parquet file holding exactly these results, when they were read
+    /// whole from the results cache (a run copies it instead of re-encoding).
+    pub fn cached_results_file(&self) -> Option<&std::path::Path> {
+        self.cached_file.as_deref()
+    }
+
     /// Puts the results file a run wrote into the results cache (a copy).
     pub fn cache_results_file(&mut self, parquet: &std::path::Path) -> Result<()> {
         if let Some(cache) = self.pending_cache.take() {

@@ -21,8 +21,11 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
-    let s = cli.session(None)?;
-    let ind = s.catalog.find_indicator(&args.indicator)?;
+    let opened = cli.open(None)?;
+    let id = opened.catalog.find_indicator(&args.indicator)?.id.clone();
+    // Only this indicator's rows are read from the results cache.
+    let s = opened.results(Some(col("indicator").eq(lit(id.as_str()))))?;
+    let ind = s.catalog.find_indicator(&id)?;
     let level = args.level;
     let (table, vintage) = s.view().rank_table(ind, level, args.vintage)?;
     match args.format {

@@ -70,8 +70,10 @@ impl OutputDir {
 
 /// Writes the tidy results table as CSV (comma, decimal point: for R,
 /// pandas and tools) and Parquet.
-/// Returns the Parquet file's path. Both files are written in parallel.
-pub fn write_results(out: &OutputDir, frame: &DataFrame) -> Result<PathBuf> {
+/// Returns the Parquet file's path. Both files are written in parallel; the
+/// Parquet one is copied from `parquet_of_frame` when given (a file holding
+/// exactly `frame`, e.g. the results cache).
+pub fn write_results(out: &OutputDir, frame: &DataFrame, parquet_of_frame: Option<&Path>) -> Result<PathBuf> {
     let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
     let (a, b) = rayon::join(
         || -> Result<()> {
@@ -79,7 +81,10 @@ pub fn write_results(out: &OutputDir, frame: &DataFrame) -> Result<PathBuf> {
             CsvWriter::new(&mut f).include_header(true).finish(&mut frame.clone())?;
             Ok(())
         },
-        || crate::engine::write_parquet(&parquet, frame),
+        || match parquet_of_frame {
+            Some(from) => std::fs::copy(from, &parquet).map(|_| ()).with_context(|| format!("copie impossible de {}", from.display())),
+            None => crate::engine::write_parquet(&parquet, frame),
+        },
     );
     a?;
     b?;
