@@ -98,7 +98,7 @@ def main():
     # bcs from its Parquet cache, and a terminal query.
     subprocess.run(bcs + ["import"], check=True, stdout=subprocess.DEVNULL)
     extra = {
-        "bcs run, résultats en cache (relit le cache, réécrit CSV et Parquet)": bcs
+        "bcs run, résultats en cache (relit le cache, écrit le CSV, copie le Parquet)": bcs
         + ["run", "--results-only", "--out", os.path.join(work, "bcs-cache")],
         "bcs rank taux_pauvrete --level commune (cache)": bcs + ["rank", "taux_pauvrete", "--level", "commune", "--format", "csv"],
         f"bcs show {a.commune} (cache)": bcs + ["show", a.commune, "--level", "commune"],
