@@ -169,12 +169,15 @@ impl Session {
         self.cached_file.as_deref()
     }
 
-    /// Puts the results file a run wrote into the results cache (a copy).
-    pub fn cache_results_file(&mut self, parquet: &std::path::Path) -> Result<()> {
+    /// Puts the results file a run wrote into the results cache (a copy). A
+    /// cache that cannot be written (read-only dataset folder) is only
+    /// reported: the run's output is complete without it.
+    pub fn cache_results_file(&mut self, parquet: &std::path::Path) {
         if let Some(cache) = self.pending_cache.take() {
-            cache.put_file(parquet, &self.results.sensitivity)?;
+            if let Err(e) = cache.put_file(parquet, &self.results.sensitivity) {
+                eprintln!("Avertissement : cache de résultats non écrit ({e:#}).");
+            }
         }
-        Ok(())
     }
 
     pub fn view(&self) -> crate::render::barometer::View<'_> {

@@ -31,7 +31,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let t = crate::timing::stage("écriture des résultats");
     let parquet = write_results(&out, &s.results.frame, s.cached_results_file())?;
     drop(t);
-    s.cache_results_file(&parquet)?;
+    s.cache_results_file(&parquet);
     if args.results_only {
         let path = out.commit()?;
         println!(

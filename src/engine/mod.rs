@@ -304,3 +304,28 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
         ]);
     Ok(lf.select(results::output_columns()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_sort_equals_the_three_column_sort() {
+        let df = df!(
+            "territory_code" => ["2A", "10", "2", "10", "2", "10", "QN05954M", "2"],
+            "indicator" => ["b", "a", "b", "a", "a", "b", "a", "a"],
+            "vintage" => [Some(2021), Some(2021), None, Some(2015), Some(2019), Some(2015), Some(2024), Some(2015)],
+            "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+        )
+        .unwrap();
+        let by_key = sort_series(df.clone().lazy()).unwrap().collect().unwrap();
+        let by_columns = df
+            .lazy()
+            .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
+            .collect()
+            .unwrap();
+        assert!(by_key.equals_missing(&by_columns), "{by_key}\n{by_columns}");
+        let values: Vec<f64> = by_key.column("value").unwrap().f64().unwrap().into_no_null_iter().collect();
+        assert_eq!(values, [4.0, 2.0, 6.0, 8.0, 5.0, 3.0, 1.0, 7.0]);
+    }
+}

@@ -130,14 +130,14 @@ pub fn load_cached(
     } else {
         concat(frames, UnionArgs::default())?.collect()?
     };
-    let t = crate::timing::stage("  contrôles croisés");
+    let t = crate::timing::stage("  doublons");
     check_duplicates(&frame, &mut problems)?;
     drop(t);
     let t = crate::timing::stage("  parties et touts");
     check_shares(&frame, catalog, geo, &mut problems)?;
     drop(t);
     fail_with(&problems)?;
-    let _t = crate::timing::stage("  écriture du cache");
+    let _t = crate::timing::stage("  cache des sources");
     if let Some(c) = &cache {
         for (src, key, df) in &to_store {
             c.put(src, key, df)?;
