@@ -38,7 +38,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             "Table de résultats « {} » écrite dans {} : {} lignes.",
             s.manifest.dataset.title,
             path.display(),
-            s.results.frame.height()
+            crate::fr::number(s.results.frame.height() as f64, 0)
         );
         return Ok(());
     }
@@ -72,7 +72,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let figures = super::report::write_report(&s, &out, &shapes)?;
     index.push_str(&format!(
         "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",
-        s.results.frame.height(),
+        crate::fr::number(s.results.frame.height() as f64, 0),
         s.geo.name(&s.results.reference)
     ));
     out.write("README.md", index)?;
@@ -81,7 +81,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         "Baromètre « {} » écrit dans {} : {} lignes de résultats, {written} tableaux thématiques, {figures} figures, rapport {}.",
         s.manifest.dataset.title,
         path.display(),
-        s.results.frame.height(),
+        crate::fr::number(s.results.frame.height() as f64, 0),
         path.join("report.html").display()
     );
     Ok(())

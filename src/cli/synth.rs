@@ -257,8 +257,8 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
     println!(
         "Jeu SYNTHÉTIQUE écrit dans {} : {} communes, {} QPV, millésimes {}.",
         args.out.display(),
-        communes.len(),
-        qpv_codes.len(),
+        crate::fr::number(communes.len() as f64, 0),
+        crate::fr::number(qpv_codes.len() as f64, 0),
         args.vintages.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
     );
     Ok(())

@@ -36,8 +36,8 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
             "  {} : {} valeurs, {} territoires, {} secrètes",
             s.get(i).unwrap_or(""),
             crate::fr::number(n.get(i).unwrap_or(0) as f64, 0),
-            t.get(i).unwrap_or(0),
-            sec.get(i).unwrap_or(0)
+            crate::fr::number(t.get(i).unwrap_or(0) as f64, 0),
+            crate::fr::number(sec.get(i).unwrap_or(0) as f64, 0)
         );
     }
     Ok(())
