@@ -89,19 +89,26 @@ pub fn read(path: &Path, layout: &Layout) -> Result<Table> {
     open(path, layout)?.read(None)
 }
 
-fn decode(bytes: &[u8], declared: Option<&str>, file: &str) -> Result<(String, &'static str)> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(bytes);
+/// The file's text, without its BOM. UTF-8 files are taken as they are read
+/// (no copy: national files weigh tens of megabytes).
+fn decode(bytes: Vec<u8>, declared: Option<&str>, file: &str) -> Result<(String, &'static str)> {
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
     let label = declared.map(|d| d.trim().to_lowercase());
+    let without_bom = |mut s: String| {
+        s.drain(..bom);
+        s
+    };
     match label.as_deref() {
-        None => match std::str::from_utf8(bytes) {
-            Ok(s) => Ok((s.to_string(), "UTF-8")),
+        None => match String::from_utf8(bytes) {
+            Ok(s) => Ok((without_bom(s), "UTF-8")),
             // Not UTF-8: the other encoding French producers use.
-            Err(_) => Ok((encoding_rs::WINDOWS_1252.decode(bytes).0.into_owned(), "Windows-1252")),
+            Err(e) => Ok((encoding_rs::WINDOWS_1252.decode(e.as_bytes()).0.into_owned(), "Windows-1252")),
         },
-        Some("utf-8" | "utf8") => match std::str::from_utf8(bytes) {
-            Ok(s) => Ok((s.to_string(), "UTF-8")),
+        Some("utf-8" | "utf8") => match String::from_utf8(bytes) {
+            Ok(s) => Ok((without_bom(s), "UTF-8")),
             Err(e) => {
-                let at = e.valid_up_to();
+                let at = e.utf8_error().valid_up_to();
+                let bytes = e.as_bytes();
                 let line = 1 + bytes[..at].iter().filter(|&&b| b == b'\n').count();
                 bail!(
                     "{file}, ligne {line} : octet 0x{:02X} invalide en UTF-8 (encodage déclaré) ; le fichier est sans doute en Windows-1252/Latin-1 : déclarez encoding = \"windows-1252\"",
@@ -112,7 +119,7 @@ fn decode(bytes: &[u8], declared: Option<&str>, file: &str) -> Result<(String, &
         Some(other) => {
             let enc = encoding_rs::Encoding::for_label(other.as_bytes())
                 .ok_or_else(|| anyhow!("{file} : encodage « {other} » inconnu (utf-8, windows-1252, latin-1…)"))?;
-            let (text, used, bad) = enc.decode(bytes);
+            let (text, used, bad) = enc.decode(&bytes);
             if bad {
                 bail!("{file} : caractères invalides pour l'encodage {}", used.name());
             }
@@ -143,8 +150,7 @@ fn sniff_delimiter(header: &str) -> u8 {
 fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     let file = path.display().to_string();
     let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {file}"))?;
-    let (text, encoding) = decode(&bytes, layout.encoding.as_deref(), &file)?;
-    drop(bytes);
+    let (text, encoding) = decode(bytes, layout.encoding.as_deref(), &file)?;
     let skip = layout.header_row.unwrap_or(1).saturating_sub(1);
     // Lines above the header (titles, notes) are dropped before parsing.
     let mut start = 0;
@@ -290,11 +296,11 @@ mod tests {
     #[test]
     fn latin1_is_detected_and_declared_utf8_is_checked() {
         let latin1 = b"code;libell\xe9\n59172;D\xe9nain\n";
-        let (t, enc) = decode(latin1, None, "f.csv").unwrap();
+        let (t, enc) = decode(latin1.to_vec(), None, "f.csv").unwrap();
         assert_eq!((t.as_str(), enc), ("code;libellé\n59172;Dénain\n", "Windows-1252"));
-        let err = decode(latin1, Some("utf-8"), "f.csv").unwrap_err().to_string();
+        let err = decode(latin1.to_vec(), Some("utf-8"), "f.csv").unwrap_err().to_string();
         assert!(err.contains("f.csv, ligne 1 : octet 0xE9 invalide en UTF-8"), "{err}");
-        let (t, _) = decode(b"\xEF\xBB\xBFcode\n", None, "f.csv").unwrap();
+        let (t, _) = decode(b"\xEF\xBB\xBFcode\n".to_vec(), None, "f.csv").unwrap();
         assert_eq!(t, "code\n", "BOM removed");
     }
 }
