@@ -32,8 +32,10 @@ impl Values {
         let v = df.column("value")?.f64()?.clone();
         let s = df.column("status")?.u32()?.clone();
         let mut map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>> = HashMap::new();
-        for k in 0..df.height() {
-            if let (Some(t), Some(i), Some(y)) = (t.get(k), i.get(k), y.get(k)) {
+        // Sequential iterators: indexing a column of many chunks row by row
+        // searches the chunk each time.
+        for ((((t, i), y), v), s) in t.iter().zip(i.iter()).zip(y.iter()).zip(v.iter()).zip(s.iter()) {
+            if let (Some(t), Some(i), Some(y)) = (t, i, y) {
                 if !inputs.contains(i) {
                     continue;
                 }
@@ -45,7 +47,7 @@ impl Values {
                     Some(m) => m,
                     None => per_territory.entry(i.to_string()).or_default(),
                 };
-                series.insert(y, (v.get(k), Status::from_code(s.get(k).unwrap_or(1))));
+                series.insert(y, (v, Status::from_code(s.unwrap_or(1))));
             }
         }
         Ok(Values { map })

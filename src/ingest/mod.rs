@@ -349,14 +349,15 @@ fn read_source(
         let bad = parsed.column(&format!("{c}#bad"))?.bool()?.clone();
         let lines = parsed.column("line")?.idx()?.clone();
         let texts = raw.column(c)?.str()?.clone();
-        for i in 0..parsed.height() {
-            if bad.get(i) == Some(true) {
+        // Sequential iterators (row indexing searches the chunk each time).
+        for ((bad, line), text) in bad.iter().zip(lines.iter()).zip(texts.iter()) {
+            if bad == Some(true) {
                 problems.push(problem(
-                    lines.get(i).map(|l| l as usize),
+                    line.map(|l| l as usize),
                     Some(c),
                     format!(
                         "valeur « {} » illisible : nombre attendu (décimale « {} »), ou marqueur de secret ({}) ou d'absence ({})",
-                        shorten(texts.get(i).unwrap_or(""), 60),
+                        shorten(text.unwrap_or(""), 60),
                         dialect.decimal,
                         dialect.secret.join(", "),
                         dialect.missing.join(", ")
@@ -462,12 +463,12 @@ fn check_range(
     };
     let values = mapped.column("value")?.f64()?.clone();
     let lines = mapped.column("line")?.idx()?.clone();
-    for i in 0..mapped.height() {
-        if let Some(v) = values.get(i) {
+    for (v, line) in values.iter().zip(lines.iter()) {
+        if let Some(v) = v {
             if v < lo || v > hi {
                 problems.push(DataProblem {
                     file: file.to_string(),
-                    line: lines.get(i).map(|l| l as usize),
+                    line: line.map(|l| l as usize),
                     column: Some(m.expr.clone()),
                     message: format!(
                         "valeur {} pour « {} » ({}) : {expected} est attendu",
