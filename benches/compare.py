@@ -130,6 +130,14 @@ def main():
     print()
     for p, n in checked.items():
         print(f"{p} : mêmes valeurs, statuts, évolutions, rangs et écarts que bcs sur un échantillon de {fr(n, 0)} lignes.")
+    # Where bcs's time goes: one more run from the raw CSV with its stage
+    # durations (BCS_TIMINGS).
+    shutil.rmtree(cache, ignore_errors=True)
+    env = dict(os.environ, BCS_TIMINGS="1")
+    done = subprocess.run(tools["bcs"](), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, check=True)
+    stages = [line for line in done.stderr.splitlines() if line.startswith("[durée]") and not line.startswith("[durée]  ")]
+    print("\nÉtapes de bcs (une exécution, depuis les CSV bruts) :\n")
+    print("\n".join(stages))
 
 
 if __name__ == "__main__":
