@@ -10,8 +10,20 @@ cd "$(dirname "$0")/.."
 BENCH_DIR="${BCS_BENCH_DIR:-$HOME/.cache/bcs-bench}"
 export CARGO_TARGET_DIR="${BCS_TARGET_DIR:-$HOME/.cache/bcs-target}"
 mkdir -p "$BENCH_DIR"
+if ! command -v python3 >/dev/null 2>&1; then
+    echo "python3 est introuvable : installez Python 3.11 ou plus récent." >&2
+    exit 1
+fi
 if [ ! -x "$BENCH_DIR/venv/bin/python" ]; then
-    python3 -m venv "$BENCH_DIR/venv"
+    if ! python3 -m venv "$BENCH_DIR/venv"; then
+        # Debian/Ubuntu ship venv separately.
+        if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+            apt-get install -y python3-venv && python3 -m venv "$BENCH_DIR/venv"
+        else
+            echo "python3 -m venv a échoué : installez le paquet python3-venv." >&2
+            exit 1
+        fi
+    fi
 fi
 "$BENCH_DIR/venv/bin/pip" install --quiet -r benches/peers/requirements.txt
 cargo build --release --locked
