@@ -130,11 +130,15 @@ pub fn load_cached(
     } else {
         concat(frames, UnionArgs::default())?.collect()?
     };
-    let t = crate::timing::stage("  doublons");
-    check_duplicates(&frame, &mut problems)?;
-    drop(t);
-    let t = crate::timing::stage("  parties et touts");
-    check_shares(&frame, catalog, geo, &mut problems)?;
+    // The two cross-source checks are independent: in parallel, their
+    // problems listed in this order.
+    let t = crate::timing::stage("  doublons, parties et touts");
+    let (mut duplicates, mut shares) = (vec![], vec![]);
+    let (a, b) = rayon::join(|| check_duplicates(&frame, &mut duplicates), || check_shares(&frame, catalog, geo, &mut shares));
+    a?;
+    b?;
+    problems.extend(duplicates);
+    problems.extend(shares);
     drop(t);
     fail_with(&problems)?;
     let _t = crate::timing::stage("  cache des sources");
