@@ -179,48 +179,64 @@ pub struct ProfileVariable {
     pub expr: crate::catalog::OneOrMany,
 }
 
+/// A profile variable resolved against a file's columns: the spelling read
+/// and its vintage, None when each row's vintage comes from the file's
+/// vintage column.
+#[derive(Debug, Clone)]
+pub struct Resolved {
+    pub variable: String,
+    pub vintage: Option<i32>,
+    pub expr: String,
+}
+
 impl Profile {
-    /// The mappings this profile yields for a file with these columns.
-    /// `declared`: the vintage the manifest states for the source; `in_rows`:
-    /// the vintages found in the file's vintage column, if it has one.
-    pub fn mappings(&self, columns: &[String], declared: Option<i32>, in_rows: Option<&[i32]>) -> Result<Vec<Mapping>> {
-        let has = |expr: &str| -> Result<bool> { Ok(operands(expr)?.iter().all(|o| columns.contains(o))) };
-        let first_present = |exprs: &[String]| -> Result<Option<String>> {
-            for e in exprs {
-                if has(e)? {
-                    return Ok(Some(e.clone()));
-                }
-            }
-            Ok(None)
+    /// The variables this profile reads in a file with these columns.
+    /// `declared`: the vintage the manifest states for the source;
+    /// `vintage_in_rows`: whether the file has a vintage column.
+    pub fn resolve(&self, columns: &[String], declared: Option<i32>, vintage_in_rows: bool) -> Result<Vec<Resolved>> {
+        let present = |expr: &str| -> Result<bool> {
+            Ok(crate::catalog::formula_operands(expr)?.iter().all(|o| columns.contains(o)))
         };
         let mut out = vec![];
         let mut coded_vintages = std::collections::BTreeSet::new();
         for v in &self.variable {
             let exprs = v.expr.as_slice();
-            let mapping = |expr: String, vintage: i32| Mapping { variable: v.variable.clone(), vintage, expr, note: None };
+            let resolved = |expr: String, vintage: Option<i32>| Resolved { variable: v.variable.clone(), vintage, expr };
             if exprs.iter().any(|e| e.contains("{yy}")) {
-                let templates: Vec<(&String, Vec<String>)> =
-                    exprs.iter().map(|e| Ok((e, operands(e)?))).collect::<Result<_>>()?;
+                // Operands are parsed once per spelling, with a placeholder
+                // for the year, then looked up at each two-digit year.
+                const YY: &str = "yy__yy";
+                let templates: Vec<(&String, Vec<String>)> = exprs
+                    .iter()
+                    .map(|e| Ok((e, crate::catalog::formula_operands(&e.replace("{yy}", YY))?)))
+                    .collect::<Result<_>>()?;
                 for yy in 0..100 {
                     let yy2 = format!("{yy:02}");
-                    let present = templates.iter().find(|(_, ops)| {
-                        ops.iter().all(|o| columns.iter().any(|c| c == &o.replace(YY, &yy2)))
-                    });
-                    if let Some((expr, _)) = present {
+                    let found = templates.iter().find(|(_, ops)| ops.iter().all(|o| columns.contains(&o.replace(YY, &yy2))));
+                    if let Some((expr, _)) = found {
                         coded_vintages.insert(2000 + yy);
                         if declared.is_none_or(|d| d == 2000 + yy) {
-                            out.push(mapping(expr.replace("{yy}", &yy2), 2000 + yy));
+                            out.push(resolved(expr.replace("{yy}", &yy2), Some(2000 + yy)));
                         }
                     }
                 }
-            } else if let Some(expr) = first_present(exprs)? {
-                match (in_rows, declared) {
-                    (Some(years), _) => out.extend(years.iter().map(|&y| mapping(expr.clone(), y))),
-                    (None, Some(vintage)) => out.push(mapping(expr, vintage)),
-                    (None, None) => anyhow::bail!(
-                        "le profil « {} » ne lit pas le millésime dans les noms de colonnes : indiquez vintage = … pour cette source",
-                        self.profile.id
-                    ),
+            } else {
+                let mut first = None;
+                for e in exprs {
+                    if present(e)? {
+                        first = Some(e.clone());
+                        break;
+                    }
+                }
+                if let Some(expr) = first {
+                    match (vintage_in_rows, declared) {
+                        (true, _) => out.push(resolved(expr, None)),
+                        (false, Some(vintage)) => out.push(resolved(expr, Some(vintage))),
+                        (false, None) => anyhow::bail!(
+                            "le profil « {} » ne lit pas le millésime dans les noms de colonnes : indiquez vintage = … pour cette source",
+                            self.profile.id
+                        ),
+                    }
                 }
             }
         }
@@ -235,61 +251,6 @@ impl Profile {
         }
         Ok(out)
     }
-}
-
-impl Profile {
-    /// Every column of the file that some spelling of some variable reads
-    /// (at any vintage): what the reader must parse.
-    pub fn operand_columns(&self, columns: &[String]) -> Result<Vec<String>> {
-        let mut out = vec![];
-        for v in &self.variable {
-            for e in v.expr.as_slice() {
-                for op in operands(e)? {
-                    if op.contains(YY) {
-                        out.extend(columns.iter().filter(|c| matches_template(&op, c)).cloned());
-                    } else if columns.contains(&op) {
-                        out.push(op);
-                    }
-                }
-            }
-        }
-        Ok(out)
-    }
-}
-
-/// Placeholder of `{yy}` while parsing a template expression.
-const YY: &str = "yy__yy";
-
-/// Operand names of an expression, `{yy}` kept as a placeholder; parsed once
-/// per expression (the parser is the costly part).
-fn operands(expr: &str) -> Result<Vec<String>> {
-    use std::collections::HashMap;
-    use std::sync::Mutex;
-    static SEEN: Mutex<Option<HashMap<String, Vec<String>>>> = Mutex::new(None);
-    let template = expr.replace("{yy}", YY);
-    let parsed = {
-        let mut guard = SEEN.lock().map_err(|_| anyhow::anyhow!("cache d'expressions indisponible"))?;
-        guard.get_or_insert_with(HashMap::new).get(&template).cloned()
-    };
-    let ops = match parsed {
-        Some(ops) => ops,
-        None => {
-            let ops = crate::catalog::formula_operands(&template)?;
-            let mut guard = SEEN.lock().map_err(|_| anyhow::anyhow!("cache d'expressions indisponible"))?;
-            guard.get_or_insert_with(HashMap::new).insert(template, ops.clone());
-            ops
-        }
-    };
-    Ok(ops)
-}
-
-/// Whether column `c` is the template operand `op` at some two-digit year.
-fn matches_template(op: &str, c: &str) -> bool {
-    let Some((head, tail)) = op.split_once(YY) else { return op == c };
-    c.len() == head.len() + 2 + tail.len()
-        && c.starts_with(head)
-        && c.ends_with(tail)
-        && c[head.len()..head.len() + 2].bytes().all(|b| b.is_ascii_digit())
 }
 
 /// Dialect of one source after applying the dataset defaults.

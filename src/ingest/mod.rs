@@ -219,14 +219,15 @@ fn read_source(
         (None, Some(p)) => p.profile.vintage_column.iter().find(|c| columns.contains(c)).cloned(),
         (None, None) => None,
     };
-    // Only the columns a mapping may read are parsed.
+    // The profile's spellings and vintages; an error in them is reported
+    // below, with the other mapping problems.
+    let from_profile = profile.as_ref().map(|p| p.resolve(&columns, src.vintage, vintage_column.is_some())).transpose();
+    // Only the columns the mappings read are parsed.
     let mut keep = vec![key.clone()];
     keep.extend(vintage_column.iter().filter(|c| columns.contains(c)).cloned());
-    if let Some(p) = &profile {
-        keep.extend(p.operand_columns(&columns)?);
-    }
-    for m in &src.variables {
-        if let Ok(ops) = crate::catalog::formula_operands(&m.expr) {
+    let exprs = from_profile.iter().flatten().flatten().map(|r| &r.expr).chain(src.variables.iter().map(|m| &m.expr));
+    for expr in exprs {
+        if let Ok(ops) = crate::catalog::formula_operands(expr) {
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
         }
     }
@@ -289,10 +290,23 @@ fn read_source(
     // Mapped variables must be declared; their columns must exist.
     let mut needed: Vec<String> = vec![];
     let mut mappings = vec![];
-    let from_profile = match &profile {
-        Some(p) => p.mappings(&columns, src.vintage, kept_years.as_deref())?,
-        None => vec![],
-    };
+    // A vintage read in rows gives one mapping per vintage kept.
+    let from_profile: Vec<manifest::Mapping> = from_profile?
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|r| {
+            let vintages = match r.vintage {
+                Some(v) => vec![v],
+                None => kept_years.clone().unwrap_or_default(),
+            };
+            vintages.into_iter().map(move |vintage| manifest::Mapping {
+                variable: r.variable.clone(),
+                vintage,
+                expr: r.expr.clone(),
+                note: None,
+            })
+        })
+        .collect();
     if profile.is_some() && from_profile.is_empty() && src.variables.is_empty() {
         problems.push(problem(None, None, "aucune colonne du fichier ne correspond au profil".into()));
     }
