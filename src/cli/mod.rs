@@ -174,9 +174,7 @@ impl Session {
     /// reported: the run's output is complete without it.
     pub fn cache_results_file(&mut self, parquet: &std::path::Path) {
         if let Some(cache) = self.pending_cache.take() {
-            if let Err(e) = cache.put_file(parquet, &self.results.sensitivity) {
-                eprintln!("Avertissement : cache de résultats non écrit ({e:#}).");
-            }
+            warn_if_unwritten(cache.put_file(parquet, &self.results.sensitivity));
         }
     }
 
@@ -194,10 +192,15 @@ impl Drop for Session {
     fn drop(&mut self) {
         if let Some(cache) = self.pending_cache.take() {
             let _t = crate::timing::stage("écriture du cache");
-            if let Err(e) = cache.put(&self.results.frame, &self.results.sensitivity) {
-                eprintln!("Avertissement : cache de résultats non écrit ({e:#}).");
-            }
+            warn_if_unwritten(cache.put(&self.results.frame, &self.results.sensitivity));
         }
+    }
+}
+
+/// A results cache that could not be written is reported, not fatal.
+fn warn_if_unwritten(written: Result<()>) {
+    if let Err(e) = written {
+        eprintln!("Avertissement : cache de résultats non écrit ({e:#}).");
     }
 }
 

@@ -429,7 +429,7 @@ fn priority(conf: &composites::Priority, values: &Values, geo: &Geography, catal
 
 /// How many territories change class when each indicator is dropped in turn:
 /// (indicator, territories changing class, territories classified).
-fn priority_sensitivity(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Vec<(String, usize, usize)> {
+fn priority_sensitivity(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Sensitivity {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
     let Some(base) = classify(&p.complete, &w) else { return vec![] };

@@ -76,7 +76,7 @@ pub struct Results {
     pub reference: String,
     /// Priority classification: (indicator dropped, territories changing
     /// class, territories classified).
-    pub sensitivity: Vec<(String, usize, usize)>,
+    pub sensitivity: super::composite::Sensitivity,
 }
 
 impl Results {

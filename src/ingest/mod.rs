@@ -234,7 +234,7 @@ fn read_source(
     let mut unique = std::collections::HashSet::new();
     keep.retain(|c| unique.insert(c.clone()));
     let t = crate::timing::stage("    lecture CSV");
-    let table = opened.read(Some(&keep))?;
+    let table = opened.read(&keep)?;
     drop(t);
     let first_line = table.first_line;
     let raw = table.frame;

@@ -59,17 +59,13 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
 }
 
 impl Opened {
-    /// The rows, as text, of the columns in `keep` (all when None): the CSV
-    /// parser reads only those, which matters for producer files of
-    /// hundreds of columns.
-    pub fn read(self, keep: Option<&[String]>) -> Result<Table> {
+    /// The rows, as text, of the columns in `keep`: the CSV parser reads
+    /// only those, which matters for producer files of hundreds of columns.
+    pub fn read(self, keep: &[String]) -> Result<Table> {
         match self.inner {
-            Inner::Table(t) => match keep {
-                None => Ok(t),
-                Some(k) => Ok(Table { frame: t.frame.select(k.iter().map(String::as_str))?, ..t }),
-            },
+            Inner::Table(t) => Ok(Table { frame: t.frame.select(keep.iter().map(String::as_str))?, ..t }),
             Inner::Csv { body, delimiter, skip, file, encoding } => {
-                let projection = keep.map(|k| k.iter().map(|c| PlSmallStr::from(c.as_str())).collect::<Arc<[_]>>());
+                let projection = Some(keep.iter().map(|c| PlSmallStr::from(c.as_str())).collect::<Arc<[_]>>());
                 let frame = CsvReadOptions::default()
                     .with_has_header(true)
                     .with_infer_schema_length(Some(0))
@@ -82,11 +78,6 @@ impl Opened {
             }
         }
     }
-}
-
-/// Reads a whole source file as text columns.
-pub fn read(path: &Path, layout: &Layout) -> Result<Table> {
-    open(path, layout)?.read(None)
 }
 
 /// The file's text, without its BOM. UTF-8 files are taken as they are read
