@@ -53,8 +53,8 @@ pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opt
     let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
     // Sorted by series then vintage while the rows are narrow; the joins
     // below keep this order.
-    let sorted = sort_series(with_missing)?;
-    let described = describe(sorted, catalog, geo)?;
+    let (sorted, territories) = sort_series(with_missing)?;
+    let described = describe(sorted, &territories, catalog, geo)?;
     drop(t);
     let t = crate::timing::stage("évolutions, rangs, écarts");
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
@@ -174,47 +174,47 @@ fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog, geo: 
 /// last), like a sort on those three columns, but through one integer key:
 /// codes and indicators are ranked once (tens of thousands of distinct
 /// strings) instead of being compared at every step of a sort of millions of
-/// rows.
-fn sort_series(lf: LazyFrame) -> Result<LazyFrame> {
+/// rows. Also returns the distinct territory codes, sorted.
+fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
     let df = lf.collect()?;
-    let ranks = |name: &str, rank: &str| -> Result<LazyFrame> {
-        let mut distinct: Vec<String> = df.column(name)?.unique()?.str()?.iter().flatten().map(String::from).collect();
-        distinct.sort_unstable();
-        let n = distinct.len() as u32;
+    let distinct = |name: &str| -> Result<Vec<String>> {
+        let mut v: Vec<String> = df.column(name)?.unique()?.str()?.iter().flatten().map(String::from).collect();
+        v.sort_unstable();
+        Ok(v)
+    };
+    let ranks = |name: &str, values: &[String], rank: &str| -> Result<LazyFrame> {
         Ok(DataFrame::new_infer_height(vec![
-            Column::new(name.into(), distinct),
-            Column::new(rank.into(), (0..n).collect::<Vec<u32>>()),
+            Column::new(name.into(), values),
+            Column::new(rank.into(), (0..values.len() as u32).collect::<Vec<u32>>()),
         ])?
         .lazy())
     };
-    let (territories, indicators) = (ranks("territory_code", "#t")?, ranks("indicator", "#i")?);
+    let codes = distinct("territory_code")?;
+    let (territories, indicators) =
+        (ranks("territory_code", &codes, "#t")?, ranks("indicator", &distinct("indicator")?, "#i")?);
     let u64_lit = |v: u64| lit(v).cast(DataType::UInt64);
     // Vintages 1900-2154 in the low byte, 255 for an absent one (last).
     let vintage = when(col("vintage").is_null())
         .then(u64_lit(255))
         .otherwise((col("vintage") - lit(1900)).clip(lit(0), lit(254)).cast(DataType::UInt64));
     let key = col("#t").cast(DataType::UInt64) * u64_lit(1 << 24) + col("#i").cast(DataType::UInt64) * u64_lit(1 << 8) + vintage;
-    Ok(df
+    let sorted = df
         .lazy()
         .join(territories, [col("territory_code")], [col("territory_code")], JoinArgs::new(JoinType::Left))
         .join(indicators, [col("indicator")], [col("indicator")], JoinArgs::new(JoinType::Left))
         .with_column(key.alias("#key"))
         .sort(["#key"], Default::default())
-        .drop(cols(["#t", "#i", "#key"])))
+        .drop(cols(["#t", "#i", "#key"]));
+    Ok((sorted, codes))
 }
 
-/// Joins territory names and levels, indicator units, themes and labels.
-fn describe(values: LazyFrame, catalog: &Catalog, geo: &Geography) -> Result<LazyFrame> {
-    let values = values.collect()?;
-    let codes: Vec<String> = values
-        .column("territory_code")?
-        .unique_stable()?
-        .str()?
-        .iter()
-        .flatten()
-        .map(String::from)
-        .collect();
-    let territories = geo.frame(&codes)?;
+/// Joins territory names and levels (of `codes`, the values' territories),
+/// indicator units, themes and labels.
+fn describe(values: LazyFrame, codes: &[String], catalog: &Catalog, geo: &Geography) -> Result<LazyFrame> {
+    // Sorted rows materialised here: the single later plan (sort, joins,
+    // shifts, windows) measured slower than two.
+    let values = values.collect()?.lazy();
+    let territories = geo.frame(codes)?;
     let inds = &catalog.indicators;
     let indicators = df!(
         "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
@@ -226,7 +226,6 @@ fn describe(values: LazyFrame, catalog: &Catalog, geo: &Geography) -> Result<Laz
         "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
     )?;
     Ok(values
-        .lazy()
         .join(territories.lazy(), [col("territory_code")], [col("territory_code")], left_join_keeping_order())
         .join(indicators.lazy(), [col("indicator")], [col("indicator")], left_join_keeping_order()))
 }
@@ -318,7 +317,9 @@ mod tests {
             "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
         )
         .unwrap();
-        let by_key = sort_series(df.clone().lazy()).unwrap().collect().unwrap();
+        let (by_key, codes) = sort_series(df.clone().lazy()).unwrap();
+        let by_key = by_key.collect().unwrap();
+        assert_eq!(codes, ["10", "2", "2A", "QN05954M"]);
         let by_columns = df
             .lazy()
             .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
