@@ -130,7 +130,8 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
             let log = men * r.range(1.05, 1.25);
             let vac = log * r.range(0.04, 0.12);
             let voit = men * r.range(0.70, 0.95);
-            writeln!(
+            // The line ends after the filler columns.
+            write!(
                 rp,
                 "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}",
                 c.code,
@@ -155,7 +156,6 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
                 dec(vac),
                 dec(voit)
             )?;
-            rp.pop();
             for _ in &filler {
                 rp.push(';');
                 rp.push_str(&dec(pop * r.range(0.0, 0.3)));
