@@ -39,7 +39,7 @@ def fr(x, d=1):
 def same_results(bcs_file, peer_file, name, sample=50_000):
     """Compares a peer's results with bcs's on a seeded sample of rows."""
     b = pd.read_parquet(bcs_file)
-    b = b[b["vintage"].notna() & (b["level"] != "group")]
+    b = b[b["vintage"].notna()]
     p = pd.read_parquet(peer_file)
     keys = ["territory_code", "indicator", "vintage"]
     b["vintage"] = b["vintage"].astype(int)
