@@ -83,11 +83,18 @@ pub struct Session {
     pub catalog: Catalog,
     pub geo: Geography,
     pub results: Results,
-    /// Results computed in this session, not yet in the results cache: stored
-    /// when the session ends, unless a run stored its own output file.
-    pending_cache: Option<cache::ResultsCache>,
-    /// The results cache file the whole results were read from, if so.
-    cached_file: Option<PathBuf>,
+    origin: Origin,
+}
+
+/// Where a session's results come from, with respect to the results cache.
+enum Origin {
+    /// Computed in this session, not yet cached: stored when the session
+    /// ends, unless a run stored its own output file first.
+    Computed(cache::ResultsCache),
+    /// Read whole from this cache file.
+    CachedWhole(PathBuf),
+    /// Read from the cache, some rows only; or already stored.
+    Settled,
 }
 
 impl Cli {
@@ -140,25 +147,20 @@ impl Opened {
         let whole = rows.is_none();
         let cached = cache.get(rows)?;
         drop(t);
-        let mut pending = None;
-        let mut cached_file = None;
-        let results = match cached {
+        let (results, origin) = match cached {
             Some((frame, sensitivity)) => {
-                cached_file = whole.then(|| cache.file());
                 let mut r = Results::new(frame, opts.reference.clone());
                 r.sensitivity = sensitivity;
-                r
+                (r, if whole { Origin::CachedWhole(cache.file()) } else { Origin::Settled })
             }
             None => {
                 let t = crate::timing::stage("lecture des sources");
                 let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
                 drop(t);
-                let r = engine::compute(&obs, &catalog, &geo, &opts)?;
-                pending = Some(cache);
-                r
+                (engine::compute(&obs, &catalog, &geo, &opts)?, Origin::Computed(cache))
             }
         };
-        Ok(Session { manifest, catalog, geo, results, pending_cache: pending, cached_file })
+        Ok(Session { manifest, catalog, geo, results, origin })
     }
 }
 
@@ -166,15 +168,19 @@ impl Session {
     /// The Parquet file holding exactly these results, when they were read
     /// whole from the results cache (a run copies it instead of re-encoding).
     pub fn cached_results_file(&self) -> Option<&std::path::Path> {
-        self.cached_file.as_deref()
+        match &self.origin {
+            Origin::CachedWhole(file) => Some(file),
+            _ => None,
+        }
     }
 
     /// Puts the results file a run wrote into the results cache (a copy). A
     /// cache that cannot be written (read-only dataset folder) is only
     /// reported: the run's output is complete without it.
     pub fn cache_results_file(&mut self, parquet: &std::path::Path) {
-        if let Some(cache) = self.pending_cache.take() {
+        if let Origin::Computed(cache) = &self.origin {
             warn_if_unwritten(cache.put_file(parquet, &self.results.sensitivity));
+            self.origin = Origin::Settled;
         }
     }
 
@@ -190,7 +196,7 @@ impl Session {
 
 impl Drop for Session {
     fn drop(&mut self) {
-        if let Some(cache) = self.pending_cache.take() {
+        if let Origin::Computed(cache) = &self.origin {
             let _t = crate::timing::stage("écriture du cache");
             warn_if_unwritten(cache.put(&self.results.frame, &self.results.sensitivity));
         }
