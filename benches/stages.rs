@@ -15,7 +15,14 @@ fn dataset() -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("bench-hdf");
     if !dir.join("dataset.toml").exists() {
         let ok = Command::new(env!("CARGO_BIN_EXE_bcs"))
-            .args(["synth", "--departements", "02,59,60,62,80", "--qpv", "200", "--out"])
+            .args([
+                "synth",
+                "--departements",
+                "02,59,60,62,80",
+                "--qpv",
+                "200",
+                "--out",
+            ])
             .arg(&dir)
             .status()
             .expect("bcs synth");
@@ -27,7 +34,8 @@ fn dataset() -> PathBuf {
 fn stages(c: &mut Criterion) {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let dir = dataset();
-    let (manifest, catalog, geo) = ingest::open_dataset(&dir, &root.join("indicators")).expect("dataset");
+    let (manifest, catalog, geo) =
+        ingest::open_dataset(&dir, &root.join("indicators")).expect("dataset");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources");
     let opts = Options {
         reference: manifest.dataset.reference.clone(),
@@ -39,11 +47,16 @@ fn stages(c: &mut Criterion) {
     g.bench_function("open (manifeste, catalogue, géographie)", |b| {
         b.iter(|| ingest::open_dataset(&dir, &root.join("indicators")).expect("dataset"))
     });
-    g.bench_function("sources CSV -> observations", |b| b.iter(|| ingest::load(&manifest, &catalog, &geo).expect("sources")));
-    g.bench_function("agrégation", |b| b.iter(|| engine::aggregate(&obs, &catalog, &geo).expect("aggregate")));
-    g.bench_function("calcul complet (indicateurs, composites, évolutions, rangs)", |b| {
-        b.iter(|| engine::compute(&obs, &catalog, &geo, &opts).expect("compute"))
+    g.bench_function("sources CSV -> observations", |b| {
+        b.iter(|| ingest::load(&manifest, &catalog, &geo).expect("sources"))
     });
+    g.bench_function("agrégation", |b| {
+        b.iter(|| engine::aggregate(&obs, &catalog, &geo).expect("aggregate"))
+    });
+    g.bench_function(
+        "calcul complet (indicateurs, composites, évolutions, rangs)",
+        |b| b.iter(|| engine::compute(&obs, &catalog, &geo, &opts).expect("compute")),
+    );
     g.finish();
 }
 

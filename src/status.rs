@@ -17,7 +17,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Ok, Status::Missing, Status::NotAggregable, Status::Secret];
+    pub const ALL: [Status; 4] = [
+        Status::Ok,
+        Status::Missing,
+        Status::NotAggregable,
+        Status::Secret,
+    ];
 
     pub fn code(self) -> u32 {
         self as u32
@@ -67,7 +72,6 @@ impl Status {
 pub const LEGEND_FR: &str =
     "nd : secret statistique ; n.c. : non calculable (donnée publiée en taux seulement, non agrégeable) ; – : donnée absente";
 
-
 /// Name of the status column that accompanies a value column.
 pub fn status_column(name: &str) -> String {
     format!("{name}#st")
@@ -78,13 +82,21 @@ pub fn status_column(name: &str) -> String {
 /// operands' `#st` columns; an ok result that is not a finite number (division
 /// by zero) is missing. Returns (value, status) expressions; the value is null
 /// whenever the status is not ok.
-pub fn evaluate(formula: &str, operands: &[String]) -> anyhow::Result<(polars::prelude::Expr, polars::prelude::Expr)> {
+pub fn evaluate(
+    formula: &str,
+    operands: &[String],
+) -> anyhow::Result<(polars::prelude::Expr, polars::prelude::Expr)> {
     use polars::prelude::*;
     let raw = polars::sql::sql_expr(formula)?.cast(DataType::Float64);
     let operand_status = if operands.is_empty() {
         Status::Ok.lit()
     } else {
-        polars::lazy::dsl::max_horizontal(operands.iter().map(|o| col(status_column(o))).collect::<Vec<_>>())?
+        polars::lazy::dsl::max_horizontal(
+            operands
+                .iter()
+                .map(|o| col(status_column(o)))
+                .collect::<Vec<_>>(),
+        )?
     };
     let not_finite = raw.clone().is_finite().fill_null(lit(false)).not();
     let status = when(operand_status.clone().eq(Status::Ok.lit()).and(not_finite))

@@ -16,13 +16,20 @@ pub struct Stage {
 }
 
 pub fn stage(name: &'static str) -> Stage {
-    Stage { name, start: Instant::now() }
+    Stage {
+        name,
+        start: Instant::now(),
+    }
 }
 
 impl Drop for Stage {
     fn drop(&mut self) {
         if enabled() {
-            eprintln!("[durée] {:<28} {:>8.1} ms", self.name, self.start.elapsed().as_secs_f64() * 1000.0);
+            eprintln!(
+                "[durée] {:<28} {:>8.1} ms",
+                self.name,
+                self.start.elapsed().as_secs_f64() * 1000.0
+            );
         }
     }
 }

@@ -23,7 +23,8 @@ struct Annex {
 fn annex() -> Annex {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let (manifest, catalog, geo) =
-        ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).expect("dataset opens");
+        ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators"))
+            .expect("dataset opens");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load");
     let mut focus = vec![manifest.dataset.territory.clone()];
     focus.extend(manifest.dataset.references.iter().cloned());
@@ -33,27 +34,47 @@ fn annex() -> Annex {
         focus,
     };
     let results = engine::compute(&obs, &catalog, &geo, &opts).expect("engine runs");
-    Annex { results, obs, catalog, geo }
+    Annex {
+        results,
+        obs,
+        catalog,
+        geo,
+    }
 }
 
 /// Rows of a transcribed annex table: (code, name, columns by header).
 fn table(file: &str) -> Vec<std::collections::HashMap<String, String>> {
-    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets/caph/sources").join(file);
-    let mut r = csv::ReaderBuilder::new().delimiter(b';').from_path(&path).expect("annex file");
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("datasets/caph/sources")
+        .join(file);
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(b';')
+        .from_path(&path)
+        .expect("annex file");
     let headers = r.headers().expect("header").clone();
     r.records()
         .map(|rec| {
             let rec = rec.expect("record");
-            headers.iter().zip(rec.iter()).map(|(h, v)| (h.to_string(), v.to_string())).collect()
+            headers
+                .iter()
+                .zip(rec.iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
         })
         .collect()
 }
 
 /// A published number, or None for "nd", "-", empty.
 fn published(s: &str) -> Option<(f64, u8)> {
-    let t: String = s.chars().filter(|c| !c.is_whitespace() && *c != '+').collect();
+    let t: String = s
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '+')
+        .collect();
     let decimals = t.split_once(',').map(|(_, f)| f.len() as u8).unwrap_or(0);
-    t.replace(',', ".").parse::<f64>().ok().map(|v| (v, decimals))
+    t.replace(',', ".")
+        .parse::<f64>()
+        .ok()
+        .map(|v| (v, decimals))
 }
 
 /// Whether `computed` rounds to the published figure.
@@ -68,11 +89,18 @@ struct Tally {
 
 impl Tally {
     fn new() -> Tally {
-        Tally { checked: 0, mismatches: BTreeSet::new() }
+        Tally {
+            checked: 0,
+            mismatches: BTreeSet::new(),
+        }
     }
     fn check(&mut self, what: &str, code: &str, computed: Option<f64>, published_text: &str) {
-        let Some((p, d)) = published(published_text) else { return };
-        let c = computed.unwrap_or_else(|| panic!("{what} {code}: no computed value, published {published_text}"));
+        let Some((p, d)) = published(published_text) else {
+            return;
+        };
+        let c = computed.unwrap_or_else(|| {
+            panic!("{what} {code}: no computed value, published {published_text}")
+        });
         self.checked += 1;
         if !matches(c, p, d) {
             self.mismatches.insert(format!("{what} {code}"));
@@ -81,7 +109,10 @@ impl Tally {
 }
 
 fn value(a: &Annex, code: &str, ind: &str, vintage: i32) -> Option<f64> {
-    a.results.get(code, ind, vintage).unwrap().and_then(|r| r.value)
+    a.results
+        .get(code, ind, vintage)
+        .unwrap()
+        .and_then(|r| r.value)
 }
 
 #[test]
@@ -90,14 +121,36 @@ fn youth_and_ageing_indices_reproduce_the_annex() {
     let mut t = Tally::new();
     for row in table("t02_jeunesse_vieillissement.csv") {
         let code = &row["code"];
-        t.check("indice_jeunesse", code, value(&a, code, "indice_jeunesse", 2019), &row["indice_jeunesse"]);
-        t.check("indice_vieillissement", code, value(&a, code, "indice_vieillissement", 2019), &row["indice_generations_agees"]);
+        t.check(
+            "indice_jeunesse",
+            code,
+            value(&a, code, "indice_jeunesse", 2019),
+            &row["indice_jeunesse"],
+        );
+        t.check(
+            "indice_vieillissement",
+            code,
+            value(&a, code, "indice_vieillissement", 2019),
+            &row["indice_generations_agees"],
+        );
     }
     assert_eq!(t.checked, 38);
     assert!(t.mismatches.is_empty(), "{:?}", t.mismatches);
     // The design's golden values, exactly.
-    assert_eq!(bcs::render::fr::number(value(&a, "loc_qp15_gambetta", "indice_jeunesse", 2019).unwrap(), 1), "2,2");
-    assert_eq!(bcs::render::fr::number(value(&a, "loc_qp15_colliniere", "indice_vieillissement", 2019).unwrap(), 1), "4,0");
+    assert_eq!(
+        bcs::render::fr::number(
+            value(&a, "loc_qp15_gambetta", "indice_jeunesse", 2019).unwrap(),
+            1
+        ),
+        "2,2"
+    );
+    assert_eq!(
+        bcs::render::fr::number(
+            value(&a, "loc_qp15_colliniere", "indice_vieillissement", 2019).unwrap(),
+            1
+        ),
+        "4,0"
+    );
 }
 
 #[test]
@@ -106,7 +159,10 @@ fn population_shares_within_the_qp_of_the_epci() {
     let total = value(&a, "loc_qp15_caph", "population", 2018).unwrap();
     assert_eq!(total, 45519.0);
     let mut t = Tally::new();
-    for row in table("t01_population.csv").iter().filter(|r| r["code"].starts_with("loc_qp15_")) {
+    for row in table("t01_population.csv")
+        .iter()
+        .filter(|r| r["code"].starts_with("loc_qp15_"))
+    {
         let code = &row["code"];
         let share = value(&a, code, "population", 2018).map(|v| 100.0 * v / total);
         t.check("part", code, share, &row["part_ensemble_qp_pct"]);
@@ -122,11 +178,36 @@ fn count_evolutions_in_percent_reproduce_the_annex() {
     let a = annex();
     let mut t = Tally::new();
     let cases = [
-        ("t03_nationalite.csv", "nb_etrangers", 2019, "evol_2011_2019_pct"),
-        ("t05_minima_sociaux.csv", "nb_allocataires_minima_sociaux", 2021, "evol_2016_2021_pct"),
-        ("t06_c2s.csv", "nb_beneficiaires_c2s", 2022, "evol_2020_2022_pct"),
-        ("t10_demandeurs_emploi_evolution.csv", "defm_a", 2022, "evol_a_2016_2022_pct"),
-        ("t10_demandeurs_emploi_evolution.csv", "defm_abc_moins_26", 2022, "evol_moins_26_2016_2022_pct"),
+        (
+            "t03_nationalite.csv",
+            "nb_etrangers",
+            2019,
+            "evol_2011_2019_pct",
+        ),
+        (
+            "t05_minima_sociaux.csv",
+            "nb_allocataires_minima_sociaux",
+            2021,
+            "evol_2016_2021_pct",
+        ),
+        (
+            "t06_c2s.csv",
+            "nb_beneficiaires_c2s",
+            2022,
+            "evol_2020_2022_pct",
+        ),
+        (
+            "t10_demandeurs_emploi_evolution.csv",
+            "defm_a",
+            2022,
+            "evol_a_2016_2022_pct",
+        ),
+        (
+            "t10_demandeurs_emploi_evolution.csv",
+            "defm_abc_moins_26",
+            2022,
+            "evol_moins_26_2016_2022_pct",
+        ),
     ];
     for (file, ind, vintage, col) in cases {
         for row in table(file) {
@@ -140,19 +221,19 @@ fn count_evolutions_in_percent_reproduce_the_annex() {
     // annex computed them from unrounded estimates, or misprinted them. The
     // computed value is in the comment.
     let expected: BTreeSet<String> = [
-        "nb_etrangers loc_qp15_schneider",               // +64 on 142: +45,1 % (published +44,8)
-        "nb_etrangers loc_qp15_arenberg",                // -50 on 181: -27,6 % (published -37,6)
-        "nb_etrangers loc_qp15_liberte",                 // +28 on 196: +14,3 % (published +14,1)
-        "nb_etrangers loc_qp15_dutemple",                // +128 on 115: +111,3 % (published +111,8)
-        "nb_etrangers loc_qp15_rives_escaut",            // +119 on 590: +20,2 % (published +20,1)
-        "nb_etrangers loc_qp15_couture_savonnerie",      // +7 on 53: +13,2 % (published +13,4)
-        "nb_etrangers loc_qp15_colliniere",              // -12 on 70: -17,1 % (published -6,7)
-        "nb_etrangers loc_qp_nord",                      // +11 000 on 42 085: +26,1 % (published +26,7)
+        "nb_etrangers loc_qp15_schneider", // +64 on 142: +45,1 % (published +44,8)
+        "nb_etrangers loc_qp15_arenberg",  // -50 on 181: -27,6 % (published -37,6)
+        "nb_etrangers loc_qp15_liberte",   // +28 on 196: +14,3 % (published +14,1)
+        "nb_etrangers loc_qp15_dutemple",  // +128 on 115: +111,3 % (published +111,8)
+        "nb_etrangers loc_qp15_rives_escaut", // +119 on 590: +20,2 % (published +20,1)
+        "nb_etrangers loc_qp15_couture_savonnerie", // +7 on 53: +13,2 % (published +13,4)
+        "nb_etrangers loc_qp15_colliniere", // -12 on 70: -17,1 % (published -6,7)
+        "nb_etrangers loc_qp_nord",        // +11 000 on 42 085: +26,1 % (published +26,7)
         "nb_beneficiaires_c2s loc_epci_qp_france_metro", // +874 172 on 3 109 520: +28,1 % (published +28,9)
         "defm_a loc_qp15_arenberg",                      // -7 on 205: -3,4 % (published -4,8)
         "defm_a loc_qp15_caph",                          // -482 on 5 421: -8,9 % (published -9,7)
         "defm_abc_moins_26 loc_qp15_elnon",              // -22 on 47: -46,8 % (published -45,5)
-        "defm_abc_moins_26 loc_qp_france_metro",         // -15 346 on 113 558: -13,5 % (published -13,6)
+        "defm_abc_moins_26 loc_qp_france_metro", // -15 346 on 113 558: -13,5 % (published -13,6)
     ]
     .into_iter()
     .map(String::from)
@@ -167,12 +248,20 @@ fn idt_evolution_is_the_difference_of_the_published_indices() {
     for row in table("t12_idt.csv") {
         let code = &row["code"];
         let r = a.results.get(code, "idt", 2019).unwrap();
-        t.check("idt", code, r.and_then(|r| r.evol_abs), &row["evol_2011_2019"]);
+        t.check(
+            "idt",
+            code,
+            r.and_then(|r| r.evol_abs),
+            &row["evol_2011_2019"],
+        );
     }
     assert_eq!(t.checked, 16);
     // -222 - (-208) = -14 and -251 - (-215) = -36: the annex prints -15 and
     // -37, computed from unrounded indices.
-    let expected: BTreeSet<String> = ["idt loc_qp15_arenberg", "idt loc_qp15_colliniere"].into_iter().map(String::from).collect();
+    let expected: BTreeSet<String> = ["idt loc_qp15_arenberg", "idt loc_qp15_colliniere"]
+        .into_iter()
+        .map(String::from)
+        .collect();
     assert_eq!(t.mismatches, expected);
     // France métropolitaine is the reference: « Référence » is 0.
     assert_eq!(value(&a, "loc_france_metro", "idt", 2019), Some(0.0));
@@ -197,7 +286,10 @@ fn totals_of_the_qp_of_the_epci_recomputed_from_the_13_qp() {
             .unwrap();
         assert_eq!(df.height(), 1, "{var} {vintage}");
         let st = df.column("status").unwrap().u32().unwrap().get(0).unwrap();
-        (df.column("value").unwrap().f64().unwrap().get(0), bcs::status::Status::from_code(st).as_str().to_string())
+        (
+            df.column("value").unwrap().f64().unwrap().get(0),
+            bcs::status::Status::from_code(st).as_str().to_string(),
+        )
     };
     let published_total = |file: &str, col: &str| {
         let rows = table(file);
@@ -207,12 +299,37 @@ fn totals_of_the_qp_of_the_epci_recomputed_from_the_13_qp() {
     // Sums that equal the published total.
     for (file, col, var, vintage) in [
         ("t01_population.csv", "nb_habitants", "population", 2018),
-        ("t04_monoparentalite.csv", "nb_familles_monoparentales", "familles_monoparentales", 2021),
-        ("t05_minima_sociaux.csv", "allocataires_minima", "allocataires_minima", 2021),
+        (
+            "t04_monoparentalite.csv",
+            "nb_familles_monoparentales",
+            "familles_monoparentales",
+            2021,
+        ),
+        (
+            "t05_minima_sociaux.csv",
+            "allocataires_minima",
+            "allocataires_minima",
+            2021,
+        ),
         ("t06_c2s.csv", "population_c2s", "beneficiaires_c2s", 2022),
-        ("t09_demandeurs_emploi_abc.csv", "defm_abc", "defm_abc", 2021),
-        ("t10_demandeurs_emploi_evolution.csv", "defm_abc_moins_26", "defm_abc_moins_26", 2022),
-        ("t11_etablissements.csv", "etablissements", "etablissements", 2020),
+        (
+            "t09_demandeurs_emploi_abc.csv",
+            "defm_abc",
+            "defm_abc",
+            2021,
+        ),
+        (
+            "t10_demandeurs_emploi_evolution.csv",
+            "defm_abc_moins_26",
+            "defm_abc_moins_26",
+            2022,
+        ),
+        (
+            "t11_etablissements.csv",
+            "etablissements",
+            "etablissements",
+            2020,
+        ),
     ] {
         let (v, st) = lookup(var, vintage);
         assert_eq!(st, "ok", "{var}");
@@ -226,12 +343,48 @@ fn totals_of_the_qp_of_the_epci_recomputed_from_the_13_qp() {
     // are rounded independently of the EPCI-wide estimate; DEFM A adds to
     // 4 899 where the annex prints 4 939.
     for (file, col, var, vintage, sum) in [
-        ("t02_jeunesse_vieillissement.csv", "pop_moins_20", "pop_moins_20", 2019, 14249.0),
-        ("t02_jeunesse_vieillissement.csv", "pop_60_74", "pop_60_74", 2019, 6070.0),
-        ("t02_jeunesse_vieillissement.csv", "pop_75_plus", "pop_75_plus", 2019, 2956.0),
-        ("t07_scolarisation.csv", "scolarises_15_24", "scolarises_15_24", 2019, 3441.0),
-        ("t08_emploi.csv", "emploi_15_64", "emploi_15_64", 2019, 10624.0),
-        ("t10_demandeurs_emploi_evolution.csv", "defm_a", "defm_a", 2022, 4899.0),
+        (
+            "t02_jeunesse_vieillissement.csv",
+            "pop_moins_20",
+            "pop_moins_20",
+            2019,
+            14249.0,
+        ),
+        (
+            "t02_jeunesse_vieillissement.csv",
+            "pop_60_74",
+            "pop_60_74",
+            2019,
+            6070.0,
+        ),
+        (
+            "t02_jeunesse_vieillissement.csv",
+            "pop_75_plus",
+            "pop_75_plus",
+            2019,
+            2956.0,
+        ),
+        (
+            "t07_scolarisation.csv",
+            "scolarises_15_24",
+            "scolarises_15_24",
+            2019,
+            3441.0,
+        ),
+        (
+            "t08_emploi.csv",
+            "emploi_15_64",
+            "emploi_15_64",
+            2019,
+            10624.0,
+        ),
+        (
+            "t10_demandeurs_emploi_evolution.csv",
+            "defm_a",
+            "defm_a",
+            2022,
+            4899.0,
+        ),
     ] {
         let (v, _) = lookup(var, vintage);
         assert_eq!(v, Some(sum), "{var}");
@@ -241,23 +394,42 @@ fn totals_of_the_qp_of_the_epci_recomputed_from_the_13_qp() {
     // wrong total (the annex's 3 277 includes them).
     assert_eq!(lookup("pop_etrangers", 2019), (None, "secret".to_string()));
     // Published rates are not summed.
-    assert_eq!(lookup("tx_c2s_total", 2022), (None, "not_aggregable".to_string()));
+    assert_eq!(
+        lookup("tx_c2s_total", 2022),
+        (None, "not_aggregable".to_string())
+    );
 }
 
 #[test]
 fn published_totals_take_precedence_and_groups_without_them_are_computed() {
     let a = annex();
     // The annex publishes 45 519 for the QP of the EPCI: kept as published.
-    assert_eq!(value(&a, "loc_qp15_caph", "indice_jeunesse", 2019).map(|v| (v * 10.0).round()), Some(16.0));
+    assert_eq!(
+        value(&a, "loc_qp15_caph", "indice_jeunesse", 2019).map(|v| (v * 10.0).round()),
+        Some(16.0)
+    );
     // The 2024 QPV have no published total: summed from the 13 rows.
-    assert_eq!(value(&a, "loc_qpv24_caph", "population", 2024), Some(32305.0));
-    assert_eq!(value(&a, "loc_poches_caph", "population", 2024), Some(7000.0));
+    assert_eq!(
+        value(&a, "loc_qpv24_caph", "population", 2024),
+        Some(32305.0)
+    );
+    assert_eq!(
+        value(&a, "loc_poches_caph", "population", 2024),
+        Some(7000.0)
+    );
     // Saint-Amand's veille active population is « ??? »: the total is
     // incomplete, so missing rather than the contract's 50 697.
-    let veille = a.results.get("loc_veille_caph", "population", 2020).unwrap();
+    let veille = a
+        .results
+        .get("loc_veille_caph", "population", 2020)
+        .unwrap();
     assert!(veille.is_none(), "{veille:?}");
     // A median income cannot be summed.
-    let r = a.results.get("loc_qpv24_caph", "revenu_median_uc", 2019).unwrap().unwrap();
+    let r = a
+        .results
+        .get("loc_qpv24_caph", "revenu_median_uc", 2019)
+        .unwrap()
+        .unwrap();
     assert_eq!(r.status, bcs::status::Status::NotAggregable);
 }
 
@@ -265,10 +437,18 @@ fn published_totals_take_precedence_and_groups_without_them_are_computed() {
 fn secret_operands_give_secret_results() {
     let a = annex();
     // Raismes - Sabatier: foreign nationals « nd », share « - ».
-    let r = a.results.get("loc_qp15_sabatier", "part_etrangers", 2019).unwrap().unwrap();
+    let r = a
+        .results
+        .get("loc_qp15_sabatier", "part_etrangers", 2019)
+        .unwrap()
+        .unwrap();
     assert_eq!((r.status, r.value), (bcs::status::Status::Secret, None));
     // Gambetta: 2011 count unknown (change « nd »), so the change is secret.
-    let r = a.results.get("loc_qp15_gambetta", "nb_etrangers", 2019).unwrap().unwrap();
+    let r = a
+        .results
+        .get("loc_qp15_gambetta", "nb_etrangers", 2019)
+        .unwrap()
+        .unwrap();
     assert_eq!(r.value, Some(68.0));
     assert_eq!(r.evol_status, Some(bcs::status::Status::Secret));
     assert_eq!(r.evol_pct, None);
@@ -280,25 +460,59 @@ fn secret_operands_give_secret_results() {
 fn ranks_follow_the_annex_ordering() {
     let a = annex();
     let cases = [
-        ("t06_c2s.csv", "couverture_c2s", 2022, "couverture_total_pct"),
+        (
+            "t06_c2s.csv",
+            "couverture_c2s",
+            2022,
+            "couverture_total_pct",
+        ),
         ("t01_population.csv", "population", 2018, "nb_habitants"),
-        ("t02_jeunesse_vieillissement.csv", "indice_jeunesse", 2019, "indice_jeunesse"),
-        ("t05_minima_sociaux.csv", "couverture_minima_sociaux", 2021, "couverture_menages_pct"),
-        ("t08_emploi.csv", "taux_emploi_15_64", 2019, "taux_emploi_15_64_pct"),
-        ("t11_etablissements.csv", "taux_creation_etablissements", 2020, "taux_creation_pct"),
+        (
+            "t02_jeunesse_vieillissement.csv",
+            "indice_jeunesse",
+            2019,
+            "indice_jeunesse",
+        ),
+        (
+            "t05_minima_sociaux.csv",
+            "couverture_minima_sociaux",
+            2021,
+            "couverture_menages_pct",
+        ),
+        (
+            "t08_emploi.csv",
+            "taux_emploi_15_64",
+            2019,
+            "taux_emploi_15_64_pct",
+        ),
+        (
+            "t11_etablissements.csv",
+            "taux_creation_etablissements",
+            2020,
+            "taux_creation_pct",
+        ),
         ("t12_idt.csv", "idt", 2019, "idt_2019"),
     ];
     for (file, ind, vintage, col) in cases {
-        let qp: Vec<_> = table(file).into_iter().filter(|r| r["code"].starts_with("loc_qp15_") && r["code"] != "loc_qp15_caph").collect();
+        let qp: Vec<_> = table(file)
+            .into_iter()
+            .filter(|r| r["code"].starts_with("loc_qp15_") && r["code"] != "loc_qp15_caph")
+            .collect();
         let mut previous: Option<(u32, f64)> = None;
         for row in &qp {
             let r = a.results.get(&row["code"], ind, vintage).unwrap().unwrap();
-            let rank = r.rank.unwrap_or_else(|| panic!("{ind} {}: no rank", row["code"]));
+            let rank = r
+                .rank
+                .unwrap_or_else(|| panic!("{ind} {}: no rank", row["code"]));
             assert_eq!(r.rank_total, Some(13), "{ind}");
             let p = published(&row[col]).unwrap().0;
             if let Some((prev_rank, prev_p)) = previous {
                 if prev_p != p {
-                    assert!(rank > prev_rank, "{ind}: {} ranked {rank} after rank {prev_rank}", row["code"]);
+                    assert!(
+                        rank > prev_rank,
+                        "{ind}: {} ranked {rank} after rank {prev_rank}",
+                        row["code"]
+                    );
                 }
             }
             previous = Some((rank, p));
@@ -308,7 +522,14 @@ fn ranks_follow_the_annex_ordering() {
     let c2s: Vec<u32> = table("t06_c2s.csv")
         .iter()
         .filter(|r| r["code"].starts_with("loc_qp15_") && r["code"] != "loc_qp15_caph")
-        .map(|r| a.results.get(&r["code"], "couverture_c2s", 2022).unwrap().unwrap().rank.unwrap())
+        .map(|r| {
+            a.results
+                .get(&r["code"], "couverture_c2s", 2022)
+                .unwrap()
+                .unwrap()
+                .rank
+                .unwrap()
+        })
         .collect();
     assert_eq!(c2s, (1..=13).collect::<Vec<u32>>());
 }
@@ -317,7 +538,11 @@ fn ranks_follow_the_annex_ordering() {
 fn gaps_to_france_metropolitaine() {
     let a = annex();
     // Taux d'emploi 15-64 ans 2019: Elnon 48,7 %, France métropolitaine 64,7 %.
-    let r = a.results.get("loc_qp15_elnon", "taux_emploi_15_64", 2019).unwrap().unwrap();
+    let r = a
+        .results
+        .get("loc_qp15_elnon", "taux_emploi_15_64", 2019)
+        .unwrap()
+        .unwrap();
     assert!((r.gap_reference.unwrap() - (48.7 - 64.7)).abs() < 1e-9);
 }
 
@@ -337,7 +562,13 @@ fn every_indicator_is_reported_where_users_look() {
             .unwrap()
             .height()
     };
-    let n_territories = a.results.frame.column("territory_code").unwrap().n_unique().unwrap();
+    let n_territories = a
+        .results
+        .frame
+        .column("territory_code")
+        .unwrap()
+        .n_unique()
+        .unwrap();
     let with_data: std::collections::BTreeSet<String> = a
         .results
         .rows(col("status").neq(lit("missing")))
@@ -346,13 +577,31 @@ fn every_indicator_is_reported_where_users_look() {
         .map(|r| r.indicator)
         .collect();
     // Every indicator the dataset has is reported for every territory.
-    let has = lit(Series::new("".into(), with_data.iter().cloned().collect::<Vec<_>>())).implode(false);
-    assert_eq!(pairs(col("indicator").is_in(has, false)), n_territories * with_data.len());
+    let has = lit(Series::new(
+        "".into(),
+        with_data.iter().cloned().collect::<Vec<_>>(),
+    ))
+    .implode(false);
+    assert_eq!(
+        pairs(col("indicator").is_in(has, false)),
+        n_territories * with_data.len()
+    );
     // The studied territory and its references report the whole catalogue.
-    assert_eq!(pairs(col("territory_code").eq(lit("200042190"))), a.catalog.indicators.len());
-    assert_eq!(pairs(col("territory_code").eq(lit("loc_qp_nord"))), a.catalog.indicators.len());
+    assert_eq!(
+        pairs(col("territory_code").eq(lit("200042190"))),
+        a.catalog.indicators.len()
+    );
+    assert_eq!(
+        pairs(col("territory_code").eq(lit("loc_qp_nord"))),
+        a.catalog.indicators.len()
+    );
     // Logement has no data: missing, no value, and only for those 7 territories.
-    let r = a.results.rows(col("indicator").eq(lit("taux_suroccupation"))).unwrap();
+    let r = a
+        .results
+        .rows(col("indicator").eq(lit("taux_suroccupation")))
+        .unwrap();
     assert_eq!(r.len(), 7);
-    assert!(r.iter().all(|r| r.status == bcs::status::Status::Missing && r.value.is_none() && r.vintage.is_none()));
+    assert!(r.iter().all(|r| r.status == bcs::status::Status::Missing
+        && r.value.is_none()
+        && r.vintage.is_none()));
 }

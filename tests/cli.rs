@@ -5,13 +5,19 @@ use std::process::Command;
 
 fn bcs() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bcs"));
-    c.env_remove("BCS_DATASET").env_remove("BCS_CATALOGUE").env("COLUMNS", "250");
+    c.env_remove("BCS_DATASET")
+        .env_remove("BCS_CATALOGUE")
+        .env("COLUMNS", "250");
     c
 }
 
 fn stdout_of(args: &[&str]) -> String {
     let out = bcs().args(args).output().unwrap();
-    assert!(out.status.success(), "bcs {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "bcs {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     String::from_utf8(out.stdout).unwrap()
 }
 
@@ -24,7 +30,10 @@ fn show_gambetta_gives_the_youth_index_of_2019() {
         .unwrap_or_else(|| panic!("no youth index row in:\n{out}"));
     assert!(line.contains("2,2"), "{line}");
     // Both perimeters of the quartier are shown, with the warning.
-    assert!(out.contains("QN05954M") && out.contains("loc_qp15_gambetta"), "{out}");
+    assert!(
+        out.contains("QN05954M") && out.contains("loc_qp15_gambetta"),
+        "{out}"
+    );
     assert!(out.contains("périmètres différents"), "{out}");
     // References beside it: QP du Nord 2,0; France métropolitaine 0,9.
     assert!(line.contains("2,0") && line.contains("0,9"), "{line}");
@@ -58,12 +67,22 @@ fn rank_c2s_reproduces_the_annex_order_and_values() {
             + at;
         let l = lines[i];
         assert!(l.contains(value), "{l}");
-        assert!(l.trim_start_matches(['│', ' ']).starts_with(&(rank + 1).to_string()), "{l}");
+        assert!(
+            l.trim_start_matches(['│', ' '])
+                .starts_with(&(rank + 1).to_string()),
+            "{l}"
+        );
         at = i + 1;
     }
     // Reference rows under the ranking, as in the annex.
-    for (name, value) in [("QP de la CA de la Porte du Hainaut", "36,7"), ("QP de France métropolitaine", "32,0")] {
-        let l = lines[at..].iter().find(|l| l.contains(name)).unwrap_or_else(|| panic!("{name}"));
+    for (name, value) in [
+        ("QP de la CA de la Porte du Hainaut", "36,7"),
+        ("QP de France métropolitaine", "32,0"),
+    ] {
+        let l = lines[at..]
+            .iter()
+            .find(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name}"));
         assert!(l.contains(value), "{l}");
     }
 }
@@ -71,10 +90,18 @@ fn rank_c2s_reproduces_the_annex_order_and_values() {
 #[test]
 fn rank_as_csv_and_json() {
     let csv = stdout_of(&["rank", "couverture_c2s", "--format", "csv"]);
-    assert!(csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status"));
+    assert!(
+        csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status")
+    );
     assert!(csv.contains("loc_qp15_liberte,QP Douchy-les-Mines - Boulevard De La Liberté,qpv,couverture_c2s,2022,40.1,%,ok"));
-    let json: serde_json::Value = serde_json::from_str(&stdout_of(&["rank", "c2s assures", "--format", "json"])).unwrap();
-    let first = json.as_array().unwrap().iter().find(|r| r["rank"] == 1).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&stdout_of(&["rank", "c2s assures", "--format", "json"])).unwrap();
+    let first = json
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rank"] == 1)
+        .unwrap();
     assert_eq!(first["territory_code"], "loc_qp15_liberte");
 }
 
@@ -85,29 +112,67 @@ fn names_are_matched_loosely_and_ambiguity_is_explained() {
     let err = bcs().args(["show", "Denain"]).output().unwrap();
     assert!(!err.status.success());
     let msg = String::from_utf8(err.stderr).unwrap();
-    assert!(msg.contains("plusieurs territoires") && msg.contains("59172") && msg.contains("QN05950M"), "{msg}");
+    assert!(
+        msg.contains("plusieurs territoires") && msg.contains("59172") && msg.contains("QN05950M"),
+        "{msg}"
+    );
     let err = bcs().args(["show", "Atlantis"]).output().unwrap();
-    assert!(String::from_utf8(err.stderr).unwrap().contains("aucun territoire ne correspond à « Atlantis »"));
+    assert!(String::from_utf8(err.stderr)
+        .unwrap()
+        .contains("aucun territoire ne correspond à « Atlantis »"));
 }
 
 #[test]
 fn indicators_lists_the_catalogue() {
     let out = stdout_of(&["indicators", "--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&out).unwrap();
-    let ids: Vec<&str> = v.as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_str().unwrap())
+        .collect();
     for id in [
-        "population", "indice_jeunesse", "indice_vieillissement", "part_etrangers",
-        "part_familles_monoparentales_menages", "part_familles_monoparentales_familles",
-        "couverture_minima_sociaux", "couverture_c2s", "taux_scolarisation_15_24", "taux_emploi_15_64",
-        "taux_emploi_femmes_15_64", "ecart_emploi_femmes_hommes", "defm_abc", "defm_a",
-        "taux_creation_etablissements", "idt",
+        "population",
+        "indice_jeunesse",
+        "indice_vieillissement",
+        "part_etrangers",
+        "part_familles_monoparentales_menages",
+        "part_familles_monoparentales_familles",
+        "couverture_minima_sociaux",
+        "couverture_c2s",
+        "taux_scolarisation_15_24",
+        "taux_emploi_15_64",
+        "taux_emploi_femmes_15_64",
+        "ecart_emploi_femmes_hommes",
+        "defm_abc",
+        "defm_a",
+        "taux_creation_etablissements",
+        "idt",
     ] {
         assert!(ids.contains(&id), "{id}");
     }
     assert!(ids.len() >= 30);
-    let themes: std::collections::BTreeSet<&str> = v.as_array().unwrap().iter().map(|i| i["theme"].as_str().unwrap()).collect();
-    assert_eq!(themes.len(), 11, "9 barometer themes, contexte and the composite indices: {themes:?}");
-    for id in ["idh4", "idh4_sante", "idh4_education", "idh4_niveau_vie", "idt_bcs", "priorite_score", "priorite_classe"] {
+    let themes: std::collections::BTreeSet<&str> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["theme"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        themes.len(),
+        11,
+        "9 barometer themes, contexte and the composite indices: {themes:?}"
+    );
+    for id in [
+        "idh4",
+        "idh4_sante",
+        "idh4_education",
+        "idh4_niveau_vie",
+        "idt_bcs",
+        "priorite_score",
+        "priorite_classe",
+    ] {
         assert!(ids.contains(&id), "{id}");
     }
 }
@@ -122,7 +187,9 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
     let out: PathBuf = dir.path().join("caph");
     stdout_of(&["run", "--out", out.to_str().unwrap()]);
     let csv = read(&out.join("results.csv"));
-    assert!(csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status,"));
+    assert!(
+        csv.starts_with("territory_code,territory_name,level,indicator,vintage,value,unit,status,")
+    );
     assert!(csv.contains("loc_qp15_gambetta,\"QP Lourches, Denain, Escaudain - Gambetta\",qpv,indice_jeunesse,2019,2.19"));
     assert!(out.join("results.parquet").metadata().unwrap().len() > 1000);
     let famille = read(&out.join("theme_02_famille.md"));
@@ -134,7 +201,10 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
     assert!(String::from_utf8_lossy(&csv_fr).contains(';'));
     // A second run replaces the folder; nothing is left beside it.
     stdout_of(&["run", "--out", out.to_str().unwrap()]);
-    let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     assert_eq!(leftovers, vec![std::ffi::OsString::from("caph")]);
 }
 
@@ -142,8 +212,14 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
 fn show_names_the_settings_and_drivers_of_composite_indices() {
     let out = stdout_of(&["show", "loc_qp15_liberte"]);
     // First composite row of the quartier: the priority score (labels wrap).
-    let score = out.lines().find(|l| l.contains("Classement de priorité") && l.contains("2022")).unwrap();
+    let score = out
+        .lines()
+        .find(|l| l.contains("Classement de priorité") && l.contains("2022"))
+        .unwrap();
     assert!(score.contains("0,78"), "{score}");
-    assert!(out.contains("univers : 13 territoires de niveau « quartier prioritaire »"), "{out}");
+    assert!(
+        out.contains("univers : 13 territoires de niveau « quartier prioritaire »"),
+        "{out}"
+    );
     assert!(out.contains("Boulevard De La Liberté — priorité, facteurs principaux : Part des inscrits depuis plus de 2 ans"), "{out}");
 }

@@ -13,15 +13,27 @@ use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, parents: &[&str]) -> Territory {
     let parents = parents.iter().map(|p| p.to_string()).collect();
-    Territory { parents, ..Territory::new(code, &format!("Territoire {code}"), level) }
+    Territory {
+        parents,
+        ..Territory::new(code, &format!("Territoire {code}"), level)
+    }
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {
     let dir = tempfile::tempdir().unwrap();
-    let var = |id: &str, kind: &str| format!("[[variable]]\nid = \"{id}\"\nlabel = \"{id}\"\nkind = \"{kind}\"\n");
+    let var = |id: &str, kind: &str| {
+        format!("[[variable]]\nid = \"{id}\"\nlabel = \"{id}\"\nkind = \"{kind}\"\n")
+    };
     std::fs::write(
         dir.path().join("variables.toml"),
-        [var("icm", "index"), var("dipl", "rate"), var("rev", "amount"), var("e2554", "rate"), var("dsup", "rate")].concat(),
+        [
+            var("icm", "index"),
+            var("dipl", "rate"),
+            var("rev", "amount"),
+            var("e2554", "rate"),
+            var("dsup", "rate"),
+        ]
+        .concat(),
     )
     .unwrap();
     let ind = |id: &str, unit: &str, pol: &str| {
@@ -93,13 +105,27 @@ fn geography(communes: &[&str]) -> Geography {
 fn run(geo: &Geography, rows: &[Obs]) -> Results {
     let df = observations(rows);
     let (_dir, cat) = catalog();
-    engine::compute(&df, &cat, geo, &engine::Options { reference: "REF".into(), territory: Some("E".into()), focus: vec![] }).unwrap()
+    engine::compute(
+        &df,
+        &cat,
+        geo,
+        &engine::Options {
+            reference: "REF".into(),
+            territory: Some("E".into()),
+            focus: vec![],
+        },
+    )
+    .unwrap()
 }
 
 const OK: Status = Status::Ok;
 
 fn idh_inputs<'a>(code: &'a str, y: i32, icm: f64, dipl: f64, rev: f64) -> Vec<Obs<'a>> {
-    vec![(code, "icm", y, Some(icm), OK), (code, "dipl", y, Some(dipl), OK), (code, "rev", y, Some(rev), OK)]
+    vec![
+        (code, "icm", y, Some(icm), OK),
+        (code, "dipl", y, Some(dipl), OK),
+        (code, "rev", y, Some(rev), OK),
+    ]
 }
 
 fn value(r: &Results, t: &str, ind: &str, y: i32) -> Option<f64> {
@@ -115,7 +141,11 @@ fn idh4_by_hand() {
     obs.extend(idh_inputs("C3", 2019, 100.0, 60.0, 40000.0));
     obs.extend(idh_inputs("E", 2019, 110.0, 55.0, 20000.0));
     // C4: comparative mortality secret.
-    obs.extend([("C4", "icm", 2019, None, Status::Secret), ("C4", "dipl", 2019, Some(60.0), OK), ("C4", "rev", 2019, Some(20000.0), OK)]);
+    obs.extend([
+        ("C4", "icm", 2019, None, Status::Secret),
+        ("C4", "dipl", 2019, Some(60.0), OK),
+        ("C4", "rev", 2019, Some(20000.0), OK),
+    ]);
     // A commune of another region does not move the bounds.
     obs.extend(idh_inputs("OUT", 2019, 10.0, 99.0, 99999.0));
     // C1 in a later vintage: income 40 000.
@@ -135,14 +165,20 @@ fn idh4_by_hand() {
     // A secret input: the sub-index and the IDH-4 are secret.
     let c4 = r.get("C4", "idh4", 2019).unwrap().unwrap();
     assert_eq!((c4.status, c4.value), (Status::Secret, None));
-    assert_eq!(r.get("C4", "idh4_sante", 2019).unwrap().unwrap().status, Status::Secret);
+    assert_eq!(
+        r.get("C4", "idh4_sante", 2019).unwrap().unwrap().status,
+        Status::Secret
+    );
     assert_eq!(value(&r, "C4", "idh4_education", 2019), Some(0.5));
     // Bounds are shared by both vintages: C1's change is its own change.
     let later = r.get("C1", "idh4", 2021).unwrap().unwrap();
     assert!((later.value.unwrap() - 1.0).abs() < 1e-12);
     assert!((later.evol_abs.unwrap() - (1.0 - 2.5 / 3.0)).abs() < 1e-12);
     // Every row names its universe.
-    assert!(later.detail.unwrap().contains("communes de la région Territoire reg99"));
+    assert!(later
+        .detail
+        .unwrap()
+        .contains("communes de la région Territoire reg99"));
 }
 
 #[test]
@@ -158,16 +194,32 @@ fn idh4_needs_a_universe_that_can_normalise() {
     obs.extend(idh_inputs("C2", 2019, 80.0, 60.0, 10000.0));
     let r = run(&geo, &obs);
     assert!(r.get("C1", "idh4", 2019).unwrap().is_none());
-    let rows = r.rows(col("territory_code").eq(lit("C1")).and(col("indicator").eq(lit("idh4")))).unwrap();
-    assert_eq!((rows.len(), rows[0].status, rows[0].value, rows[0].vintage), (1, Status::Missing, None, None));
-    assert_eq!(value(&r, "C1", "idh4_education", 2019), Some(1.0), "the other sub-indices still work");
+    let rows = r
+        .rows(
+            col("territory_code")
+                .eq(lit("C1"))
+                .and(col("indicator").eq(lit("idh4"))),
+        )
+        .unwrap();
+    assert_eq!(
+        (rows.len(), rows[0].status, rows[0].value, rows[0].vintage),
+        (1, Status::Missing, None, None)
+    );
+    assert_eq!(
+        value(&r, "C1", "idh4_education", 2019),
+        Some(1.0),
+        "the other sub-indices still work"
+    );
 }
 
 /// A tiny deterministic generator, for the property test.
 struct Lcg(u64);
 impl Lcg {
     fn next(&mut self) -> f64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 11) as f64 / (1u64 << 53) as f64
     }
 }
@@ -180,7 +232,13 @@ fn idh4_stays_in_0_1_and_is_monotone_in_each_input() {
     let geo = geography(&refs);
     let mut obs = vec![];
     for c in &refs {
-        obs.extend(idh_inputs(c, 2019, 60.0 + 80.0 * rng.next(), 40.0 + 50.0 * rng.next(), 9000.0 + 30000.0 * rng.next()));
+        obs.extend(idh_inputs(
+            c,
+            2019,
+            60.0 + 80.0 * rng.next(),
+            40.0 + 50.0 * rng.next(),
+            9000.0 + 30000.0 * rng.next(),
+        ));
     }
     let r = run(&geo, &obs);
     for c in &refs {
@@ -188,14 +246,32 @@ fn idh4_stays_in_0_1_and_is_monotone_in_each_input() {
         assert!((0.0..=1.0).contains(&v), "{c}: {v}");
     }
     // Monotonicity of each sub-index with fixed bounds.
-    let b = Bounds { min: 9000.0, max: 39000.0, n: 40 };
+    let b = Bounds {
+        min: 9000.0,
+        max: 39000.0,
+        n: 40,
+    };
     for _ in 0..500 {
         let (a, d) = (5000.0 + 40000.0 * rng.next(), 5000.0 + 40000.0 * rng.next());
         let (lo, hi) = if a < d { (a, d) } else { (d, a) };
-        for (scaling, increasing) in [(Scaling::Linear, true), (Scaling::Log, true), (Scaling::Inverted, false)] {
-            let (s_lo, s_hi) = (subindex(lo, b, scaling).unwrap(), subindex(hi, b, scaling).unwrap());
+        for (scaling, increasing) in [
+            (Scaling::Linear, true),
+            (Scaling::Log, true),
+            (Scaling::Inverted, false),
+        ] {
+            let (s_lo, s_hi) = (
+                subindex(lo, b, scaling).unwrap(),
+                subindex(hi, b, scaling).unwrap(),
+            );
             assert!((0.0..=1.0).contains(&s_lo) && (0.0..=1.0).contains(&s_hi));
-            assert!(if increasing { s_lo <= s_hi } else { s_lo >= s_hi }, "{scaling:?} {lo} {hi}");
+            assert!(
+                if increasing {
+                    s_lo <= s_hi
+                } else {
+                    s_lo >= s_hi
+                },
+                "{scaling:?} {lo} {hi}"
+            );
         }
     }
 }
@@ -218,31 +294,82 @@ fn idt_bcs_by_hand() {
     assert_eq!(value(&r, "C1", "idt_bcs_e2554", 2019), Some(-25.0));
     assert_eq!(value(&r, "C1", "idt_bcs_dsup", 2019), Some(-50.0));
     assert_eq!(value(&r, "C1", "idt_bcs", 2019), Some(-100.0));
-    assert_eq!(value(&r, "REF", "idt_bcs", 2019), Some(0.0), "the reference is 0");
-    assert!(r.get("C1", "idt_bcs", 2019).unwrap().unwrap().detail.unwrap().contains("référence : Territoire REF"));
+    assert_eq!(
+        value(&r, "REF", "idt_bcs", 2019),
+        Some(0.0),
+        "the reference is 0"
+    );
+    assert!(r
+        .get("C1", "idt_bcs", 2019)
+        .unwrap()
+        .unwrap()
+        .detail
+        .unwrap()
+        .contains("référence : Territoire REF"));
 }
 
 #[test]
 fn priority_classification_of_the_13_qp() {
     let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let (manifest, catalog, geo) = bcs::ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).unwrap();
+    let (manifest, catalog, geo) =
+        bcs::ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).unwrap();
     let obs = bcs::ingest::load(&manifest, &catalog, &geo).unwrap();
-    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: Some(manifest.dataset.territory.clone()), focus: vec![] };
+    let opts = engine::Options {
+        reference: manifest.dataset.reference.clone(),
+        territory: Some(manifest.dataset.territory.clone()),
+        focus: vec![],
+    };
     let r = engine::compute(&obs, &catalog, &geo, &opts).unwrap();
-    let rows = r.rows(col("indicator").eq(lit("priorite_classe")).and(col("status").eq(lit("ok")))).unwrap();
+    let rows = r
+        .rows(
+            col("indicator")
+                .eq(lit("priorite_classe"))
+                .and(col("status").eq(lit("ok"))),
+        )
+        .unwrap();
     assert_eq!(rows.len(), 13);
     let mut classes: Vec<u32> = rows.iter().map(|r| r.value.unwrap() as u32).collect();
     classes.sort();
-    assert_eq!(classes, vec![1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5], "quintiles of 13");
-    let scores = r.rows(col("indicator").eq(lit("priorite_score")).and(col("rank").eq(lit(1u32)))).unwrap();
+    assert_eq!(
+        classes,
+        vec![1, 1, 2, 2, 2, 3, 3, 4, 4, 4, 5, 5, 5],
+        "quintiles of 13"
+    );
+    let scores = r
+        .rows(
+            col("indicator")
+                .eq(lit("priorite_score"))
+                .and(col("rank").eq(lit(1u32))),
+        )
+        .unwrap();
     assert_eq!(scores[0].territory_code, "loc_qp15_liberte");
-    assert!(scores[0].detail.as_deref().unwrap().starts_with("facteurs principaux : "));
+    assert!(scores[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("facteurs principaux : "));
     // Scores are centred over the 13 QP.
-    let all = r.rows(col("indicator").eq(lit("priorite_score")).and(col("status").eq(lit("ok")))).unwrap();
+    let all = r
+        .rows(
+            col("indicator")
+                .eq(lit("priorite_score"))
+                .and(col("status").eq(lit("ok"))),
+        )
+        .unwrap();
     assert!(all.iter().map(|r| r.value.unwrap()).sum::<f64>().abs() < 1e-9);
     // Dropping one indicator at a time: 6 checks over 13 territories.
     assert_eq!(r.sensitivity.len(), 6);
-    assert!(r.sensitivity.iter().all(|(_, changed, total)| *total == 13 && *changed <= 13));
+    assert!(r
+        .sensitivity
+        .iter()
+        .all(|(_, changed, total)| *total == 13 && *changed <= 13));
     // The embedded dataset has no commune data: IDH-4 is missing, never made up.
-    assert!(r.rows(col("indicator").eq(lit("idh4")).and(col("status").eq(lit("ok")))).unwrap().is_empty());
+    assert!(r
+        .rows(
+            col("indicator")
+                .eq(lit("idh4"))
+                .and(col("status").eq(lit("ok")))
+        )
+        .unwrap()
+        .is_empty());
 }

@@ -33,7 +33,11 @@ fn dataset(dir: &Path, sources: &[(&str, &[u8], &str)]) -> PathBuf {
 fn compute(ds: &Path) -> anyhow::Result<Results> {
     let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators"))?;
     let obs = ingest::load(&manifest, &catalog, &geo)?;
-    let opts = engine::Options { reference: manifest.dataset.reference.clone(), territory: None, focus: vec![] };
+    let opts = engine::Options {
+        reference: manifest.dataset.reference.clone(),
+        territory: None,
+        focus: vec![],
+    };
     engine::compute(&obs, &catalog, &geo, &opts)
 }
 
@@ -50,11 +54,19 @@ fn census_base_at_epci_and_departement_level_matches_the_annex() {
     // base-cc shape (CODGEO, P19_…, several vintages side by side), with the
     // annex's 2019 counts for the CA and the Nord. The 75-89 / 90+ split is
     // for the test only; the annex gives their sum (12 416 and 197 603).
-    let file = "CODGEO;LIBGEO;P19_POP6074;P19_POP7589;P19_POP90P;P13_POP6074;P13_POP7589;P13_POP90P\n\
+    let file =
+        "CODGEO;LIBGEO;P19_POP6074;P19_POP7589;P19_POP90P;P13_POP6074;P13_POP7589;P13_POP90P\n\
                 200042190;CA de la Porte du Hainaut;24576;11000;1416;22000;10000;1000\n\
                 59;Nord;392831;170000;27603;350000;160000;20000\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("base-cc-evol-struct-pop-2019.csv", file.as_bytes(), "profile = \"insee_base_cc\"")]);
+    let ds = dataset(
+        tmp.path(),
+        &[(
+            "base-cc-evol-struct-pop-2019.csv",
+            file.as_bytes(),
+            "profile = \"insee_base_cc\"",
+        )],
+    );
     let r = compute(&ds).unwrap();
     let e = embedded();
     for t in ["200042190", "59"] {
@@ -63,7 +75,10 @@ fn census_base_at_epci_and_departement_level_matches_the_annex() {
         assert!((mine - annex).abs() < 1e-12, "{t}: {mine} vs {annex}");
     }
     // Both vintages found in the header, with the change between them.
-    let ca = r.get("200042190", "indice_vieillissement", 2019).unwrap().unwrap();
+    let ca = r
+        .get("200042190", "indice_vieillissement", 2019)
+        .unwrap()
+        .unwrap();
     assert_eq!(ca.prev_vintage, Some(2013));
 }
 
@@ -72,11 +87,22 @@ fn qpv_file_matches_the_contract_where_they_overlap() {
     // QPV shape: code column, lower-case names, vintage declared.
     let file = "CODGEO;libelle;disp_q2;tp60\nQN05953M;Couture Savonnerie;15760;s\nQN05954M;Gambetta;14670;41,2\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("qpv.csv", file.as_bytes(), "profile = \"insee_qpv\"\nvintage = 2019")]);
+    let ds = dataset(
+        tmp.path(),
+        &[(
+            "qpv.csv",
+            file.as_bytes(),
+            "profile = \"insee_qpv\"\nvintage = 2019",
+        )],
+    );
     let r = compute(&ds).unwrap();
     let e = embedded();
     for t in ["QN05953M", "QN05954M"] {
-        assert_eq!(value(&r, t, "revenu_median_uc", 2019), value(&e, t, "revenu_median_uc", 2019), "{t}");
+        assert_eq!(
+            value(&r, t, "revenu_median_uc", 2019),
+            value(&e, t, "revenu_median_uc", 2019),
+            "{t}"
+        );
     }
     assert_eq!(value(&r, "QN05954M", "taux_pauvrete", 2019), Some(41.2));
     let secret = r.get("QN05953M", "taux_pauvrete", 2019).unwrap().unwrap();
@@ -91,14 +117,28 @@ fn filosofi_and_census_communes_together() {
     let ds = dataset(
         tmp.path(),
         &[
-            ("FILO2021_DEC_COM.csv", filo.as_bytes(), "profile = \"insee_filosofi_communes\""),
-            ("base-cc-couples-familles-menages-2021.csv", rp.as_bytes(), "profile = \"insee_base_cc\"\ndecimal = \".\""),
+            (
+                "FILO2021_DEC_COM.csv",
+                filo.as_bytes(),
+                "profile = \"insee_filosofi_communes\"",
+            ),
+            (
+                "base-cc-couples-familles-menages-2021.csv",
+                rp.as_bytes(),
+                "profile = \"insee_base_cc\"\ndecimal = \".\"",
+            ),
         ],
     );
     let r = compute(&ds).unwrap();
     assert_eq!(value(&r, "59526", "revenu_median_uc", 2021), Some(21460.0));
     assert!((value(&r, "59172", "rapport_interdecile", 2021).unwrap() - 2.8).abs() < 1e-12);
-    assert_eq!(r.get("59172", "taux_pauvrete", 2021).unwrap().unwrap().status, bcs::status::Status::Secret);
+    assert_eq!(
+        r.get("59172", "taux_pauvrete", 2021)
+            .unwrap()
+            .unwrap()
+            .status,
+        bcs::status::Status::Secret
+    );
     assert!((value(&r, "59172", "part_menages_1_personne", 2021).unwrap() - 40.0).abs() < 1e-12);
     // Two of the 47 communes: the EPCI total would be incomplete, so none.
     assert!(r.get("200042190", "population", 2021).unwrap().is_none());
@@ -108,9 +148,15 @@ fn filosofi_and_census_communes_together() {
 fn a_profile_file_without_vintage_is_refused() {
     let file = "CODGEO;tp60\nQN05953M;30\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("qpv.csv", file.as_bytes(), "profile = \"insee_qpv\"")]);
+    let ds = dataset(
+        tmp.path(),
+        &[("qpv.csv", file.as_bytes(), "profile = \"insee_qpv\"")],
+    );
     let err = format!("{:#}", compute(&ds).err().unwrap());
-    assert!(err.contains("indiquez vintage = … pour cette source"), "{err}");
+    assert!(
+        err.contains("indiquez vintage = … pour cette source"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -123,7 +169,10 @@ fn cnam_file_with_stacked_years_matches_the_annex_c2s_counts() {
                 loc_qp15_denain_centre;2022;5343;40,0\n\
                 loc_qp15_denain_centre;2020;4606;s\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("c2s_qp.csv", file.as_bytes(), "profile = \"cnam_c2s\"")]);
+    let ds = dataset(
+        tmp.path(),
+        &[("c2s_qp.csv", file.as_bytes(), "profile = \"cnam_c2s\"")],
+    );
     let r = compute(&ds).unwrap();
     let e = embedded();
     for t in ["loc_qp15_liberte", "loc_qp15_denain_centre"] {
@@ -133,9 +182,21 @@ fn cnam_file_with_stacked_years_matches_the_annex_c2s_counts() {
             assert_eq!(mine, value(&e, t, "nb_beneficiaires_c2s", y), "{t} {y}");
         }
     }
-    assert_eq!(value(&r, "loc_qp15_liberte", "couverture_c2s", 2022), Some(40.1));
-    assert_eq!(r.get("loc_qp15_liberte", "couverture_c2s", 2020).unwrap().unwrap().status, bcs::status::Status::Secret);
-    let c2s = r.get("loc_qp15_liberte", "nb_beneficiaires_c2s", 2022).unwrap().unwrap();
+    assert_eq!(
+        value(&r, "loc_qp15_liberte", "couverture_c2s", 2022),
+        Some(40.1)
+    );
+    assert_eq!(
+        r.get("loc_qp15_liberte", "couverture_c2s", 2020)
+            .unwrap()
+            .unwrap()
+            .status,
+        bcs::status::Status::Secret
+    );
+    let c2s = r
+        .get("loc_qp15_liberte", "nb_beneficiaires_c2s", 2022)
+        .unwrap()
+        .unwrap();
     assert_eq!((c2s.prev_vintage, c2s.evol_abs), (Some(2020), Some(132.0)));
 }
 
@@ -146,16 +207,30 @@ fn france_travail_file_with_dates_gives_the_annex_job_seekers() {
                 loc_qp15_dutemple,Dutemple,31/12/2021,,632,145\n\
                 loc_qp15_gambetta,Gambetta,31/12/2021,,219,50\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("defm.csv", file.as_bytes(), "profile = \"france_travail_defm\"")]);
+    let ds = dataset(
+        tmp.path(),
+        &[(
+            "defm.csv",
+            file.as_bytes(),
+            "profile = \"france_travail_defm\"",
+        )],
+    );
     let r = compute(&ds).unwrap();
     let e = embedded();
     for t in ["loc_qp15_dutemple", "loc_qp15_gambetta"] {
-        assert_eq!(value(&r, t, "defm_abc", 2021), value(&e, t, "defm_abc", 2021), "{t}");
+        assert_eq!(
+            value(&r, t, "defm_abc", 2021),
+            value(&e, t, "defm_abc", 2021),
+            "{t}"
+        );
         assert!(value(&r, t, "defm_abc", 2021).is_some());
     }
     // 145 / 632 = 22,9 % as printed in the annex (one decimal).
     let share = value(&r, "loc_qp15_dutemple", "part_defm_moins_26", 2021).unwrap();
-    assert_eq!((share * 10.0).round() / 10.0, value(&e, "loc_qp15_dutemple", "part_defm_moins_26", 2021).unwrap());
+    assert_eq!(
+        (share * 10.0).round() / 10.0,
+        value(&e, "loc_qp15_dutemple", "part_defm_moins_26", 2021).unwrap()
+    );
 }
 
 #[test]
@@ -165,30 +240,60 @@ fn caf_file_reads_dtref_and_keeps_only_the_declared_vintage() {
                 59172;Denain;31/12/2022;6050;s\n\
                 59526;Saint-Amand-les-Eaux;31/12/2022;4300;640\n";
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[("caf.csv", file.as_bytes(), "profile = \"caf_allocataires\"\nvintage = 2022")]);
+    let ds = dataset(
+        tmp.path(),
+        &[(
+            "caf.csv",
+            file.as_bytes(),
+            "profile = \"caf_allocataires\"\nvintage = 2022",
+        )],
+    );
     let r = compute(&ds).unwrap();
-    let a = r.get("59172", "nb_familles_monoparentales", 2022).unwrap().unwrap();
+    let a = r
+        .get("59172", "nb_familles_monoparentales", 2022)
+        .unwrap()
+        .unwrap();
     assert_eq!(a.status, bcs::status::Status::Secret);
-    assert!(r.get("59172", "nb_familles_monoparentales", 2021).unwrap().is_none(), "2021 rows not kept");
+    assert!(
+        r.get("59172", "nb_familles_monoparentales", 2021)
+            .unwrap()
+            .is_none(),
+        "2021 rows not kept"
+    );
 }
 
 /// The error of a dataset made of one source, which must be refused.
 fn refused(name: &str, file: &str, options: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset(tmp.path(), &[(name, file.as_bytes(), options)]);
-    format!("{:#}", compute(&ds).err().expect("the source must be refused"))
+    format!(
+        "{:#}",
+        compute(&ds).err().expect("the source must be refused")
+    )
 }
 
 #[test]
 fn vintage_mismatches_and_unreadable_years_are_refused() {
     // Declared 2021, but the columns are of 2019.
-    let err = refused("rp.csv", "CODGEO;P19_POP\n59172;20000\n", "profile = \"insee_base_cc\"\nvintage = 2021");
+    let err = refused(
+        "rp.csv",
+        "CODGEO;P19_POP\n59172;20000\n",
+        "profile = \"insee_base_cc\"\nvintage = 2021",
+    );
     assert!(err.contains("millésime déclaré 2021 (vintage = 2021) mais les colonnes du fichier portent le(s) millésime(s) 2019"), "{err}");
     // Declared 2023, absent from the year column.
-    let err = refused("c2s.csv", "codgeo;annee;nb_c2s\n59172;2022;100\n", "profile = \"cnam_c2s\"\nvintage = 2023");
+    let err = refused(
+        "c2s.csv",
+        "codgeo;annee;nb_c2s\n59172;2022;100\n",
+        "profile = \"cnam_c2s\"\nvintage = 2023",
+    );
     assert!(err.contains("colonne « annee » : millésime déclaré 2023 absent de la colonne (millésimes présents : 2022)"), "{err}");
     // An unreadable year.
-    let err = refused("c2s.csv", "codgeo;annee;nb_c2s\n59172;2022;100\n59172;déc.;90\n", "profile = \"cnam_c2s\"");
+    let err = refused(
+        "c2s.csv",
+        "codgeo;annee;nb_c2s\n59172;2022;100\n59172;déc.;90\n",
+        "profile = \"cnam_c2s\"",
+    );
     assert!(err.contains("c2s.csv, ligne 3, colonne « annee » : millésime « déc. » illisible : une année (2021) ou une date (31/12/2021) est attendue"), "{err}");
     // A code twice for the same year (once per year is fine).
     let file = "codgeo;annee;nb_c2s\n59172;2022;100\n59172;2021;90\n59526;2022;50\n59526;2022;51\n";

@@ -13,8 +13,15 @@ fn bcs() -> Command {
 }
 
 fn run_into(dir: &Path) {
-    let out = bcs().args(["run", "--out", dir.to_str().unwrap()]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = bcs()
+        .args(["run", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// One barometer built once for all the tests of this file.
@@ -63,11 +70,19 @@ fn figures_have_stable_names_and_decode() {
         let svg = std::fs::read_to_string(figs.join(format!("{stem}.svg"))).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap_or_else(|e| panic!("{stem}.svg: {e}"));
         assert_eq!(doc.root_element().tag_name().name(), "svg");
-        assert!(doc.descendants().any(|n| n.text().is_some_and(|t| t.contains("Source"))), "{stem}: no source line");
+        assert!(
+            doc.descendants()
+                .any(|n| n.text().is_some_and(|t| t.contains("Source"))),
+            "{stem}: no source line"
+        );
     }
     // C2S ranking: 13 QP + 4 references with a value, French labels.
     let svg = std::fs::read_to_string(figs.join("fig_sante_couverture_c2s_2022.svg")).unwrap();
-    assert!(svg.contains("40,1 %") && svg.contains("22,1 %") && svg.contains("Lecture : En 2022, 40,1 %"));
+    assert!(
+        svg.contains("40,1 %")
+            && svg.contains("22,1 %")
+            && svg.contains("Lecture : En 2022, 40,1 %")
+    );
 }
 
 #[test]
@@ -75,12 +90,29 @@ fn the_report_is_a_self_contained_readable_page() {
     let html = std::fs::read_to_string(barometer().join("report.html")).unwrap();
     let doc = roxmltree::Document::parse_with_options(
         html.trim_start_matches("<!DOCTYPE html>\n"),
-        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+        roxmltree::ParsingOptions {
+            allow_dtd: true,
+            ..Default::default()
+        },
     )
     .unwrap();
-    let ids: Vec<&str> = doc.descendants().filter(|n| n.has_tag_name("section")).filter_map(|n| n.attribute("id")).collect();
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("section"))
+        .filter_map(|n| n.attribute("id"))
+        .collect();
     assert_eq!(ids.first(), Some(&"idh"), "IDH-4 first");
-    for theme in ["famille", "revenus", "emploi", "formation", "mobilite", "logement", "sante", "egalite_femmes_hommes", "culture_sport"] {
+    for theme in [
+        "famille",
+        "revenus",
+        "emploi",
+        "formation",
+        "mobilite",
+        "logement",
+        "sante",
+        "egalite_femmes_hommes",
+        "culture_sport",
+    ] {
         assert!(ids.contains(&format!("theme-{theme}").as_str()), "{theme}");
     }
     assert_eq!(ids.last(), Some(&"methodologie"));
@@ -92,7 +124,10 @@ fn the_report_is_a_self_contained_readable_page() {
             }
         }
     }
-    let svgs = doc.descendants().filter(|n| n.tag_name().name() == "svg").count();
+    let svgs = doc
+        .descendants()
+        .filter(|n| n.tag_name().name() == "svg")
+        .count();
     assert!(svgs >= 40, "{svgs} inline charts");
     assert!(html.contains("0,39") && html.contains("Lecture : "));
     // No commune data in the embedded dataset: the report says the IDH-4 is
@@ -105,12 +140,24 @@ fn the_workbook_reads_back_with_the_same_numbers() {
     use calamine::{open_workbook, Data, DataType, Reader, Xlsx};
     let mut wb: Xlsx<_> = open_workbook(barometer().join("barometre.xlsx")).unwrap();
     let names = wb.sheet_names().to_vec();
-    assert_eq!(names.first().map(String::as_str), Some("Indices composites"));
+    assert_eq!(
+        names.first().map(String::as_str),
+        Some("Indices composites")
+    );
     assert_eq!(names.get(1).map(String::as_str), Some("Contexte"));
     assert_eq!(names.last().map(String::as_str), Some("Méthodologie"));
     let sante = wb.worksheet_range("Santé").unwrap();
-    let header: Vec<String> = sante.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
-    let col = header.iter().position(|h| h.starts_with("Taux de couverture C2S des assurés sociaux (2022")).unwrap();
+    let header: Vec<String> = sante
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h.starts_with("Taux de couverture C2S des assurés sociaux (2022"))
+        .unwrap();
     let row = sante
         .rows()
         .find(|r| r[0].get_string() == Some("QP Douchy-les-Mines - Boulevard De La Liberté"))
@@ -120,19 +167,44 @@ fn the_workbook_reads_back_with_the_same_numbers() {
     // in number (shown « 40,1 » and « +132 » by a French Excel).
     let styles = wb.worksheet_style("Santé").unwrap();
     let (r0, c0) = sante.start().unwrap();
-    let i = sante.rows().position(|r| r[0].get_string() == Some("QP Douchy-les-Mines - Boulevard De La Liberté")).unwrap() as u32;
+    let i = sante
+        .rows()
+        .position(|r| r[0].get_string() == Some("QP Douchy-les-Mines - Boulevard De La Liberté"))
+        .unwrap() as u32;
     let format_at = |j: usize| {
-        styles.get((r0 + i, c0 + j as u32)).and_then(|s| s.number_format.as_ref()).map(|f| f.format_code.clone())
+        styles
+            .get((r0 + i, c0 + j as u32))
+            .and_then(|s| s.number_format.as_ref())
+            .map(|f| f.format_code.clone())
     };
     assert_eq!(format_at(col).as_deref(), Some("#,##0.0"));
-    let evol = header.iter().position(|h| h.contains("Évol. 2020-2022 (nb)")).unwrap();
+    let evol = header
+        .iter()
+        .position(|h| h.contains("Évol. 2020-2022 (nb)"))
+        .unwrap();
     assert_eq!(row[evol], Data::Float(132.0));
     assert_eq!(format_at(evol).as_deref(), Some("+#,##0;-#,##0;#,##0"));
     let nationalite = wb.worksheet_range("Contexte").unwrap();
-    let header: Vec<String> = nationalite.rows().nth(1).unwrap().iter().map(|c| c.to_string()).collect();
-    let col = header.iter().position(|h| h.starts_with("Personnes de nationalité étrangère (2019")).unwrap();
-    let sabatier = nationalite.rows().find(|r| r[0].get_string() == Some("QP Raismes - Sabatier")).unwrap();
-    assert_eq!(sabatier[col], Data::String("nd".into()), "secret stays a marker");
+    let header: Vec<String> = nationalite
+        .rows()
+        .nth(1)
+        .unwrap()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    let col = header
+        .iter()
+        .position(|h| h.starts_with("Personnes de nationalité étrangère (2019"))
+        .unwrap();
+    let sabatier = nationalite
+        .rows()
+        .find(|r| r[0].get_string() == Some("QP Raismes - Sabatier"))
+        .unwrap();
+    assert_eq!(
+        sabatier[col],
+        Data::String("nd".into()),
+        "secret stays a marker"
+    );
 }
 
 fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
@@ -144,7 +216,10 @@ fn files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
             if p.is_dir() {
                 stack.push(p);
             } else {
-                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), std::fs::read(&p).unwrap());
+                out.insert(
+                    p.strip_prefix(dir).unwrap().to_path_buf(),
+                    std::fs::read(&p).unwrap(),
+                );
             }
         }
     }
@@ -159,7 +234,11 @@ fn two_runs_give_byte_identical_outputs() {
     let (a, b) = (files(barometer()), files(&again));
     assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
     for (name, bytes) in &a {
-        assert!(bytes == &b[name], "{} differs between two runs", name.display());
+        assert!(
+            bytes == &b[name],
+            "{} differs between two runs",
+            name.display()
+        );
     }
     assert!(a.len() > 80, "{} files", a.len());
 }
@@ -168,7 +247,8 @@ fn two_runs_give_byte_identical_outputs() {
 /// small share of pixels (anti-aliasing), with the bundled font.
 #[test]
 fn c2s_ranking_matches_the_golden_image() {
-    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/golden/fig_sante_couverture_c2s_2022.png");
+    let golden = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden/fig_sante_couverture_c2s_2022.png");
     let (gw, gh, g) = decode_png(&golden);
     let (w, h, px) = decode_png(&barometer().join("figures/fig_sante_couverture_c2s_2022.png"));
     assert_eq!((w, h), (gw, gh));
@@ -184,19 +264,41 @@ fn c2s_ranking_matches_the_golden_image() {
 #[test]
 fn chart_command_draws_a_map_from_geojson_contours() {
     let tmp = tempfile::tempdir().unwrap();
-    let contours = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qp15_carres_test.geojson");
+    let contours =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qp15_carres_test.geojson");
     let out = bcs()
-        .args(["chart", "part_etrangers", "--kind", "map", "--contours", contours.to_str().unwrap()])
+        .args([
+            "chart",
+            "part_etrangers",
+            "--kind",
+            "map",
+            "--contours",
+            contours.to_str().unwrap(),
+        ])
         .args(["--out", tmp.path().to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let (w, _, rgb) = decode_png(&tmp.path().join("fig_contexte_part_etrangers_2019_carte.png"));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (w, _, rgb) = decode_png(
+        &tmp.path()
+            .join("fig_contexte_part_etrangers_2019_carte.png"),
+    );
     assert_eq!(w, 1200);
     assert!(non_white_share(&rgb) > 0.03);
-    let svg = std::fs::read_to_string(tmp.path().join("fig_contexte_part_etrangers_2019_carte.svg")).unwrap();
+    let svg = std::fs::read_to_string(
+        tmp.path()
+            .join("fig_contexte_part_etrangers_2019_carte.svg"),
+    )
+    .unwrap();
     // Sabatier and Elnon are secret: the legend says how they are drawn.
     assert!(svg.contains("nd (secret statistique)") && svg.contains("donnée absente"));
-    let bad = bcs().args(["chart", "part_etrangers", "--kind", "map"]).output().unwrap();
+    let bad = bcs()
+        .args(["chart", "part_etrangers", "--kind", "map"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--contours"));
 }

@@ -13,7 +13,10 @@ use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, members: &[&str]) -> Territory {
     let members = members.iter().map(|m| m.to_string()).collect();
-    Territory { members, ..Territory::new(code, &format!("Territoire {code}"), level) }
+    Territory {
+        members,
+        ..Territory::new(code, &format!("Territoire {code}"), level)
+    }
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {
@@ -84,7 +87,6 @@ lecture = "l"
     (dir, c)
 }
 
-
 fn run(rows: &[Obs]) -> Results {
     let geo = Geography::from_territories(vec![
         territory("A", Level::Qpv, &[]),
@@ -96,7 +98,17 @@ fn run(rows: &[Obs]) -> Results {
     ])
     .unwrap();
     let (_dir, cat) = catalog();
-    engine::compute(&observations(rows), &cat, &geo, &engine::Options { reference: "REF".into(), territory: None, focus: vec![] }).unwrap()
+    engine::compute(
+        &observations(rows),
+        &cat,
+        &geo,
+        &engine::Options {
+            reference: "REF".into(),
+            territory: None,
+            focus: vec![],
+        },
+    )
+    .unwrap()
 }
 
 const OK: Status = Status::Ok;
@@ -114,13 +126,22 @@ fn counts_are_summed_and_the_count_formula_is_preferred() {
     assert_eq!(a.value, Some(30.0), "counts win over the published rate");
     let g = r.get("G", "part_jeunes", 2019).unwrap().unwrap();
     assert_eq!((g.status, g.value), (OK, Some(15.0)));
-    assert_eq!(r.get("G", "jeunes", 2019).unwrap().unwrap().value, Some(60.0));
+    assert_eq!(
+        r.get("G", "jeunes", 2019).unwrap().unwrap().value,
+        Some(60.0)
+    );
 }
 
 #[test]
 fn published_rate_is_used_when_counts_are_absent_but_never_summed() {
-    let r = run(&[("A", "tx_jeunes", 2019, Some(20.0), OK), ("B", "tx_jeunes", 2019, Some(40.0), OK)]);
-    assert_eq!(r.get("A", "part_jeunes", 2019).unwrap().unwrap().value, Some(20.0));
+    let r = run(&[
+        ("A", "tx_jeunes", 2019, Some(20.0), OK),
+        ("B", "tx_jeunes", 2019, Some(40.0), OK),
+    ]);
+    assert_eq!(
+        r.get("A", "part_jeunes", 2019).unwrap().unwrap().value,
+        Some(20.0)
+    );
     let g = r.get("G", "part_jeunes", 2019).unwrap().unwrap();
     assert_eq!((g.status, g.value), (Status::NotAggregable, None));
 }
@@ -147,14 +168,23 @@ fn a_member_without_data_makes_the_group_missing() {
     // H = A + C; C has nothing.
     let r = run(&[("A", "jeunes", 2019, Some(10.0), OK)]);
     assert!(r.get("H", "jeunes", 2019).unwrap().is_none());
-    let rows = r.rows(col("territory_code").eq(lit("H")).and(col("indicator").eq(lit("jeunes")))).unwrap();
+    let rows = r
+        .rows(
+            col("territory_code")
+                .eq(lit("H"))
+                .and(col("indicator").eq(lit("jeunes"))),
+        )
+        .unwrap();
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].status, rows[0].vintage), (Status::Missing, None));
 }
 
 #[test]
 fn division_by_zero_is_missing_not_infinite() {
-    let r = run(&[("A", "pop", 2019, Some(0.0), OK), ("A", "jeunes", 2019, Some(0.0), OK)]);
+    let r = run(&[
+        ("A", "pop", 2019, Some(0.0), OK),
+        ("A", "jeunes", 2019, Some(0.0), OK),
+    ]);
     assert!(r.get("A", "part_jeunes", 2019).unwrap().is_none());
 }
 
@@ -196,6 +226,11 @@ fn ranks_are_descending_within_level_and_vintage_and_skip_secrets() {
 #[test]
 fn results_table_has_the_documented_columns() {
     let r = run(&[("A", "pop", 2019, Some(1.0), OK)]);
-    let names: Vec<String> = r.frame.get_column_names().iter().map(|s| s.to_string()).collect();
+    let names: Vec<String> = r
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
     assert_eq!(names, bcs::engine::COLUMNS.to_vec());
 }

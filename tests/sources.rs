@@ -55,7 +55,13 @@ expr = "part"
 
 fn bcs_run(ds: &Path, out: &Path) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcs"))
-        .args(["--dataset", ds.to_str().unwrap(), "run", "--out", out.to_str().unwrap()])
+        .args([
+            "--dataset",
+            ds.to_str().unwrap(),
+            "run",
+            "--out",
+            out.to_str().unwrap(),
+        ])
         .output()
         .unwrap()
 }
@@ -72,20 +78,35 @@ fn values(name: &str, bytes: &[u8], options: &str) -> Vec<(String, String, Strin
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let h = r.headers().unwrap().clone();
     let idx = |n: &str| h.iter().position(|x| x == n).unwrap();
-    let (c, i, v, s, y) = (idx("territory_code"), idx("indicator"), idx("value"), idx("status"), idx("vintage"));
+    let (c, i, v, s, y) = (
+        idx("territory_code"),
+        idx("indicator"),
+        idx("value"),
+        idx("status"),
+        idx("vintage"),
+    );
     let mut rows: Vec<_> = r
         .records()
         .map(|x| x.unwrap())
         .filter(|x| ["population", "part_etrangers"].contains(&&x[i]) && &x[y] == "2021")
         .filter(|x| ["QN05953M", "QN05954M"].contains(&&x[c]))
-        .map(|x| (x[c].to_string(), x[i].to_string(), x[v].to_string(), x[s].to_string()))
+        .map(|x| {
+            (
+                x[c].to_string(),
+                x[i].to_string(),
+                x[v].to_string(),
+                x[s].to_string(),
+            )
+        })
         .collect();
     rows.sort();
     rows
 }
 
 fn expected() -> Vec<(String, String, String, String)> {
-    let r = |c: &str, i: &str, v: &str, s: &str| (c.to_string(), i.to_string(), v.to_string(), s.to_string());
+    let r = |c: &str, i: &str, v: &str, s: &str| {
+        (c.to_string(), i.to_string(), v.to_string(), s.to_string())
+    };
     vec![
         r("QN05953M", "part_etrangers", "", "secret"),
         r("QN05953M", "population", "1134.0", "ok"),
@@ -106,8 +127,15 @@ fn fails(name: &str, bytes: &[u8], options: &str, needles: &[&str]) {
         assert!(msg.contains(n), "{name}: « {n} » not in:\n{msg}");
     }
     assert!(!out.exists(), "{name}: output written");
-    let left: Vec<_> = std::fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
-    assert_eq!(left, vec![std::ffi::OsString::from("ds")], "{name}: leftovers");
+    let left: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        left,
+        vec![std::ffi::OsString::from("ds")],
+        "{name}: leftovers"
+    );
 }
 
 #[test]
@@ -126,13 +154,15 @@ fn utf8_bom_semicolons_crlf_and_quoted_fields() {
 
 #[test]
 fn comma_separated_with_decimal_points_is_detected() {
-    let bytes = b"code,libelle,pop,part\nQN05953M,Couture,1134,secret\nQN05954M,Gambetta,1851,5.3\n";
+    let bytes =
+        b"code,libelle,pop,part\nQN05953M,Couture,1134,secret\nQN05954M,Gambetta,1851,5.3\n";
     assert_eq!(values("comma.csv", bytes, "decimal = \".\""), expected());
 }
 
 #[test]
 fn tab_separated_with_secret_markers() {
-    let bytes = b"code\tlibelle\tpop\tpart\nQN05953M\tCouture\t1134\tn.d.\nQN05954M\tGambetta\t1851\t5,3\n";
+    let bytes =
+        b"code\tlibelle\tpop\tpart\nQN05953M\tCouture\t1134\tn.d.\nQN05954M\tGambetta\t1851\t5,3\n";
     assert_eq!(values("tab.tsv", bytes, ""), expected());
 }
 
@@ -141,9 +171,14 @@ fn xlsx_with_title_rows_and_a_chosen_sheet() {
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("wb.xlsx");
     let mut wb = rust_xlsxwriter::Workbook::new();
-    wb.add_worksheet().set_name("Notes").unwrap().write_string(0, 0, "À lire").unwrap();
+    wb.add_worksheet()
+        .set_name("Notes")
+        .unwrap()
+        .write_string(0, 0, "À lire")
+        .unwrap();
     let ws = wb.add_worksheet().set_name("QPV").unwrap();
-    ws.write_string(0, 0, "Population des quartiers prioritaires").unwrap();
+    ws.write_string(0, 0, "Population des quartiers prioritaires")
+        .unwrap();
     ws.write_string(1, 0, "Source : Insee, 2021").unwrap();
     for (j, h) in ["code", "libellé", "pop", "part"].iter().enumerate() {
         ws.write_string(3, j as u16, *h).unwrap();
@@ -158,9 +193,17 @@ fn xlsx_with_title_rows_and_a_chosen_sheet() {
     ws.write_number(5, 3, 5.3).unwrap();
     wb.save(&path).unwrap();
     let bytes = std::fs::read(&path).unwrap();
-    assert_eq!(values("wb.xlsx", &bytes, "sheet = \"QPV\"\nheader_row = 4"), expected());
+    assert_eq!(
+        values("wb.xlsx", &bytes, "sheet = \"QPV\"\nheader_row = 4"),
+        expected()
+    );
     // A wrong sheet name is refused with the list of sheets.
-    fails("wb.xlsx", &bytes, "sheet = \"Données\"\nheader_row = 4", &["feuille « Données » absente (feuilles : Notes, QPV)"]);
+    fails(
+        "wb.xlsx",
+        &bytes,
+        "sheet = \"Données\"\nheader_row = 4",
+        &["feuille « Données » absente (feuilles : Notes, QPV)"],
+    );
 }
 
 #[test]
@@ -174,8 +217,14 @@ fn parquet_source() {
     .unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let path = tmp.path().join("s.parquet");
-    ParquetWriter::new(std::fs::File::create(&path).unwrap()).finish(&mut df).unwrap();
-    let got = values("s.parquet", &std::fs::read(&path).unwrap(), "decimal = \".\"");
+    ParquetWriter::new(std::fs::File::create(&path).unwrap())
+        .finish(&mut df)
+        .unwrap();
+    let got = values(
+        "s.parquet",
+        &std::fs::read(&path).unwrap(),
+        "decimal = \".\"",
+    );
     // A null in Parquet is absent (no 2021 value), not secret.
     assert_eq!(got, expected()[1..].to_vec());
 }
@@ -186,7 +235,10 @@ fn malformed_inputs_are_refused_precisely() {
         "ragged.csv",
         b"code;libelle;pop;part\nQN05953M;Couture;1134\nQN05954M;Gambetta;1851;5,3\n",
         "",
-        &["ragged.csv, ligne 2 : 3 champ(s) au lieu des 4 de l'en-tête", "rien n'a été écrit"],
+        &[
+            "ragged.csv, ligne 2 : 3 champ(s) au lieu des 4 de l'en-tête",
+            "rien n'a été écrit",
+        ],
     );
     fails(
         "truncated.csv",
@@ -216,7 +268,10 @@ fn malformed_inputs_are_refused_precisely() {
         "enc.csv",
         b"code;libell\xe9;pop;part\nQN05953M;Couture;1134;1,0\n",
         "encoding = \"utf-8\"",
-        &["enc.csv, ligne 1 : octet 0xE9 invalide en UTF-8", "windows-1252"],
+        &[
+            "enc.csv, ligne 1 : octet 0xE9 invalide en UTF-8",
+            "windows-1252",
+        ],
     );
     fails("empty.csv", b"", "", &["empty.csv : fichier vide"]);
     fails(
@@ -238,15 +293,33 @@ fn malformed_inputs_are_refused_precisely() {
     let mut huge = b"code;libelle;pop;part\nQN05953M;Couture;".to_vec();
     huge.extend(std::iter::repeat_n(b'9', 200_000));
     huge.extend(b"x;1,0\n");
-    fails("huge.csv", &huge, "", &["huge.csv, ligne 2, colonne « pop » : valeur « 9999", "(200001 caractères)"]);
+    fails(
+        "huge.csv",
+        &huge,
+        "",
+        &[
+            "huge.csv, ligne 2, colonne « pop » : valeur « 9999",
+            "(200001 caractères)",
+        ],
+    );
 }
 
 #[test]
 fn import_caches_sources_and_a_changed_source_is_reread() {
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), "s.csv", b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n", "");
+    let ds = dataset(
+        tmp.path(),
+        "s.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n",
+        "",
+    );
     let bcs = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_bcs")).arg("--dataset").arg(&ds).args(args).output().unwrap();
+        let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
+            .arg("--dataset")
+            .arg(&ds)
+            .args(args)
+            .output()
+            .unwrap();
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     };
@@ -267,9 +340,16 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
     assert!(first[0].starts_with("essai-") && first[0].ends_with(".parquet"));
     // The source changes: the next command reads the new value and replaces
     // the entry.
-    std::fs::write(ds.join("sources/s.csv"), "code;libelle;pop;part\nQN05953M;Couture;1200;2,0\n").unwrap();
+    std::fs::write(
+        ds.join("sources/s.csv"),
+        "code;libelle;pop;part\nQN05953M;Couture;1200;2,0\n",
+    )
+    .unwrap();
     let csv = bcs(&["show", "QN05953M", "--format", "csv"]);
-    assert!(csv.contains("QN05953M,Couture Savonnerie,qpv,population,2021,1200.0"), "{csv}");
+    assert!(
+        csv.contains("QN05953M,Couture Savonnerie,qpv,population,2021,1200.0"),
+        "{csv}"
+    );
     let second = entries();
     assert_eq!(second.len(), 1);
     assert_ne!(first, second);
@@ -278,7 +358,12 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
 #[test]
 fn a_part_greater_than_its_whole_is_refused() {
     let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), "s.csv", b"code;libelle;pop;part;etr\nQN05953M;Couture;1134;2,0;1500\n", "");
+    let ds = dataset(
+        tmp.path(),
+        "s.csv",
+        b"code;libelle;pop;part;etr\nQN05953M;Couture;1134;2,0;1500\n",
+        "",
+    );
     // Map foreign nationals too: 1 500 of 1 134 inhabitants.
     let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap()
         + "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"etr\"\n";

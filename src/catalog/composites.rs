@@ -74,14 +74,25 @@ pub struct Priority {
 }
 
 pub const IDH4: &str = "idh4";
-pub const IDH4_PARTS: [(&str, &str); 3] =
-    [("idh4_sante", "santé"), ("idh4_education", "éducation"), ("idh4_niveau_vie", "niveau de vie")];
+pub const IDH4_PARTS: [(&str, &str); 3] = [
+    ("idh4_sante", "santé"),
+    ("idh4_education", "éducation"),
+    ("idh4_niveau_vie", "niveau de vie"),
+];
 pub const IDT_BCS: &str = "idt_bcs";
 pub const PRIORITY_SCORE: &str = "priorite_score";
 pub const PRIORITY_CLASS: &str = "priorite_classe";
 
 /// An output indicator; `text` is (source, definition, lecture template).
-fn output(theme: &str, id: &str, label: String, unit: Unit, decimals: u8, polarity: Polarity, text: (&str, String, &str)) -> Indicator {
+fn output(
+    theme: &str,
+    id: &str,
+    label: String,
+    unit: Unit,
+    decimals: u8,
+    polarity: Polarity,
+    text: (&str, String, &str),
+) -> Indicator {
     let (source, definition, lecture) = text;
     Indicator {
         id: id.to_string(),
@@ -135,7 +146,10 @@ impl Composites {
                     );
                 }
                 if w.weight.is_nan() || w.weight <= 0.0 {
-                    bail!("classement de priorité : poids de « {} » non positif", w.indicator);
+                    bail!(
+                        "classement de priorité : poids de « {} » non positif",
+                        w.indicator
+                    );
                 }
             }
         }
@@ -150,16 +164,40 @@ impl Composites {
             out.push(output(th, IDH4, i.label.clone(), Unit::Index, 2, Polarity::HigherBetter, (&i.source, "Moyenne des indices de santé, d'éducation et de niveau de vie, chacun normalisé entre 0 et 1 (min-max) sur l'univers de normalisation indiqué dans la colonne detail.".into(), "En {millesime}, l'IDH-4 de {territoire} est de {valeur} (entre 0 et 1).")));
             let inputs = [&i.sante, &i.education, &i.niveau_vie];
             for ((id, name), input) in IDH4_PARTS.iter().zip(inputs) {
-                let input_label = known.get(input.as_str()).map(|k| k.label.clone()).unwrap_or_default();
+                let input_label = known
+                    .get(input.as_str())
+                    .map(|k| k.label.clone())
+                    .unwrap_or_default();
                 // French elision: « indice d'éducation », « indice de santé ».
-                let of = if name.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) { "d'" } else { "de " };
-                out.push(output(th, id, format!("IDH-4, indice {of}{name}"), Unit::Index, 2, Polarity::HigherBetter, (&i.source, format!("Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."), "En {millesime}, l'indice de {territoire} vaut {valeur}.")));
+                let of = if name.starts_with(['a', 'e', 'é', 'i', 'o', 'u']) {
+                    "d'"
+                } else {
+                    "de "
+                };
+                out.push(output(
+                    th,
+                    id,
+                    format!("IDH-4, indice {of}{name}"),
+                    Unit::Index,
+                    2,
+                    Polarity::HigherBetter,
+                    (
+                        &i.source,
+                        format!(
+                            "Sous-indice {name} de l'IDH-4, de 0 à 1, à partir de : {input_label}."
+                        ),
+                        "En {millesime}, l'indice de {territoire} vaut {valeur}.",
+                    ),
+                ));
             }
         }
         if let Some(t) = &self.idt_bcs {
             out.push(output(th, IDT_BCS, t.label.clone(), Unit::Index, 0, Polarity::HigherBetter, (&t.source, "Somme pondérée des écarts relatifs (en %) des composantes à celles du territoire de référence : 0 = situation de la référence, négatif = moins favorable. Indice calculé par bcs, distinct de l'IDT© du Compas.".into(), "En {millesime}, l'IDT-BCS de {territoire} est de {valeur}.")));
             for c in &t.component {
-                let label = known.get(c.indicator.as_str()).map(|k| k.label.clone()).unwrap_or_default();
+                let label = known
+                    .get(c.indicator.as_str())
+                    .map(|k| k.label.clone())
+                    .unwrap_or_default();
                 out.push(output(th, &format!("idt_bcs_{}", c.indicator), format!("IDT-BCS, composante : {label}"), Unit::Index, 1, Polarity::HigherBetter, (&t.source, format!("Écart relatif, en %, de « {label} » à la valeur du territoire de référence."), "En {millesime}, la composante vaut {valeur} pour {territoire}.")));
             }
         }

@@ -196,14 +196,23 @@ impl Catalog {
         let mut variable_index = HashMap::new();
         for (i, v) in vf.variable.iter().enumerate() {
             if variable_index.insert(v.id.clone(), i).is_some() {
-                bail!("{} : variable « {} » déclarée deux fois", var_path.display(), v.id);
+                bail!(
+                    "{} : variable « {} » déclarée deux fois",
+                    var_path.display(),
+                    v.id
+                );
             }
         }
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("catalogue introuvable : {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
             .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-            .filter(|p| !matches!(p.file_name().and_then(|n| n.to_str()), Some("variables.toml" | "composites.toml")))
+            .filter(|p| {
+                !matches!(
+                    p.file_name().and_then(|n| n.to_str()),
+                    Some("variables.toml" | "composites.toml")
+                )
+            })
             .collect();
         files.sort();
         let mut themes = vec![];
@@ -223,7 +232,10 @@ impl Catalog {
                 let mut operands = vec![];
                 for f in &formulas {
                     let ops = formula_operands(f).with_context(|| {
-                        format!("{where_} : formule « {f} » de l'indicateur « {} » illisible", raw.id)
+                        format!(
+                            "{where_} : formule « {f} » de l'indicateur « {} » illisible",
+                            raw.id
+                        )
                     })?;
                     for op in &ops {
                         if !variable_index.contains_key(op) {
@@ -235,7 +247,8 @@ impl Catalog {
                     }
                     operands.push(ops);
                 }
-                check_lecture(&raw.lecture).with_context(|| format!("{where_} : indicateur « {} »", raw.id))?;
+                check_lecture(&raw.lecture)
+                    .with_context(|| format!("{where_} : indicateur « {} »", raw.id))?;
                 indicators.push(Indicator {
                     decimals: raw.decimals.unwrap_or(raw.unit.default_decimals()),
                     id: raw.id,
@@ -258,16 +271,26 @@ impl Catalog {
         let comp_path = dir.join("composites.toml");
         let composites = if comp_path.exists() {
             let c: Composites = parse_toml(&comp_path)?;
-            let known: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
-            c.validate(&known).with_context(|| comp_path.display().to_string())?;
+            let known: HashMap<&str, &Indicator> =
+                indicators.iter().map(|i| (i.id.as_str(), i)).collect();
+            c.validate(&known)
+                .with_context(|| comp_path.display().to_string())?;
             for out in c.outputs(&known) {
                 if !seen.insert(out.id.clone()) {
-                    bail!("{} : indicateur « {} » déjà défini", comp_path.display(), out.id);
+                    bail!(
+                        "{} : indicateur « {} » déjà défini",
+                        comp_path.display(),
+                        out.id
+                    );
                 }
                 indicators.push(out);
             }
             if themes.iter().any(|t: &Theme| t.id == c.theme.id) {
-                bail!("{} : thème « {} » défini deux fois", comp_path.display(), c.theme.id);
+                bail!(
+                    "{} : thème « {} » défini deux fois",
+                    comp_path.display(),
+                    c.theme.id
+                );
             }
             themes.push(c.theme.clone());
             Some(c)
@@ -277,7 +300,13 @@ impl Catalog {
         themes.sort_by_key(|t| t.order);
         let order: HashMap<&str, u32> = themes.iter().map(|t| (t.id.as_str(), t.order)).collect();
         indicators.sort_by_key(|i| order[i.theme.as_str()]);
-        Ok(Catalog { themes, indicators, variables: vf.variable, composites, variable_index })
+        Ok(Catalog {
+            themes,
+            indicators,
+            variables: vf.variable,
+            composites,
+            variable_index,
+        })
     }
 
     pub fn variable(&self, id: &str) -> Option<&Variable> {
@@ -302,7 +331,11 @@ impl Catalog {
             .indicators
             .iter()
             .filter(|i| {
-                let hay = format!("{} {}", crate::geo::normalize(&i.id), crate::geo::normalize(&i.label));
+                let hay = format!(
+                    "{} {}",
+                    crate::geo::normalize(&i.id),
+                    crate::geo::normalize(&i.label)
+                );
                 q.split(' ').all(|w| hay.contains(w))
             })
             .collect();
@@ -311,21 +344,33 @@ impl Catalog {
             0 => bail!("aucun indicateur ne correspond à « {query} » (voir `bcs indicators`)"),
             _ => bail!(
                 "« {query} » désigne plusieurs indicateurs : {}",
-                found.iter().map(|i| i.id.as_str()).collect::<Vec<_>>().join(", ")
+                found
+                    .iter()
+                    .map(|i| i.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         }
     }
 
     /// A formula is aggregable when every operand is a count.
     pub fn formula_is_aggregable(&self, operands: &[String]) -> bool {
-        operands.iter().all(|v| self.variable(v).is_some_and(|v| v.kind == VariableKind::Count))
+        operands.iter().all(|v| {
+            self.variable(v)
+                .is_some_and(|v| v.kind == VariableKind::Count)
+        })
     }
 }
 
 /// Column names a formula reads, parsed by polars' SQL expression parser.
 pub fn formula_operands(formula: &str) -> Result<Vec<String>> {
     let expr = polars::sql::sql_expr(formula)?;
-    let mut names: Vec<String> = expr.meta().root_names().into_iter().map(|n| n.to_string()).collect();
+    let mut names: Vec<String> = expr
+        .meta()
+        .root_names()
+        .into_iter()
+        .map(|n| n.to_string())
+        .collect();
     names.sort();
     names.dedup();
     Ok(names)
@@ -335,10 +380,15 @@ fn check_lecture(template: &str) -> Result<()> {
     let mut rest = template;
     while let Some(start) = rest.find('{') {
         let end = rest[start..].find('}').map(|e| start + e + 1);
-        let Some(end) = end else { bail!("accolade non fermée dans la phrase de lecture") };
+        let Some(end) = end else {
+            bail!("accolade non fermée dans la phrase de lecture")
+        };
         let ph = &rest[start..end];
         if !LECTURE_PLACEHOLDERS.contains(&ph) {
-            bail!("phrase de lecture : « {ph} » inconnu (possibles : {})", LECTURE_PLACEHOLDERS.join(", "));
+            bail!(
+                "phrase de lecture : « {ph} » inconnu (possibles : {})",
+                LECTURE_PLACEHOLDERS.join(", ")
+            );
         }
         rest = &rest[end..];
     }
@@ -346,7 +396,8 @@ fn check_lecture(template: &str) -> Result<()> {
 }
 
 pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("lecture impossible de {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{} : {e}", path.display()))
 }
 

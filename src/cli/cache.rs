@@ -24,7 +24,12 @@ pub struct ResultsCache {
 }
 
 impl ResultsCache {
-    pub fn new(manifest: &Manifest, catalog: &Catalog, catalog_dir: &Path, options: &str) -> Result<ResultsCache> {
+    pub fn new(
+        manifest: &Manifest,
+        catalog: &Catalog,
+        catalog_dir: &Path,
+        options: &str,
+    ) -> Result<ResultsCache> {
         let common = Cache::new(manifest, catalog)?.common();
         let mut h = blake3::Hasher::new();
         h.update(common.as_bytes());
@@ -35,12 +40,16 @@ impl ResultsCache {
             .map(|e| e.path())
             .collect();
         files.sort();
-        for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "toml")) {
+        for f in files
+            .iter()
+            .filter(|f| f.extension().is_some_and(|e| e == "toml"))
+        {
             hash_file(&mut h, f)?;
         }
         for src in &manifest.sources {
             let path = manifest.path(&src.file);
-            let meta = std::fs::metadata(&path).with_context(|| format!("source introuvable : {}", path.display()))?;
+            let meta = std::fs::metadata(&path)
+                .with_context(|| format!("source introuvable : {}", path.display()))?;
             h.update(path.to_string_lossy().as_bytes());
             h.update(&meta.len().to_le_bytes());
             h.update(format!("{:?}", meta.modified().ok()).as_bytes());
@@ -48,7 +57,10 @@ impl ResultsCache {
                 h.update(format!("{:?}", manifest.profile(p)?).as_bytes());
             }
         }
-        Ok(ResultsCache { dir: manifest.dir.join(".bcs-cache"), key: h.finalize().to_hex()[..24].to_string() })
+        Ok(ResultsCache {
+            dir: manifest.dir.join(".bcs-cache"),
+            key: h.finalize().to_hex()[..24].to_string(),
+        })
     }
 
     /// The cached results file (whether or not it exists yet).
@@ -63,16 +75,26 @@ impl ResultsCache {
     /// The cached results, restricted to the rows matching `rows` (read with
     /// predicate pushdown: only the row groups that may match are decoded).
     pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, Sensitivity)>> {
-        let (frame, extra) = (self.path("resultats", "parquet"), self.path("resultats", "json"));
+        let (frame, extra) = (
+            self.path("resultats", "parquet"),
+            self.path("resultats", "json"),
+        );
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
-        let mut lf = LazyFrame::scan_parquet(PlRefPath::try_from_path(&frame)?, ScanArgsParquet::default())?;
+        let mut lf = LazyFrame::scan_parquet(
+            PlRefPath::try_from_path(&frame)?,
+            ScanArgsParquet::default(),
+        )?;
         if let Some(f) = rows {
             lf = lf.filter(f);
         }
-        let Ok(df) = lf.collect() else { return Ok(None) };
-        let Ok(sensitivity) = std::fs::read(&extra).map_err(anyhow::Error::from).and_then(|b| Ok(serde_json::from_slice(&b)?))
+        let Ok(df) = lf.collect() else {
+            return Ok(None);
+        };
+        let Ok(sensitivity) = std::fs::read(&extra)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(serde_json::from_slice(&b)?))
         else {
             return Ok(None);
         };
@@ -83,10 +105,16 @@ impl ResultsCache {
     pub fn put(&self, frame: &DataFrame, sensitivity: &Sensitivity) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
-        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&self.dir)?;
         write_parquet(tmp.path(), frame)?;
-        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
-        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        tmp.persist(self.path("resultats", "parquet"))
+            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(
+            self.path("resultats", "json"),
+            serde_json::to_vec(sensitivity)?,
+        )?;
         Ok(())
     }
 
@@ -95,10 +123,16 @@ impl ResultsCache {
     pub fn put_file(&self, parquet: &Path, sensitivity: &Sensitivity) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
-        let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        let tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&self.dir)?;
         std::fs::copy(parquet, tmp.path())?;
-        tmp.persist(self.path("resultats", "parquet")).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
-        std::fs::write(self.path("resultats", "json"), serde_json::to_vec(sensitivity)?)?;
+        tmp.persist(self.path("resultats", "parquet"))
+            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        std::fs::write(
+            self.path("resultats", "json"),
+            serde_json::to_vec(sensitivity)?,
+        )?;
         Ok(())
     }
 

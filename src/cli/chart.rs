@@ -63,17 +63,27 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         },
         Kind::Evolution => match view.evolution(ind, args.level, only)? {
             Some(c) => {
-                let stem = format!("fig_{theme}_{}_{}-{}_evolution", ind.id, c.from_vintage, c.to_vintage);
+                let stem = format!(
+                    "fig_{theme}_{}_{}-{}_evolution",
+                    ind.id, c.from_vintage, c.to_vintage
+                );
                 (Chart::Evolution(c), stem)
             }
-            None => bail!("« {} » n'a pas deux millésimes comparables dans ce jeu de données", ind.label),
+            None => bail!(
+                "« {} » n'a pas deux millésimes comparables dans ce jeu de données",
+                ind.label
+            ),
         },
         Kind::Map => {
             let shapes = args.contours.load(&s)?;
             if shapes.is_empty() {
                 bail!("une carte demande des contours : --contours FICHIER.geojson (ou [[geography.contours]] dans dataset.toml)");
             }
-            let breaks = if args.breaks.is_empty() { None } else { Some(args.breaks.clone()) };
+            let breaks = if args.breaks.is_empty() {
+                None
+            } else {
+                Some(args.breaks.clone())
+            };
             if let Some(b) = &breaks {
                 if b.len() < 2 || b.windows(2).any(|w| w[0] >= w[1]) {
                     bail!("--breaks : au moins deux bornes strictement croissantes attendues");
@@ -81,15 +91,24 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             }
             match view.choropleth(ind, args.vintage, &shapes, breaks)? {
                 Some((c, v)) => (Chart::Map(c), format!("fig_{theme}_{}_{v}_carte", ind.id)),
-                None => bail!("aucun territoire des contours n'a de valeur pour « {} »", ind.label),
+                None => bail!(
+                    "aucun territoire des contours n'a de valeur pour « {} »",
+                    ind.label
+                ),
             }
         }
     };
-    let dir = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id).join("figures"));
+    let dir = args.out.clone().unwrap_or_else(|| {
+        PathBuf::from("reports")
+            .join(&s.manifest.dataset.id)
+            .join("figures")
+    });
     std::fs::create_dir_all(&dir)?;
     // Write next to the target under a temporary name, then rename: no
     // half-written figure is ever visible.
-    let tmp = tempfile::Builder::new().prefix(".bcs-figure-").tempdir_in(&dir)?;
+    let tmp = tempfile::Builder::new()
+        .prefix(".bcs-figure-")
+        .tempdir_in(&dir)?;
     write_figure(&chart, &tmp.path().join(&stem))?;
     for ext in ["png", "svg"] {
         let name = format!("{stem}.{ext}");

@@ -12,7 +12,14 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
     let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
     let (obs, served) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
     for (id, hit) in &served {
-        println!("  {id} : {}", if *hit { "déjà en cache, inchangé" } else { "lu, vérifié et mis en cache" });
+        println!(
+            "  {id} : {}",
+            if *hit {
+                "déjà en cache, inchangé"
+            } else {
+                "lu, vérifié et mis en cache"
+            }
+        );
     }
     println!(
         "{} source(s), {} valeurs, cache : {}",

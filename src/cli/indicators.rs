@@ -21,7 +21,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         if catalog.theme(t).is_none() {
             anyhow::bail!(
                 "thème « {t} » inconnu (thèmes : {})",
-                catalog.themes.iter().map(|t| t.id.as_str()).collect::<Vec<_>>().join(", ")
+                catalog
+                    .themes
+                    .iter()
+                    .map(|t| t.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             );
         }
     }

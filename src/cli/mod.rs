@@ -73,7 +73,10 @@ pub enum Format {
 /// Parses a territory level typed on the command line.
 fn parse_level(s: &str) -> Result<Level, String> {
     Level::parse(s).ok_or_else(|| {
-        format!("niveau inconnu (possibles : {})", Level::ALL.map(|l| l.as_str()).join(", "))
+        format!(
+            "niveau inconnu (possibles : {})",
+            Level::ALL.map(|l| l.as_str()).join(", ")
+        )
     })
 }
 
@@ -99,11 +102,15 @@ enum Origin {
 
 impl Cli {
     pub(crate) fn dataset_dir(&self) -> PathBuf {
-        self.dataset.clone().unwrap_or_else(|| crate::project_dir().join("datasets").join("caph"))
+        self.dataset
+            .clone()
+            .unwrap_or_else(|| crate::project_dir().join("datasets").join("caph"))
     }
 
     pub(crate) fn catalog_dir(&self) -> PathBuf {
-        self.catalogue.clone().unwrap_or_else(|| crate::project_dir().join("indicators"))
+        self.catalogue
+            .clone()
+            .unwrap_or_else(|| crate::project_dir().join("indicators"))
     }
 
     /// Loads the dataset and computes the results (or reads them from the
@@ -115,7 +122,8 @@ impl Cli {
     /// Loads the manifest, catalogue and geography; the results come next.
     pub fn open(&self, reference: Option<&str>) -> Result<Opened> {
         let t = crate::timing::stage("manifeste, géographie");
-        let (manifest, catalog, geo) = ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
+        let (manifest, catalog, geo) =
+            ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
         drop(t);
         let reference = match reference {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
@@ -123,8 +131,18 @@ impl Cli {
         };
         let mut focus = vec![manifest.dataset.territory.clone()];
         focus.extend(manifest.dataset.references.iter().cloned());
-        let opts = engine::Options { reference, territory: Some(manifest.dataset.territory.clone()), focus };
-        Ok(Opened { manifest, catalog, geo, opts, catalog_dir: self.catalog_dir() })
+        let opts = engine::Options {
+            reference,
+            territory: Some(manifest.dataset.territory.clone()),
+            focus,
+        };
+        Ok(Opened {
+            manifest,
+            catalog,
+            geo,
+            opts,
+            catalog_dir: self.catalog_dir(),
+        })
     }
 }
 
@@ -141,8 +159,15 @@ impl Opened {
     /// The results: from the results cache when fresh (only the rows
     /// matching `rows`, if given), else computed and cached whole.
     pub fn results(self, rows: Option<polars::prelude::Expr>) -> Result<Session> {
-        let Opened { manifest, catalog, geo, opts, catalog_dir } = self;
-        let cache = cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
+        let Opened {
+            manifest,
+            catalog,
+            geo,
+            opts,
+            catalog_dir,
+        } = self;
+        let cache =
+            cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
         let t = crate::timing::stage("cache de résultats");
         let whole = rows.is_none();
         let cached = cache.get(rows)?;
@@ -151,16 +176,33 @@ impl Opened {
             Some((frame, sensitivity)) => {
                 let mut r = Results::new(frame, opts.reference.clone());
                 r.sensitivity = sensitivity;
-                (r, if whole { Origin::CachedWhole(cache.file()) } else { Origin::Settled })
+                (
+                    r,
+                    if whole {
+                        Origin::CachedWhole(cache.file())
+                    } else {
+                        Origin::Settled
+                    },
+                )
             }
             None => {
                 let t = crate::timing::stage("lecture des sources");
-                let (obs, _) = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+                let (obs, _) =
+                    ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
                 drop(t);
-                (engine::compute(&obs, &catalog, &geo, &opts)?, Origin::Computed(cache))
+                (
+                    engine::compute(&obs, &catalog, &geo, &opts)?,
+                    Origin::Computed(cache),
+                )
             }
         };
-        Ok(Session { manifest, catalog, geo, results, origin })
+        Ok(Session {
+            manifest,
+            catalog,
+            geo,
+            results,
+            origin,
+        })
     }
 }
 
@@ -220,7 +262,9 @@ fn print_rows(results: &Results, filter: polars::prelude::Expr, format: Format) 
     match format {
         Format::Csv => {
             let mut df = results.frame.clone().lazy().filter(filter).collect()?;
-            CsvWriter::new(&mut lock).include_header(true).finish(&mut df)?;
+            CsvWriter::new(&mut lock)
+                .include_header(true)
+                .finish(&mut df)?;
         }
         Format::Json => {
             serde_json::to_writer_pretty(&mut lock, &results.rows(filter)?)?;

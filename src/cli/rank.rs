@@ -35,7 +35,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             let filter = col("indicator")
                 .eq(lit(ind.id.as_str()))
                 .and(col("vintage").eq(lit(vintage)))
-                .and(col("level").eq(lit(level.as_str())).or(col("territory_code").is_in(lit(refs).implode(false), false)));
+                .and(
+                    col("level")
+                        .eq(lit(level.as_str()))
+                        .or(col("territory_code").is_in(lit(refs).implode(false), false)),
+                );
             print_rows(&s.results, filter, f)?;
         }
     }

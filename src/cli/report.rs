@@ -47,20 +47,35 @@ impl ContourArgs {
 /// Writes `report.html` and `figures/` into the output folder.
 pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<usize> {
     let view = s.view();
-    let panel = s.manifest.dataset.panel.clone().or_else(|| s.manifest.dataset.references.first().cloned());
+    let panel = s
+        .manifest
+        .dataset
+        .panel
+        .clone()
+        .or_else(|| s.manifest.dataset.references.first().cloned());
     let charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
-    out.write("report.html", report::html(&view, &s.manifest, &charts, &svgs)?)?;
+    out.write(
+        "report.html",
+        report::html(&view, &s.manifest, &charts, &svgs)?,
+    )?;
     Ok(charts.len())
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
     let shapes = args.contours.load(&s)?;
-    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     let n = write_report(&s, &out, &shapes)?;
     let path = out.commit()?;
-    println!("Rapport écrit : {} ({n} figures dans {})", path.join("report.html").display(), path.join("figures").display());
+    println!(
+        "Rapport écrit : {} ({n} figures dans {})",
+        path.join("report.html").display(),
+        path.join("figures").display()
+    );
     Ok(())
 }

@@ -26,7 +26,10 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let mut s = cli.session(args.reference.as_deref())?;
     let shapes = args.contours.load(&s)?;
-    let target = args.out.clone().unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     let t = crate::timing::stage("écriture des résultats");
     let parquet = write_results(&out, &s.results.frame, s.cached_results_file())?;
@@ -43,9 +46,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         return Ok(());
     }
     let view = s.view();
-    let mut index = format!("# {}\n\n{}\n\n", s.manifest.dataset.title, s.manifest.dataset.description);
+    let mut index = format!(
+        "# {}\n\n{}\n\n",
+        s.manifest.dataset.title, s.manifest.dataset.description
+    );
     index.push_str("- [Rapport complet (HTML)](report.html) — figures dans [figures/](figures/)\n");
-    index.push_str("- [Classeur Excel](barometre.xlsx) : une feuille par thème et la méthodologie\n");
+    index.push_str(
+        "- [Classeur Excel](barometre.xlsx) : une feuille par thème et la méthodologie\n",
+    );
     let mut sheets = vec![];
     for theme in &s.catalog.themes {
         let stem = format!("theme_{:02}_{}", theme.order, theme.id);
@@ -53,12 +61,21 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             Some(table) => {
                 out.write(&format!("{stem}.md"), table.markdown())?;
                 out.write(&format!("{stem}.csv"), table.csv()?)?;
-                index.push_str(&format!("- [{}]({stem}.md) ([CSV]({stem}.csv))\n", theme.label));
+                index.push_str(&format!(
+                    "- [{}]({stem}.md) ([CSV]({stem}.csv))\n",
+                    theme.label
+                ));
                 sheets.push((theme.label.clone(), table));
             }
             None => {
-                out.write(&format!("{stem}.md"), view.empty_theme(&theme.id).markdown())?;
-                index.push_str(&format!("- [{}]({stem}.md) — aucune donnée dans ce jeu de données\n", theme.label));
+                out.write(
+                    &format!("{stem}.md"),
+                    view.empty_theme(&theme.id).markdown(),
+                )?;
+                index.push_str(&format!(
+                    "- [{}]({stem}.md) — aucune donnée dans ce jeu de données\n",
+                    theme.label
+                ));
             }
         }
     }
@@ -68,7 +85,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         index.push_str("- [Classement de priorité : sensibilité](priorite_sensibilite.md)\n");
     }
     let written = sheets.len();
-    xlsx::write_workbook(&out.file("barometre.xlsx")?, &sheets, &report::methodology_table(&view, &s.manifest))?;
+    xlsx::write_workbook(
+        &out.file("barometre.xlsx")?,
+        &sheets,
+        &report::methodology_table(&view, &s.manifest),
+    )?;
     let figures = super::report::write_report(&s, &out, &shapes)?;
     index.push_str(&format!(
         "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",

@@ -24,7 +24,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     // Only these territories' rows are read from the results cache.
     let mut wanted = main.clone();
     wanted.extend(opened.manifest.dataset.references.iter().cloned());
-    let s = opened.results(Some(col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false)))?;
+    let s = opened.results(Some(
+        col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false),
+    ))?;
     match args.format {
         Format::Table => {
             let table = s.view().territory_table(&main)?;
@@ -38,10 +40,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             codes.extend(s.manifest.dataset.references.iter().cloned());
             let filter = col("territory_code")
                 .is_in(lit(Series::new("".into(), codes)).implode(false), false)
-                .and(col("status").neq(lit("missing")).or(col("territory_code").is_in(
-                    lit(Series::new("".into(), main)).implode(false),
-                    false,
-                )));
+                .and(
+                    col("status").neq(lit("missing")).or(col("territory_code")
+                        .is_in(lit(Series::new("".into(), main)).implode(false), false)),
+                );
             print_rows(&s.results, filter, f)?;
         }
     }

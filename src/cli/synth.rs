@@ -70,14 +70,20 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         .territories()
         .iter()
         .filter(|t| t.level == Level::Commune)
-        .filter(|t| args.departements.is_empty() || t.parents.iter().any(|p| args.departements.contains(p)))
+        .filter(|t| {
+            args.departements.is_empty() || t.parents.iter().any(|p| args.departements.contains(p))
+        })
         .collect();
     if communes.is_empty() {
-        bail!("aucune commune pour les départements {}", args.departements.join(", "));
+        bail!(
+            "aucune commune pour les départements {}",
+            args.departements.join(", ")
+        );
     }
     let population = read_populations(&national)?;
     let sources = args.out.join("sources");
-    std::fs::create_dir_all(&sources).with_context(|| format!("impossible de créer {}", sources.display()))?;
+    std::fs::create_dir_all(&sources)
+        .with_context(|| format!("impossible de créer {}", sources.display()))?;
     let mut manifest = String::new();
     let first = communes[0].parents.first().cloned().unwrap_or_default();
     writeln!(
@@ -126,7 +132,11 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
             let seul = men * r.range(0.25, 0.45);
             let nscol = pop * r.range(0.70, 0.80);
             let diplmin = nscol * r.range(0.15, 0.40);
-            let (s2, s34, s5) = (nscol * r.range(0.05, 0.15), nscol * r.range(0.05, 0.15), nscol * r.range(0.02, 0.12));
+            let (s2, s34, s5) = (
+                nscol * r.range(0.05, 0.15),
+                nscol * r.range(0.05, 0.15),
+                nscol * r.range(0.02, 0.12),
+            );
             let log = men * r.range(1.05, 1.25);
             let vac = log * r.range(0.04, 0.12);
             let voit = men * r.range(0.70, 0.95);
@@ -163,14 +173,25 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
             rp.push('\n');
             let med = r.range(16000.0, 30000.0) * drift;
             let (d1, d9) = (med * r.range(0.45, 0.60), med * r.range(1.7, 2.4));
-            let tp = if pop < 2000.0 { "s".to_string() } else { dec(r.range(5.0, 35.0)) };
-            let med = if pop < 200.0 { "s".to_string() } else { format!("{med:.0}") };
+            let tp = if pop < 2000.0 {
+                "s".to_string()
+            } else {
+                dec(r.range(5.0, 35.0))
+            };
+            let med = if pop < 200.0 {
+                "s".to_string()
+            } else {
+                format!("{med:.0}")
+            };
             writeln!(filo, "{};{};{med};{tp};{d1:.0};{d9:.0}", c.code, c.name)?;
             writeln!(icm, "{};{};{}", c.code, c.name, dec(r.range(70.0, 140.0)))?;
         }
         std::fs::write(sources.join(format!("base-cc-synthetique-{year}.csv")), rp)?;
         std::fs::write(sources.join(format!("icm_synthetique_{year}.csv")), icm)?;
-        std::fs::write(sources.join(format!("FILO{year}_COM_synthetique.csv")), filo)?;
+        std::fs::write(
+            sources.join(format!("FILO{year}_COM_synthetique.csv")),
+            filo,
+        )?;
         writeln!(
             manifest,
             "[[source]]\nid = \"rp{year}\"\nfile = \"sources/base-cc-synthetique-{year}.csv\"\ntitle = \"Recensement {year} (SYNTHÉTIQUE)\"\n\
@@ -182,15 +203,26 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         )?;
     }
     // Synthetic QPV on the urban communes, with a QPV-format file per vintage.
-    let urban: Vec<_> = communes.iter().filter(|c| population.get(&c.code).copied().unwrap_or(0) > 10_000).collect();
-    let mut territories = String::from("code,name,short_name,level,parents,members,successors,note\n");
-    territories.push_str("loc_france_metro,France métropolitaine,,france,,,,Communes de zone « metro »\n");
+    let urban: Vec<_> = communes
+        .iter()
+        .filter(|c| population.get(&c.code).copied().unwrap_or(0) > 10_000)
+        .collect();
+    let mut territories =
+        String::from("code,name,short_name,level,parents,members,successors,note\n");
+    territories
+        .push_str("loc_france_metro,France métropolitaine,,france,,,,Communes de zone « metro »\n");
     let mut qpv_codes = vec![];
     if !urban.is_empty() {
         for i in 0..args.qpv {
             let c = urban[i % urban.len()];
             let code = format!("QSYN{:05}", i + 1);
-            writeln!(territories, "{code},QPV synthétique {} ({}),,qpv,{},,,SYNTHÉTIQUE", i + 1, c.name.replace(',', " "), c.code)?;
+            writeln!(
+                territories,
+                "{code},QPV synthétique {} ({}),,qpv,{},,,SYNTHÉTIQUE",
+                i + 1,
+                c.name.replace(',', " "),
+                c.code
+            )?;
             qpv_codes.push(code);
         }
     }
@@ -199,8 +231,16 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         let mut q = String::from("CODGEO;libelle;tp60;disp_q2\n");
         for code in &qpv_codes {
             let mut r = Rng::new(args.seed ^ (year as u64) << 1, code);
-            let tp = if r.range(0.0, 1.0) < 0.05 { "s".to_string() } else { dec(r.range(25.0, 60.0)) };
-            writeln!(q, "{code};QPV synthétique;{tp};{:.0}", r.range(9000.0, 16000.0))?;
+            let tp = if r.range(0.0, 1.0) < 0.05 {
+                "s".to_string()
+            } else {
+                dec(r.range(25.0, 60.0))
+            };
+            writeln!(
+                q,
+                "{code};QPV synthétique;{tp};{:.0}",
+                r.range(9000.0, 16000.0)
+            )?;
         }
         std::fs::write(sources.join(format!("qpv_synthetique_{year}.csv")), q)?;
         writeln!(
@@ -215,15 +255,35 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         "NUMCOM;NOMCOM;DTREF;NB_Allocataires;NB_Familles;NB_Familles_Monoparentales;NB_Allocataires_Minima;NB_Allocataires_Dependants_50\n",
     );
     let mut defm = String::from("codgeo,libelle,date,defm_a,defm_abc,defm_abc_femmes,defm_abc_moins_26,defm_abc_plus_2_ans\n");
-    let count = |v: f64| if v < 5.0 { "s".to_string() } else { format!("{v:.0}") };
+    let count = |v: f64| {
+        if v < 5.0 {
+            "s".to_string()
+        } else {
+            format!("{v:.0}")
+        }
+    };
     let units = communes
         .iter()
-        .map(|c| (c.code.clone(), c.name.replace([',', ';'], " "), population.get(&c.code).copied().unwrap_or(0) as f64))
-        .chain(qpv_codes.iter().map(|q| (q.clone(), "QPV synthétique".to_string(), 0.0)));
+        .map(|c| {
+            (
+                c.code.clone(),
+                c.name.replace([',', ';'], " "),
+                population.get(&c.code).copied().unwrap_or(0) as f64,
+            )
+        })
+        .chain(
+            qpv_codes
+                .iter()
+                .map(|q| (q.clone(), "QPV synthétique".to_string(), 0.0)),
+        );
     for (code, name, pop) in units {
         for &year in &args.vintages {
             let mut r = Rng::new(args.seed ^ (year as u64) << 2, &code);
-            let pop = if pop > 0.0 { pop } else { r.range(1000.0, 10000.0) };
+            let pop = if pop > 0.0 {
+                pop
+            } else {
+                r.range(1000.0, 10000.0)
+            };
             let alloc = (pop * r.range(0.15, 0.30)).round();
             let fam = (alloc * r.range(0.40, 0.60)).round();
             let mono = (fam * r.range(0.15, 0.35)).round();
@@ -240,8 +300,20 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
             )?;
             let abc = (pop * r.range(0.04, 0.10)).round();
             let a = (abc * r.range(0.50, 0.65)).round();
-            let (f, j, l) = ((abc * r.range(0.40, 0.55)).round(), (abc * r.range(0.10, 0.25)).round(), (abc * r.range(0.20, 0.40)).round());
-            writeln!(defm, "{code},{name},31/12/{year},{},{},{},{},{}", count(a), count(abc), count(f), count(j), count(l))?;
+            let (f, j, l) = (
+                (abc * r.range(0.40, 0.55)).round(),
+                (abc * r.range(0.10, 0.25)).round(),
+                (abc * r.range(0.20, 0.40)).round(),
+            );
+            writeln!(
+                defm,
+                "{code},{name},31/12/{year},{},{},{},{},{}",
+                count(a),
+                count(abc),
+                count(f),
+                count(j),
+                count(l)
+            )?;
         }
     }
     std::fs::write(sources.join("caf_allocataires_synthetique.csv"), caf)?;
@@ -259,7 +331,11 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         args.out.display(),
         crate::fr::number(communes.len() as f64, 0),
         crate::fr::number(qpv_codes.len() as f64, 0),
-        args.vintages.iter().map(|v| v.to_string()).collect::<Vec<_>>().join(", ")
+        args.vintages
+            .iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     Ok(())
 }
@@ -268,7 +344,10 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
 /// style: population by sex and age band, by socio-professional group, and
 /// housing details.
 fn filler_columns(yy: i32) -> Vec<String> {
-    let bands = ["0002", "0305", "0610", "1117", "1824", "2539", "4054", "5564", "6579", "80P", "0014", "1529", "3044", "4559"];
+    let bands = [
+        "0002", "0305", "0610", "1117", "1824", "2539", "4054", "5564", "6579", "80P", "0014",
+        "1529", "3044", "4559",
+    ];
     let mut out = vec![];
     for sex in ["POP", "H", "F"] {
         for b in bands {
@@ -280,8 +359,33 @@ fn filler_columns(yy: i32) -> Vec<String> {
             out.push(format!("C{yy}_{who}_CS{cs}"));
         }
     }
-    for what in ["RP", "RPMAISON", "RPAPPART", "RP_PROP", "RP_LOC", "RP_LOCHLMV", "RP_GRAT", "MAISON", "APPART", "RSECOCC"] {
-        for size in ["", "_1P", "_2P", "_3P", "_4P", "_5PP", "_M30M2", "_3040M2", "_4060M2", "_6080M2", "_80100M2", "_100120M2", "_120M2P"] {
+    for what in [
+        "RP",
+        "RPMAISON",
+        "RPAPPART",
+        "RP_PROP",
+        "RP_LOC",
+        "RP_LOCHLMV",
+        "RP_GRAT",
+        "MAISON",
+        "APPART",
+        "RSECOCC",
+    ] {
+        for size in [
+            "",
+            "_1P",
+            "_2P",
+            "_3P",
+            "_4P",
+            "_5PP",
+            "_M30M2",
+            "_3040M2",
+            "_4060M2",
+            "_6080M2",
+            "_80100M2",
+            "_100120M2",
+            "_120M2P",
+        ] {
             out.push(format!("P{yy}_{what}{size}"));
         }
     }
@@ -295,8 +399,12 @@ fn read_populations(dir: &std::path::Path) -> Result<std::collections::HashMap<S
     let mut r = csv::Reader::from_path(dir.join("communes.csv"))?;
     let h = r.headers()?.clone();
     let (code, pop) = (
-        h.iter().position(|x| x == "code").context("colonne code absente")?,
-        h.iter().position(|x| x == "population_municipale").context("colonne population_municipale absente")?,
+        h.iter()
+            .position(|x| x == "code")
+            .context("colonne code absente")?,
+        h.iter()
+            .position(|x| x == "population_municipale")
+            .context("colonne population_municipale absente")?,
     );
     let mut out = std::collections::HashMap::new();
     for rec in r.records() {

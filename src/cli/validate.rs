@@ -20,11 +20,17 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
         .agg([
             len().alias("n"),
             col("territory_code").n_unique().alias("territories"),
-            col("status").eq(crate::status::Status::Secret.lit()).sum().alias("secret"),
+            col("status")
+                .eq(crate::status::Status::Secret.lit())
+                .sum()
+                .alias("secret"),
         ])
         .sort(["source"], Default::default())
         .collect()?;
-    println!("Jeu de données « {} » : aucun problème.", manifest.dataset.title);
+    println!(
+        "Jeu de données « {} » : aucun problème.",
+        manifest.dataset.title
+    );
     let (s, n, t, sec) = (
         per_source.column("source")?.str()?.clone(),
         per_source.column("n")?.idx()?.clone(),

@@ -21,7 +21,11 @@ use crate::status::Status;
 pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
     let computed = aggregate_members(obs, catalog, geo)?;
     // Published values of composed territories (few rows) take precedence.
-    let parents = computed.column("territory_code")?.unique()?.as_materialized_series().clone();
+    let parents = computed
+        .column("territory_code")?
+        .unique()?
+        .as_materialized_series()
+        .clone();
     let published = obs
         .clone()
         .lazy()
@@ -69,7 +73,10 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         "variable" => catalog.variables.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
     )?
     .lazy();
-    let sizes = composition.clone().group_by([col("parent_id")]).agg([len().alias("n_members")]);
+    let sizes = composition
+        .clone()
+        .group_by([col("parent_id")])
+        .agg([len().alias("n_members")]);
     let counts: Vec<&str> = catalog
         .variables
         .iter()
@@ -82,23 +89,58 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     let out = obs
         .clone()
         .lazy()
-        .select([col("territory_code"), col("variable"), col("vintage"), col("value"), col("status")])
-        .join(variables.clone(), [col("variable")], [col("variable")], JoinArgs::new(JoinType::Inner))
-        .join(composition, [col("territory_code")], [col("member")], JoinArgs::new(JoinType::Inner))
+        .select([
+            col("territory_code"),
+            col("variable"),
+            col("vintage"),
+            col("value"),
+            col("status"),
+        ])
+        .join(
+            variables.clone(),
+            [col("variable")],
+            [col("variable")],
+            JoinArgs::new(JoinType::Inner),
+        )
+        .join(
+            composition,
+            [col("territory_code")],
+            [col("member")],
+            JoinArgs::new(JoinType::Inner),
+        )
         .group_by([col("parent_id"), col("variable_id"), col("vintage")])
         .agg([
             col("value").sum().alias("sum"),
             col("status").max().alias("worst"),
             len().alias("n"),
         ])
-        .join(sizes, [col("parent_id")], [col("parent_id")], JoinArgs::new(JoinType::Left))
-        .join(parent_codes, [col("parent_id")], [col("parent_id")], JoinArgs::new(JoinType::Left))
-        .join(variables, [col("variable_id")], [col("variable_id")], JoinArgs::new(JoinType::Left))
+        .join(
+            sizes,
+            [col("parent_id")],
+            [col("parent_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            parent_codes,
+            [col("parent_id")],
+            [col("parent_id")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            variables,
+            [col("variable_id")],
+            [col("variable_id")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_columns([when(is_count.clone().not())
             .then(Status::NotAggregable.lit())
             .when(col("worst").eq(Status::Secret.lit()))
             .then(Status::Secret.lit())
-            .when(col("worst").neq(ok.clone()).or(col("n").lt(col("n_members"))))
+            .when(
+                col("worst")
+                    .neq(ok.clone())
+                    .or(col("n").lt(col("n_members"))),
+            )
             .then(Status::Missing.lit())
             .otherwise(ok.clone())
             .alias("status")])
@@ -106,11 +148,17 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
             col("parent").alias("territory_code"),
             col("variable"),
             col("vintage"),
-            when(col("status").eq(ok)).then(col("sum")).otherwise(lit(NULL).cast(DataType::Float64)).alias("value"),
+            when(col("status").eq(ok))
+                .then(col("sum"))
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("value"),
             col("status").cast(DataType::UInt32),
             lit("agrégation").alias("source"),
         ])
-        .sort(["territory_code", "variable", "vintage"], Default::default())
+        .sort(
+            ["territory_code", "variable", "vintage"],
+            Default::default(),
+        )
         .collect()?;
     Ok(out)
 }

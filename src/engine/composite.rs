@@ -8,10 +8,12 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::Result;
 use polars::prelude::*;
 
-use crate::catalog::composites::{self, Composites, Universe, IDH4, IDH4_PARTS, IDT_BCS, PRIORITY_CLASS, PRIORITY_SCORE};
+use crate::catalog::composites::{
+    self, Composites, Universe, IDH4, IDH4_PARTS, IDT_BCS, PRIORITY_CLASS, PRIORITY_SCORE,
+};
 use crate::catalog::{Catalog, Polarity};
-use crate::geo::{Geography, Level, FRANCE_METRO};
 use crate::fr;
+use crate::geo::{Geography, Level, FRANCE_METRO};
 use crate::status::Status;
 
 /// (value, status) of one indicator for one territory and vintage.
@@ -34,7 +36,13 @@ impl Values {
         let mut map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>> = HashMap::new();
         // Sequential iterators: indexing a column of many chunks row by row
         // searches the chunk each time.
-        for ((((t, i), y), v), s) in t.iter().zip(i.iter()).zip(y.iter()).zip(v.iter()).zip(s.iter()) {
+        for ((((t, i), y), v), s) in t
+            .iter()
+            .zip(i.iter())
+            .zip(y.iter())
+            .zip(v.iter())
+            .zip(s.iter())
+        {
             if let (Some(t), Some(i), Some(y)) = (t, i, y) {
                 if !inputs.contains(i) {
                     continue;
@@ -58,13 +66,18 @@ impl Values {
     }
 
     fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Option<Cell> {
-        self.series(territory, indicator).and_then(|s| s.get(&vintage)).copied()
+        self.series(territory, indicator)
+            .and_then(|s| s.get(&vintage))
+            .copied()
     }
 
     /// Vintages at which a territory has any of the indicators, ascending.
     fn vintages(&self, territory: &str, indicators: &[&str]) -> Vec<i32> {
-        let mut v: Vec<i32> =
-            indicators.iter().filter_map(|i| self.series(territory, i)).flat_map(|s| s.keys().copied()).collect();
+        let mut v: Vec<i32> = indicators
+            .iter()
+            .filter_map(|i| self.series(territory, i))
+            .flat_map(|s| s.keys().copied())
+            .collect();
         v.sort();
         v.dedup();
         v
@@ -99,7 +112,14 @@ fn row(territory: &str, indicator: &str, vintage: i32, cell: Cell, detail: &str)
         (_, Status::Ok) => (None, Status::Missing),
         (_, st) => (None, st),
     };
-    Row { territory: territory.into(), indicator: indicator.into(), vintage, value, status, detail: detail.into() }
+    Row {
+        territory: territory.into(),
+        indicator: indicator.into(),
+        vintage,
+        value,
+        status,
+        detail: detail.into(),
+    }
 }
 
 /// Min-max bounds of a universe.
@@ -115,8 +135,16 @@ impl Bounds {
         let mut b: Option<Bounds> = None;
         for v in values.filter(|v| v.is_finite()) {
             b = Some(match b {
-                None => Bounds { min: v, max: v, n: 1 },
-                Some(b) => Bounds { min: b.min.min(v), max: b.max.max(v), n: b.n + 1 },
+                None => Bounds {
+                    min: v,
+                    max: v,
+                    n: 1,
+                },
+                Some(b) => Bounds {
+                    min: b.min.min(v),
+                    max: b.max.max(v),
+                    n: b.n + 1,
+                },
             });
         }
         b
@@ -169,36 +197,69 @@ fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<Strin
             if t.level == Level::Commune {
                 Some(t.clone())
             } else {
-                geo.territories().iter().find(|c| c.level == Level::Commune && c.parents.iter().any(|p| p == code)).cloned()
+                geo.territories()
+                    .iter()
+                    .find(|c| c.level == Level::Commune && c.parents.iter().any(|p| p == code))
+                    .cloned()
             }
         })
     });
     let parent = |pred: fn(&str, &Geography) -> bool| {
-        anchor.as_ref().and_then(|c| c.parents.iter().find(|p| pred(p, geo)).cloned())
+        anchor
+            .as_ref()
+            .and_then(|c| c.parents.iter().find(|p| pred(p, geo)).cloned())
     };
     match u {
-        Universe::France => (communes_of(FRANCE_METRO), "communes de France métropolitaine".into()),
-        Universe::Region => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Region)) {
-            Some(r) => (communes_of(&r), format!("communes de la région {}", geo.name(&r))),
+        Universe::France => (
+            communes_of(FRANCE_METRO),
+            "communes de France métropolitaine".into(),
+        ),
+        Universe::Region => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Region))
+        {
+            Some(r) => (
+                communes_of(&r),
+                format!("communes de la région {}", geo.name(&r)),
+            ),
             None => (vec![], "région du territoire étudié introuvable".into()),
         },
-        Universe::Departement => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Departement)) {
-            Some(d) => (communes_of(&d), format!("communes du département {}", geo.name(&d))),
-            None => (vec![], "département du territoire étudié introuvable".into()),
-        },
+        Universe::Departement => {
+            match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Departement)) {
+                Some(d) => (
+                    communes_of(&d),
+                    format!("communes du département {}", geo.name(&d)),
+                ),
+                None => (
+                    vec![],
+                    "département du territoire étudié introuvable".into(),
+                ),
+            }
+        }
     }
 }
 
-fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Option<&str>) -> Vec<Row> {
+fn idh4(
+    conf: &composites::Idh4,
+    values: &Values,
+    geo: &Geography,
+    territory: Option<&str>,
+) -> Vec<Row> {
     let (members, described) = universe(geo, conf.universe, territory);
-    let inputs = [(&conf.sante, Scaling::Inverted), (&conf.education, Scaling::Linear), (&conf.niveau_vie, Scaling::Log)];
+    let inputs = [
+        (&conf.sante, Scaling::Inverted),
+        (&conf.education, Scaling::Linear),
+        (&conf.niveau_vie, Scaling::Log),
+    ];
     // Bounds over every vintage of the universe: fixed goalposts.
     let bounds: Vec<Option<Bounds>> = inputs
         .iter()
         .map(|(ind, _)| {
-            Bounds::of(members.iter().filter_map(|m| values.series(m, ind)).flat_map(|s| s.values()).filter_map(
-                |(v, st)| if *st == Status::Ok { *v } else { None },
-            ))
+            Bounds::of(
+                members
+                    .iter()
+                    .filter_map(|m| values.series(m, ind))
+                    .flat_map(|s| s.values())
+                    .filter_map(|(v, st)| if *st == Status::Ok { *v } else { None }),
+            )
         })
         .collect();
     // Communes of the universe with at least one usable input.
@@ -206,7 +267,9 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
         .iter()
         .filter(|m| {
             inputs.iter().any(|(ind, _)| {
-                values.series(m, ind).is_some_and(|s| s.values().any(|(v, st)| *st == Status::Ok && v.is_some()))
+                values
+                    .series(m, ind)
+                    .is_some_and(|s| s.values().any(|(v, st)| *st == Status::Ok && v.is_some()))
             })
         })
         .count();
@@ -241,9 +304,20 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
             }
             let parts: Vec<Cell> = parts.into_iter().map(|(_, c)| c).collect();
             let cell = if parts.iter().all(|(v, s)| *s == Status::Ok && v.is_some()) {
-                (Some(parts.iter().filter_map(|p| p.0).sum::<f64>() / 3.0), Status::Ok)
+                (
+                    Some(parts.iter().filter_map(|p| p.0).sum::<f64>() / 3.0),
+                    Status::Ok,
+                )
             } else {
-                (None, parts.iter().map(|p| p.1).max().unwrap_or(Status::Missing).max(Status::Missing))
+                (
+                    None,
+                    parts
+                        .iter()
+                        .map(|p| p.1)
+                        .max()
+                        .unwrap_or(Status::Missing)
+                        .max(Status::Missing),
+                )
             };
             out.push(row(&t, IDH4, y, cell, &detail));
         }
@@ -251,17 +325,29 @@ fn idh4(conf: &composites::Idh4, values: &Values, geo: &Geography, territory: Op
     out
 }
 
-fn idt_bcs(conf: &composites::IdtBcs, values: &Values, geo: &Geography, reference: &str) -> Vec<Row> {
+fn idt_bcs(
+    conf: &composites::IdtBcs,
+    values: &Values,
+    geo: &Geography,
+    reference: &str,
+) -> Vec<Row> {
     let reference = conf.reference.as_deref().unwrap_or(reference);
     let detail = format!("référence : {} (= 0)", geo.name(reference));
-    let ids: Vec<&str> = conf.component.iter().map(|c| c.indicator.as_str()).collect();
+    let ids: Vec<&str> = conf
+        .component
+        .iter()
+        .map(|c| c.indicator.as_str())
+        .collect();
     let mut out = vec![];
     for t in values.territories_with(&ids) {
         for y in values.vintages(&t, &ids) {
             let mut total = 0.0;
             let mut worst = Status::Ok;
             for c in &conf.component {
-                let cell = match (values.get(&t, &c.indicator, y), values.get(reference, &c.indicator, y)) {
+                let cell = match (
+                    values.get(&t, &c.indicator, y),
+                    values.get(reference, &c.indicator, y),
+                ) {
                     (Some((Some(x), Status::Ok)), Some((Some(r), Status::Ok))) if r != 0.0 => {
                         (Some(100.0 * (x - r) / r), Status::Ok)
                     }
@@ -272,9 +358,19 @@ fn idt_bcs(conf: &composites::IdtBcs, values: &Values, geo: &Geography, referenc
                     (Some(v), Status::Ok) => total += c.weight * v,
                     (_, st) => worst = worst.max(st),
                 }
-                out.push(row(&t, &format!("idt_bcs_{}", c.indicator), y, cell, &detail));
+                out.push(row(
+                    &t,
+                    &format!("idt_bcs_{}", c.indicator),
+                    y,
+                    cell,
+                    &detail,
+                ));
             }
-            let cell = if worst == Status::Ok { (Some(total), Status::Ok) } else { (None, worst) };
+            let cell = if worst == Status::Ok {
+                (Some(total), Status::Ok)
+            } else {
+                (None, worst)
+            };
             out.push(row(&t, IDT_BCS, y, cell, &detail));
         }
     }
@@ -297,7 +393,10 @@ pub struct Classified {
 /// Standardises each indicator over the territories (z-scores), aligns it on
 /// its polarity (a higher score = greater need), averages with the weights
 /// and cuts into quintiles. `inputs`: territory → one value per indicator.
-pub fn classify(inputs: &[(String, Vec<f64>)], indicators: &[(String, f64, Polarity)]) -> Option<Vec<Classified>> {
+pub fn classify(
+    inputs: &[(String, Vec<f64>)],
+    indicators: &[(String, f64, Polarity)],
+) -> Option<Vec<Classified>> {
     let n = inputs.len();
     if n < 2 {
         return None;
@@ -306,7 +405,11 @@ pub fn classify(inputs: &[(String, Vec<f64>)], indicators: &[(String, f64, Polar
     let mut stats = vec![];
     for j in 0..k {
         let mean = inputs.iter().map(|(_, v)| v[j]).sum::<f64>() / n as f64;
-        let var = inputs.iter().map(|(_, v)| (v[j] - mean).powi(2)).sum::<f64>() / n as f64;
+        let var = inputs
+            .iter()
+            .map(|(_, v)| (v[j] - mean).powi(2))
+            .sum::<f64>()
+            / n as f64;
         let sd = var.sqrt();
         if sd.is_nan() || sd <= 0.0 {
             return None;
@@ -322,18 +425,32 @@ pub fn classify(inputs: &[(String, Vec<f64>)], indicators: &[(String, f64, Polar
                 .enumerate()
                 .map(|(j, (id, w, pol))| {
                     let z = (v[j] - stats[j].0) / stats[j].1;
-                    let need = if *pol == Polarity::HigherBetter { -z } else { z };
+                    let need = if *pol == Polarity::HigherBetter {
+                        -z
+                    } else {
+                        z
+                    };
                     (id.clone(), w * need / total_weight)
                 })
                 .collect();
             let score = contributions.iter().map(|c| c.1).sum();
             contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
-            Classified { territory: t.clone(), score, class: 0, contributions }
+            Classified {
+                territory: t.clone(),
+                score,
+                class: 0,
+                contributions,
+            }
         })
         .collect();
     // Quintiles of the score, greatest need first; ties share a class.
     let mut order: Vec<usize> = (0..n).collect();
-    order.sort_by(|&a, &b| out[b].score.total_cmp(&out[a].score).then(out[a].territory.cmp(&out[b].territory)));
+    order.sort_by(|&a, &b| {
+        out[b]
+            .score
+            .total_cmp(&out[a].score)
+            .then(out[a].territory.cmp(&out[b].territory))
+    });
     let mut rank_of = vec![0usize; n];
     for (pos, &i) in order.iter().enumerate() {
         let tied = pos > 0 && out[order[pos - 1]].score == out[i].score;
@@ -351,8 +468,17 @@ struct PriorityInputs {
     vintage: i32,
 }
 
-fn priority_inputs(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> PriorityInputs {
-    let ids: Vec<&str> = conf.indicator.iter().map(|w| w.indicator.as_str()).collect();
+fn priority_inputs(
+    conf: &composites::Priority,
+    values: &Values,
+    geo: &Geography,
+    catalog: &Catalog,
+) -> PriorityInputs {
+    let ids: Vec<&str> = conf
+        .indicator
+        .iter()
+        .map(|w| w.indicator.as_str())
+        .collect();
     let mut complete = vec![];
     let mut incomplete = vec![];
     let mut vintage = i32::MIN;
@@ -370,14 +496,24 @@ fn priority_inputs(conf: &composites::Priority, values: &Values, geo: &Geography
                     vintage = vintage.max(*y);
                 }
                 Some((_, (_, st))) => {
-                    let label = catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_default();
-                    let st = if *st == Status::Ok { Status::Missing } else { *st };
+                    let label = catalog
+                        .indicator(id)
+                        .map(|i| i.label.clone())
+                        .unwrap_or_default();
+                    let st = if *st == Status::Ok {
+                        Status::Missing
+                    } else {
+                        *st
+                    };
                     if problem.as_ref().is_none_or(|p| st > p.0) {
                         problem = Some((st, label));
                     }
                 }
                 None => {
-                    let label = catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_default();
+                    let label = catalog
+                        .indicator(id)
+                        .map(|i| i.label.clone())
+                        .unwrap_or_default();
                     problem.get_or_insert((Status::Missing, label));
                 }
             }
@@ -387,37 +523,80 @@ fn priority_inputs(conf: &composites::Priority, values: &Values, geo: &Geography
             Some((st, label)) => incomplete.push((t, st, label)),
         }
     }
-    PriorityInputs { complete, incomplete, vintage }
+    PriorityInputs {
+        complete,
+        incomplete,
+        vintage,
+    }
 }
 
 fn weights(conf: &composites::Priority, catalog: &Catalog) -> Vec<(String, f64, Polarity)> {
     conf.indicator
         .iter()
-        .map(|w| (w.indicator.clone(), w.weight, catalog.indicator(&w.indicator).map(|i| i.polarity).unwrap_or(Polarity::Neutral)))
+        .map(|w| {
+            (
+                w.indicator.clone(),
+                w.weight,
+                catalog
+                    .indicator(&w.indicator)
+                    .map(|i| i.polarity)
+                    .unwrap_or(Polarity::Neutral),
+            )
+        })
         .collect()
 }
 
-fn priority(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Vec<Row> {
+fn priority(
+    conf: &composites::Priority,
+    values: &Values,
+    geo: &Geography,
+    catalog: &Catalog,
+) -> Vec<Row> {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
-    let level = Level::parse(&conf.level).map(|l| l.label_fr().to_lowercase()).unwrap_or_default();
+    let level = Level::parse(&conf.level)
+        .map(|l| l.label_fr().to_lowercase())
+        .unwrap_or_default();
     let setting = format!(
         "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {}",
         p.complete.len(),
         w.iter().map(|(i, wt, _)| format!("{i} ({})", fr::number(*wt, 1))).collect::<Vec<_>>().join(", ")
     );
     let mut out = vec![];
-    let Some(classes) = classify(&p.complete, &w) else { return out };
+    let Some(classes) = classify(&p.complete, &w) else {
+        return out;
+    };
     for c in classes {
         let drivers: Vec<String> = c
             .contributions
             .iter()
             .take(3)
-            .map(|(id, v)| format!("{} ({})", catalog.indicator(id).map(|i| i.label.as_str()).unwrap_or(id), fr::signed(*v, 2)))
+            .map(|(id, v)| {
+                format!(
+                    "{} ({})",
+                    catalog
+                        .indicator(id)
+                        .map(|i| i.label.as_str())
+                        .unwrap_or(id),
+                    fr::signed(*v, 2)
+                )
+            })
             .collect();
         let detail = format!("facteurs principaux : {} ; {setting}", drivers.join(", "));
-        out.push(row(&c.territory, PRIORITY_SCORE, p.vintage, (Some(c.score), Status::Ok), &detail));
-        out.push(row(&c.territory, PRIORITY_CLASS, p.vintage, (Some(c.class as f64), Status::Ok), &detail));
+        out.push(row(
+            &c.territory,
+            PRIORITY_SCORE,
+            p.vintage,
+            (Some(c.score), Status::Ok),
+            &detail,
+        ));
+        out.push(row(
+            &c.territory,
+            PRIORITY_CLASS,
+            p.vintage,
+            (Some(c.class as f64), Status::Ok),
+            &detail,
+        ));
     }
     for (t, st, label) in p.incomplete {
         let detail = format!("non classé : « {label} » indisponible ; {setting}");
@@ -429,20 +608,45 @@ fn priority(conf: &composites::Priority, values: &Values, geo: &Geography, catal
 
 /// How many territories change class when each indicator is dropped in turn:
 /// (indicator, territories changing class, territories classified).
-fn priority_sensitivity(conf: &composites::Priority, values: &Values, geo: &Geography, catalog: &Catalog) -> Sensitivity {
+fn priority_sensitivity(
+    conf: &composites::Priority,
+    values: &Values,
+    geo: &Geography,
+    catalog: &Catalog,
+) -> Sensitivity {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
-    let Some(base) = classify(&p.complete, &w) else { return vec![] };
+    let Some(base) = classify(&p.complete, &w) else {
+        return vec![];
+    };
     let mut out = vec![];
     for j in 0..w.len() {
         let inputs: Vec<(String, Vec<f64>)> = p
             .complete
             .iter()
-            .map(|(t, xs)| (t.clone(), xs.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, x)| *x).collect()))
+            .map(|(t, xs)| {
+                (
+                    t.clone(),
+                    xs.iter()
+                        .enumerate()
+                        .filter(|(k, _)| *k != j)
+                        .map(|(_, x)| *x)
+                        .collect(),
+                )
+            })
             .collect();
-        let fewer: Vec<_> = w.iter().enumerate().filter(|(k, _)| *k != j).map(|(_, x)| x.clone()).collect();
+        let fewer: Vec<_> = w
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| *k != j)
+            .map(|(_, x)| x.clone())
+            .collect();
         let changed = match classify(&inputs, &fewer) {
-            Some(c) => c.iter().zip(&base).filter(|(a, b)| a.class != b.class).count(),
+            Some(c) => c
+                .iter()
+                .zip(&base)
+                .filter(|(a, b)| a.class != b.class)
+                .count(),
             None => base.len(),
         };
         out.push((w[j].0.clone(), changed, base.len()));
@@ -463,12 +667,23 @@ pub fn compute(
     reference: &str,
     territory: Option<&str>,
 ) -> Result<(DataFrame, Sensitivity)> {
-    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else { return Ok((frame(&[])?, vec![])) };
+    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
+        return Ok((frame(&[])?, vec![]));
+    };
     let mut inputs: HashSet<&str> = HashSet::new();
     if let Some(c) = &conf.idh4 {
-        inputs.extend([c.sante.as_str(), c.education.as_str(), c.niveau_vie.as_str()]);
+        inputs.extend([
+            c.sante.as_str(),
+            c.education.as_str(),
+            c.niveau_vie.as_str(),
+        ]);
     }
-    for w in conf.idt_bcs.iter().flat_map(|c| &c.component).chain(conf.priorite.iter().flat_map(|c| &c.indicator)) {
+    for w in conf
+        .idt_bcs
+        .iter()
+        .flat_map(|c| &c.component)
+        .chain(conf.priorite.iter().flat_map(|c| &c.indicator))
+    {
         inputs.insert(w.indicator.as_str());
     }
     let values = Values::from_frame(values_frame, &inputs)?;
@@ -476,14 +691,34 @@ pub fn compute(
     let ((a, b), (c, sensitivity)) = rayon::join(
         || {
             rayon::join(
-                || conf.idh4.as_ref().map(|c| idh4(c, &values, geo, territory)).unwrap_or_default(),
-                || conf.idt_bcs.as_ref().map(|c| idt_bcs(c, &values, geo, reference)).unwrap_or_default(),
+                || {
+                    conf.idh4
+                        .as_ref()
+                        .map(|c| idh4(c, &values, geo, territory))
+                        .unwrap_or_default()
+                },
+                || {
+                    conf.idt_bcs
+                        .as_ref()
+                        .map(|c| idt_bcs(c, &values, geo, reference))
+                        .unwrap_or_default()
+                },
             )
         },
         || {
             rayon::join(
-                || conf.priorite.as_ref().map(|c| priority(c, &values, geo, catalog)).unwrap_or_default(),
-                || conf.priorite.as_ref().map(|c| priority_sensitivity(c, &values, geo, catalog)).unwrap_or_default(),
+                || {
+                    conf.priorite
+                        .as_ref()
+                        .map(|c| priority(c, &values, geo, catalog))
+                        .unwrap_or_default()
+                },
+                || {
+                    conf.priorite
+                        .as_ref()
+                        .map(|c| priority_sensitivity(c, &values, geo, catalog))
+                        .unwrap_or_default()
+                },
             )
         },
     );
@@ -509,24 +744,80 @@ mod tests {
 
     #[test]
     fn subindex_edge_cases() {
-        let b = Bounds { min: 10.0, max: 20.0, n: 5 };
+        let b = Bounds {
+            min: 10.0,
+            max: 20.0,
+            n: 5,
+        };
         assert_eq!(subindex(15.0, b, Scaling::Linear), Some(0.5));
         assert_eq!(subindex(15.0, b, Scaling::Inverted), Some(0.5));
         assert_eq!(subindex(25.0, b, Scaling::Linear), Some(1.0), "clamped");
-        assert_eq!(subindex(15.0, Bounds { min: 10.0, max: 10.0, n: 5 }, Scaling::Linear), None, "equal bounds");
-        assert_eq!(subindex(15.0, Bounds { min: 15.0, max: 15.0, n: 1 }, Scaling::Linear), None, "single territory");
+        assert_eq!(
+            subindex(
+                15.0,
+                Bounds {
+                    min: 10.0,
+                    max: 10.0,
+                    n: 5
+                },
+                Scaling::Linear
+            ),
+            None,
+            "equal bounds"
+        );
+        assert_eq!(
+            subindex(
+                15.0,
+                Bounds {
+                    min: 15.0,
+                    max: 15.0,
+                    n: 1
+                },
+                Scaling::Linear
+            ),
+            None,
+            "single territory"
+        );
         // ln: (ln 20000 − ln 10000) / (ln 40000 − ln 10000) = ln 2 / ln 4 = 0,5
-        let inc = Bounds { min: 10000.0, max: 40000.0, n: 3 };
+        let inc = Bounds {
+            min: 10000.0,
+            max: 40000.0,
+            n: 3,
+        };
         assert!((subindex(20000.0, inc, Scaling::Log).unwrap() - 0.5).abs() < 1e-12);
-        assert_eq!(subindex(5000.0, inc, Scaling::Log), Some(0.0), "clamped below the universe");
-        assert_eq!(subindex(-1.0, inc, Scaling::Log), None, "no logarithm of a non-positive income");
-        assert_eq!(subindex(20000.0, Bounds { min: 0.0, max: 1.0, n: 3 }, Scaling::Log), None);
+        assert_eq!(
+            subindex(5000.0, inc, Scaling::Log),
+            Some(0.0),
+            "clamped below the universe"
+        );
+        assert_eq!(
+            subindex(-1.0, inc, Scaling::Log),
+            None,
+            "no logarithm of a non-positive income"
+        );
+        assert_eq!(
+            subindex(
+                20000.0,
+                Bounds {
+                    min: 0.0,
+                    max: 1.0,
+                    n: 3
+                },
+                Scaling::Log
+            ),
+            None
+        );
     }
 
     #[test]
     fn classify_orders_need_and_cuts_quintiles() {
-        let inds = vec![("pauvrete".to_string(), 1.0, Polarity::LowerBetter), ("emploi".to_string(), 1.0, Polarity::HigherBetter)];
-        let inputs: Vec<(String, Vec<f64>)> = (0..10).map(|i| (format!("T{i}"), vec![10.0 + i as f64, 60.0 - i as f64])).collect();
+        let inds = vec![
+            ("pauvrete".to_string(), 1.0, Polarity::LowerBetter),
+            ("emploi".to_string(), 1.0, Polarity::HigherBetter),
+        ];
+        let inputs: Vec<(String, Vec<f64>)> = (0..10)
+            .map(|i| (format!("T{i}"), vec![10.0 + i as f64, 60.0 - i as f64]))
+            .collect();
         let c = classify(&inputs, &inds).unwrap();
         // T9: most poverty, least employment: greatest need, class 5.
         assert_eq!(c[9].class, 5);
@@ -534,9 +825,14 @@ mod tests {
         assert_eq!(c[0].class, 1);
         assert_eq!(c[5].class, 3);
         assert!(c[9].score > c[0].score);
-        assert!((c.iter().map(|x| x.score).sum::<f64>()).abs() < 1e-9, "scores are centred");
+        assert!(
+            (c.iter().map(|x| x.score).sum::<f64>()).abs() < 1e-9,
+            "scores are centred"
+        );
         // A constant indicator cannot be standardised.
-        let flat: Vec<(String, Vec<f64>)> = (0..3).map(|i| (format!("T{i}"), vec![1.0, i as f64])).collect();
+        let flat: Vec<(String, Vec<f64>)> = (0..3)
+            .map(|i| (format!("T{i}"), vec![1.0, i as f64]))
+            .collect();
         assert!(classify(&flat, &inds).is_none());
     }
 }

@@ -34,7 +34,12 @@ pub struct Options {
 }
 
 /// Computes every catalogue indicator for every territory with data.
-pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opts: &Options) -> Result<Results> {
+pub fn compute(
+    observations: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    opts: &Options,
+) -> Result<Results> {
     let t = crate::timing::stage("agrégation");
     let all_obs = aggregate(observations, catalog, geo)?;
     drop(t);
@@ -42,11 +47,22 @@ pub fn compute(observations: &DataFrame, catalog: &Catalog, geo: &Geography, opt
     let values = evaluate_indicators(&all_obs, catalog)?.collect()?;
     drop(t);
     let t = crate::timing::stage("indices composites");
-    let (composites, sensitivity) = composite::compute(&values, catalog, geo, &opts.reference, opts.territory.as_deref())?;
+    let (composites, sensitivity) = composite::compute(
+        &values,
+        catalog,
+        geo,
+        &opts.reference,
+        opts.territory.as_deref(),
+    )?;
     drop(t);
     let t = crate::timing::stage("lignes absentes, libellés");
     let values = concat(
-        [values.lazy().with_column(lit(NULL).cast(DataType::String).alias("detail")), composites.lazy()],
+        [
+            values
+                .lazy()
+                .with_column(lit(NULL).cast(DataType::String).alias("detail")),
+            composites.lazy(),
+        ],
         UnionArgs::default(),
     )?
     .filter(col("status").neq(Status::Missing.lit()));
@@ -77,10 +93,24 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
     let mut aggs = vec![];
     for v in catalog.variables.iter().filter(|v| present.contains(&v.id)) {
         let is_v = col("variable").eq(lit(v.id.as_str()));
-        aggs.push(col("value").filter(is_v.clone()).first().alias(v.id.as_str()));
-        aggs.push(col("status").filter(is_v).first().alias(status_column(&v.id)));
+        aggs.push(
+            col("value")
+                .filter(is_v.clone())
+                .first()
+                .alias(v.id.as_str()),
+        );
+        aggs.push(
+            col("status")
+                .filter(is_v)
+                .first()
+                .alias(status_column(&v.id)),
+        );
     }
-    let mut wide = obs.clone().lazy().group_by([col("territory_code"), col("vintage")]).agg(aggs);
+    let mut wide = obs
+        .clone()
+        .lazy()
+        .group_by([col("territory_code"), col("vintage")])
+        .agg(aggs);
     // Variables absent from the data: null, status missing.
     let mut fill = vec![];
     for v in &catalog.variables {
@@ -108,11 +138,20 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
         let mut formula = lit(NULL).cast(DataType::String);
         for (i, (v, s)) in alternatives.iter().enumerate().rev() {
             value = when(ok(s)).then(v.clone()).otherwise(value);
-            formula = when(ok(s)).then(lit(ind.formulas[i].as_str())).otherwise(formula);
+            formula = when(ok(s))
+                .then(lit(ind.formulas[i].as_str()))
+                .otherwise(formula);
         }
-        let status = when(polars::lazy::dsl::any_horizontal(alternatives.iter().map(|(_, s)| ok(s)).collect::<Vec<_>>())?)
-            .then(Status::Ok.lit())
-            .otherwise(polars::lazy::dsl::max_horizontal(alternatives.iter().map(|(_, s)| s.clone()).collect::<Vec<_>>())?);
+        let status = when(polars::lazy::dsl::any_horizontal(
+            alternatives.iter().map(|(_, s)| ok(s)).collect::<Vec<_>>(),
+        )?)
+        .then(Status::Ok.lit())
+        .otherwise(polars::lazy::dsl::max_horizontal(
+            alternatives
+                .iter()
+                .map(|(_, s)| s.clone())
+                .collect::<Vec<_>>(),
+        )?);
         per_indicator.push(wide.clone().select([
             col("territory_code"),
             col("vintage"),
@@ -122,7 +161,8 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
             formula.alias("formula"),
         ]));
     }
-    Ok(concat(per_indicator, UnionArgs::default())?.filter(col("status").neq(Status::Missing.lit())))
+    Ok(concat(per_indicator, UnionArgs::default())?
+        .filter(col("status").neq(Status::Missing.lit())))
 }
 
 /// One `missing` row (no vintage) for each territory with observations and
@@ -130,13 +170,35 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
 /// territories, for each indicator the dataset has nowhere. The catalogue is
 /// thus complete where users look, without a row per commune and absent
 /// indicator at national scale.
-fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog, geo: &Geography, focus: &[String]) -> Result<LazyFrame> {
+fn add_missing_rows(
+    values: LazyFrame,
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    focus: &[String],
+) -> Result<LazyFrame> {
     let values = values.collect()?;
-    let territories = obs.column("territory_code")?.unique_stable()?.as_materialized_series().clone();
-    let present: HashSet<&str> = values.column("indicator")?.str()?.iter().flatten().collect();
-    let (with_data, without): (Vec<&str>, Vec<&str>) =
-        catalog.indicators.iter().map(|i| i.id.as_str()).partition(|id| present.contains(id));
-    let mut focus: Vec<&str> = focus.iter().map(String::as_str).filter(|c| geo.get(c).is_some()).collect();
+    let territories = obs
+        .column("territory_code")?
+        .unique_stable()?
+        .as_materialized_series()
+        .clone();
+    let present: HashSet<&str> = values
+        .column("indicator")?
+        .str()?
+        .iter()
+        .flatten()
+        .collect();
+    let (with_data, without): (Vec<&str>, Vec<&str>) = catalog
+        .indicators
+        .iter()
+        .map(|i| i.id.as_str())
+        .partition(|id| present.contains(id));
+    let mut focus: Vec<&str> = focus
+        .iter()
+        .map(String::as_str)
+        .filter(|c| geo.get(c).is_some())
+        .collect();
     focus.sort();
     focus.dedup();
     let grid = |codes: Series, ids: Vec<&str>| -> Result<LazyFrame> {
@@ -153,7 +215,11 @@ fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog, geo: 
     )?;
     let missing = all
         .join(
-            values.clone().lazy().select([col("territory_code"), col("indicator")]).unique(None, UniqueKeepStrategy::First),
+            values
+                .clone()
+                .lazy()
+                .select([col("territory_code"), col("indicator")])
+                .unique(None, UniqueKeepStrategy::First),
             [col("territory_code"), col("indicator")],
             [col("territory_code"), col("indicator")],
             JoinArgs::new(JoinType::Anti),
@@ -178,7 +244,14 @@ fn add_missing_rows(values: LazyFrame, obs: &DataFrame, catalog: &Catalog, geo: 
 fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
     let df = lf.collect()?;
     let distinct = |name: &str| -> Result<Vec<String>> {
-        let mut v: Vec<String> = df.column(name)?.unique()?.str()?.iter().flatten().map(String::from).collect();
+        let mut v: Vec<String> = df
+            .column(name)?
+            .unique()?
+            .str()?
+            .iter()
+            .flatten()
+            .map(String::from)
+            .collect();
         v.sort_unstable();
         Ok(v)
     };
@@ -190,18 +263,34 @@ fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
         .lazy())
     };
     let codes = distinct("territory_code")?;
-    let (territories, indicators) =
-        (ranks("territory_code", &codes, "#t")?, ranks("indicator", &distinct("indicator")?, "#i")?);
+    let (territories, indicators) = (
+        ranks("territory_code", &codes, "#t")?,
+        ranks("indicator", &distinct("indicator")?, "#i")?,
+    );
     let u64_lit = |v: u64| lit(v).cast(DataType::UInt64);
     // Vintages 1900-2154 in the low byte, 255 for an absent one (last).
-    let vintage = when(col("vintage").is_null())
-        .then(u64_lit(255))
-        .otherwise((col("vintage") - lit(1900)).clip(lit(0), lit(254)).cast(DataType::UInt64));
-    let key = col("#t").cast(DataType::UInt64) * u64_lit(1 << 24) + col("#i").cast(DataType::UInt64) * u64_lit(1 << 8) + vintage;
+    let vintage = when(col("vintage").is_null()).then(u64_lit(255)).otherwise(
+        (col("vintage") - lit(1900))
+            .clip(lit(0), lit(254))
+            .cast(DataType::UInt64),
+    );
+    let key = col("#t").cast(DataType::UInt64) * u64_lit(1 << 24)
+        + col("#i").cast(DataType::UInt64) * u64_lit(1 << 8)
+        + vintage;
     let sorted = df
         .lazy()
-        .join(territories, [col("territory_code")], [col("territory_code")], JoinArgs::new(JoinType::Left))
-        .join(indicators, [col("indicator")], [col("indicator")], JoinArgs::new(JoinType::Left))
+        .join(
+            territories,
+            [col("territory_code")],
+            [col("territory_code")],
+            JoinArgs::new(JoinType::Left),
+        )
+        .join(
+            indicators,
+            [col("indicator")],
+            [col("indicator")],
+            JoinArgs::new(JoinType::Left),
+        )
         .with_column(key.alias("#key"))
         .sort(["#key"], Default::default())
         .drop(cols(["#t", "#i", "#key"]));
@@ -210,7 +299,12 @@ fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
 
 /// Joins territory names and levels (of `codes`, the values' territories),
 /// indicator units, themes and labels.
-fn describe(values: LazyFrame, codes: &[String], catalog: &Catalog, geo: &Geography) -> Result<LazyFrame> {
+fn describe(
+    values: LazyFrame,
+    codes: &[String],
+    catalog: &Catalog,
+    geo: &Geography,
+) -> Result<LazyFrame> {
     // Sorted rows materialised here: the single later plan (sort, joins,
     // shifts, windows) measured slower than two.
     let values = values.collect()?.lazy();
@@ -226,13 +320,26 @@ fn describe(values: LazyFrame, codes: &[String], catalog: &Catalog, geo: &Geogra
         "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
     )?;
     Ok(values
-        .join(territories.lazy(), [col("territory_code")], [col("territory_code")], left_join_keeping_order())
-        .join(indicators.lazy(), [col("indicator")], [col("indicator")], left_join_keeping_order()))
+        .join(
+            territories.lazy(),
+            [col("territory_code")],
+            [col("territory_code")],
+            left_join_keeping_order(),
+        )
+        .join(
+            indicators.lazy(),
+            [col("indicator")],
+            [col("indicator")],
+            left_join_keeping_order(),
+        ))
 }
 
 /// A left join that keeps the left rows' order (the engine relies on it).
 fn left_join_keeping_order() -> JoinArgs {
-    JoinArgs { maintain_order: MaintainOrderJoin::Left, ..JoinArgs::new(JoinType::Left) }
+    JoinArgs {
+        maintain_order: MaintainOrderJoin::Left,
+        ..JoinArgs::new(JoinType::Left)
+    }
 }
 
 fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame> {
@@ -243,35 +350,64 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
         .eq(col("territory_code").shift(lit(1)))
         .and(col("indicator").eq(col("indicator").shift(lit(1))))
         .fill_null(lit(false));
-    let previous = |c: &str| when(same_series.clone()).then(col(c).shift(lit(1))).otherwise(lit(NULL));
+    let previous = |c: &str| {
+        when(same_series.clone())
+            .then(col(c).shift(lit(1)))
+            .otherwise(lit(NULL))
+    };
     let lf = lf
         .with_columns([
             previous("vintage").alias("prev_vintage"),
             previous("value").alias("prev_value"),
             previous("status").alias("prev_status"),
         ])
-        .with_columns([when(col("prev_vintage").is_null().or(col("vintage").is_null()))
-            .then(lit(NULL).cast(DataType::UInt32))
-            .otherwise(polars::lazy::dsl::max_horizontal([col("status"), col("prev_status")])?)
-            .alias("evol_status")]);
+        .with_columns([
+            when(col("prev_vintage").is_null().or(col("vintage").is_null()))
+                .then(lit(NULL).cast(DataType::UInt32))
+                .otherwise(polars::lazy::dsl::max_horizontal([
+                    col("status"),
+                    col("prev_status"),
+                ])?)
+                .alias("evol_status"),
+        ]);
     let evol_ok = col("evol_status").eq(ok.lit());
-    let ranked_levels: Vec<&str> = Level::ALL.into_iter().filter(|l| l.is_ranked()).map(|l| l.as_str()).collect();
-    let rankable = col("status")
-        .eq(ok.lit())
-        .and(col("level").is_in(lit(Series::new("".into(), ranked_levels)).implode(false), false));
-    let rank_value = when(rankable).then(col("value")).otherwise(lit(NULL).cast(DataType::Float64));
+    let ranked_levels: Vec<&str> = Level::ALL
+        .into_iter()
+        .filter(|l| l.is_ranked())
+        .map(|l| l.as_str())
+        .collect();
+    let rankable = col("status").eq(ok.lit()).and(col("level").is_in(
+        lit(Series::new("".into(), ranked_levels)).implode(false),
+        false,
+    ));
+    let rank_value = when(rankable)
+        .then(col("value"))
+        .otherwise(lit(NULL).cast(DataType::Float64));
     let partition = [col("level"), col("indicator"), col("vintage")];
     let lf = lf.with_columns([
-        when(evol_ok.clone()).then(col("value") - col("prev_value")).otherwise(lit(NULL)).alias("evol_abs"),
-        when(evol_ok.and(col("relative_evol")).and(col("prev_value").neq(lit(0.0))))
-            .then(lit(100.0) * (col("value") - col("prev_value")) / col("prev_value").abs())
+        when(evol_ok.clone())
+            .then(col("value") - col("prev_value"))
             .otherwise(lit(NULL))
-            .alias("evol_pct"),
+            .alias("evol_abs"),
+        when(
+            evol_ok
+                .and(col("relative_evol"))
+                .and(col("prev_value").neq(lit(0.0))),
+        )
+        .then(lit(100.0) * (col("value") - col("prev_value")) / col("prev_value").abs())
+        .otherwise(lit(NULL))
+        .alias("evol_pct"),
         when(rank_value.clone().is_not_null())
             .then(
                 rank_value
                     .clone()
-                    .rank(RankOptions { method: RankMethod::Min, descending: true }, None)
+                    .rank(
+                        RankOptions {
+                            method: RankMethod::Min,
+                            descending: true,
+                        },
+                        None,
+                    )
                     .over(partition.clone())?,
             )
             .otherwise(lit(NULL))
@@ -285,8 +421,16 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
     ]);
     let reference_values = lf
         .clone()
-        .filter(col("territory_code").eq(lit(reference)).and(col("status").eq(ok.lit())))
-        .select([col("indicator"), col("vintage"), col("value").alias("reference_value")]);
+        .filter(
+            col("territory_code")
+                .eq(lit(reference))
+                .and(col("status").eq(ok.lit())),
+        )
+        .select([
+            col("indicator"),
+            col("vintage"),
+            col("value").alias("reference_value"),
+        ]);
     let lf = lf
         .join(
             reference_values,
@@ -322,11 +466,20 @@ mod tests {
         assert_eq!(codes, ["10", "2", "2A", "QN05954M"]);
         let by_columns = df
             .lazy()
-            .sort(["territory_code", "indicator", "vintage"], SortMultipleOptions::default().with_nulls_last(true))
+            .sort(
+                ["territory_code", "indicator", "vintage"],
+                SortMultipleOptions::default().with_nulls_last(true),
+            )
             .collect()
             .unwrap();
         assert!(by_key.equals_missing(&by_columns), "{by_key}\n{by_columns}");
-        let values: Vec<f64> = by_key.column("value").unwrap().f64().unwrap().into_no_null_iter().collect();
+        let values: Vec<f64> = by_key
+            .column("value")
+            .unwrap()
+            .f64()
+            .unwrap()
+            .into_no_null_iter()
+            .collect();
         assert_eq!(values, [4.0, 2.0, 6.0, 8.0, 5.0, 3.0, 1.0, 7.0]);
     }
 }

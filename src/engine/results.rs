@@ -34,7 +34,9 @@ pub const COLUMNS: [&str; 22] = [
 fn status_text(name: &str) -> Expr {
     let mut e = lit(NULL).cast(DataType::String);
     for st in Status::ALL {
-        e = when(col(name).eq(lit(st.code()))).then(lit(st.as_str())).otherwise(e);
+        e = when(col(name).eq(lit(st.code())))
+            .then(lit(st.as_str()))
+            .otherwise(e);
     }
     e.alias(name)
 }
@@ -81,7 +83,11 @@ pub struct Results {
 
 impl Results {
     pub fn new(frame: DataFrame, reference: String) -> Results {
-        Results { frame, reference, sensitivity: vec![] }
+        Results {
+            frame,
+            reference,
+            sensitivity: vec![],
+        }
     }
 
     /// Rows matching a filter expression, typed.
@@ -117,7 +123,12 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
     let f64c = |n: &str| -> Result<Float64Chunked> { Ok(df.column(n)?.f64()?.clone()) };
     let u32c = |n: &str| -> Result<UInt32Chunked> { Ok(df.column(n)?.u32()?.clone()) };
     let (vintage, prev) = (i32c("vintage")?, i32c("prev_vintage")?);
-    let (value, evol_abs, evol_pct, gap) = (f64c("value")?, f64c("evol_abs")?, f64c("evol_pct")?, f64c("gap_reference")?);
+    let (value, evol_abs, evol_pct, gap) = (
+        f64c("value")?,
+        f64c("evol_abs")?,
+        f64c("evol_pct")?,
+        f64c("gap_reference")?,
+    );
     let (rank, rank_total) = (u32c("rank")?, u32c("rank_total")?);
     let detail = s("detail")?;
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
@@ -148,7 +159,8 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
 /// compressed (encoding cost matters more than size for this table).
 pub fn write_parquet(path: &std::path::Path, frame: &DataFrame) -> anyhow::Result<()> {
     use anyhow::Context;
-    let mut f = std::fs::File::create(path).with_context(|| format!("écriture impossible : {}", path.display()))?;
+    let mut f = std::fs::File::create(path)
+        .with_context(|| format!("écriture impossible : {}", path.display()))?;
     ParquetWriter::new(&mut f)
         .with_row_group_size(Some(65_536))
         .with_compression(ParquetCompression::Snappy)

@@ -16,10 +16,15 @@ pub struct Shape {
 }
 
 pub fn read_geojson(path: &Path, code_property: &str) -> Result<Vec<Shape>> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("lecture impossible de {}", path.display()))?;
     let file = path.display().to_string();
     let doc: Value = serde_json::from_str(&text).map_err(|e| {
-        anyhow::anyhow!("{file}, ligne {}, colonne {} : GeoJSON illisible ({e})", e.line(), e.column())
+        anyhow::anyhow!(
+            "{file}, ligne {}, colonne {} : GeoJSON illisible ({e})",
+            e.line(),
+            e.column()
+        )
     })?;
     let Some(features) = doc.get("features").and_then(Value::as_array) else {
         bail!("{file} : une FeatureCollection GeoJSON est attendue (tableau « features » absent)");
@@ -32,7 +37,9 @@ pub fn read_geojson(path: &Path, code_property: &str) -> Result<Vec<Shape>> {
             Some(Value::Number(x)) => x.to_string(),
             _ => bail!("{file}, entité n° {n} : propriété « {code_property} » (code du territoire) absente"),
         };
-        let geom = f.get("geometry").with_context(|| format!("{file}, entité n° {n} ({code}) : géométrie absente"))?;
+        let geom = f
+            .get("geometry")
+            .with_context(|| format!("{file}, entité n° {n} ({code}) : géométrie absente"))?;
         let coords = geom.get("coordinates");
         let polygons = match (geom.get("type").and_then(Value::as_str), coords) {
             (Some("Polygon"), Some(c)) => vec![polygon(c).with_context(|| format!("{file}, entité n° {n} ({code})"))?],
@@ -59,9 +66,16 @@ fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>> {
             ring.as_array()
                 .context("liste de positions attendue")?
                 .iter()
-                .map(|p| match p.as_array().map(|a| (a.first().and_then(Value::as_f64), a.get(1).and_then(Value::as_f64))) {
-                    Some((Some(x), Some(y))) => Ok((x, y)),
-                    _ => bail!("position [longitude, latitude] attendue, trouvé {p}"),
+                .map(|p| {
+                    match p.as_array().map(|a| {
+                        (
+                            a.first().and_then(Value::as_f64),
+                            a.get(1).and_then(Value::as_f64),
+                        )
+                    }) {
+                        Some((Some(x), Some(y))) => Ok((x, y)),
+                        _ => bail!("position [longitude, latitude] attendue, trouvé {p}"),
+                    }
                 })
                 .collect()
         })

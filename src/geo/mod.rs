@@ -115,8 +115,16 @@ pub struct Geography {
 }
 
 /// Columns every local territory file must have.
-pub const LOCAL_COLUMNS: [&str; 8] =
-    ["code", "name", "short_name", "level", "parents", "members", "successors", "note"];
+pub const LOCAL_COLUMNS: [&str; 8] = [
+    "code",
+    "name",
+    "short_name",
+    "level",
+    "parents",
+    "members",
+    "successors",
+    "note",
+];
 
 impl Geography {
     /// Loads the national reference from `national_dir` and the local files.
@@ -148,12 +156,17 @@ impl Geography {
     }
 
     pub fn name(&self, code: &str) -> String {
-        self.get(code).map(|t| t.name.clone()).unwrap_or_else(|| code.to_string())
+        self.get(code)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 
     fn push(&mut self, t: Territory, origin: &str) -> Result<()> {
         if self.index.contains_key(&t.code) {
-            bail!("{origin} : le code territoire « {} » est déjà défini", t.code);
+            bail!(
+                "{origin} : le code territoire « {} » est déjà défini",
+                t.code
+            );
         }
         self.index.insert(t.code.clone(), self.territories.len());
         self.territories.push(t);
@@ -163,11 +176,22 @@ impl Geography {
     fn load_national(&mut self, dir: &Path) -> Result<()> {
         let regions = read_text_csv(&dir.join("regions.csv"), b',')?;
         for row in rows(&regions, &["code", "nom"])? {
-            self.push(national(&region_code(&row[0]), &row[1], Level::Region, vec![]), "regions.csv")?;
+            self.push(
+                national(&region_code(&row[0]), &row[1], Level::Region, vec![]),
+                "regions.csv",
+            )?;
         }
         let deps = read_text_csv(&dir.join("departements.csv"), b',')?;
         for row in rows(&deps, &["code", "nom", "region"])? {
-            self.push(national(&row[0], &row[1], Level::Departement, vec![region_code(&row[2])]), "departements.csv")?;
+            self.push(
+                national(
+                    &row[0],
+                    &row[1],
+                    Level::Departement,
+                    vec![region_code(&row[2])],
+                ),
+                "departements.csv",
+            )?;
         }
         let epci = read_text_csv(&dir.join("epci.csv"), b',')?;
         for row in rows(&epci, &["code", "nom"])? {
@@ -176,13 +200,30 @@ impl Geography {
         let communes = read_text_csv(&dir.join("communes.csv"), b',')?;
         // 35 000 rows: read straight from the columns, no row copies.
         let column = |n: &str| -> Result<StringChunked> {
-            Ok(communes.column(n).map_err(|_| anyhow::anyhow!("communes.csv : colonne « {n} » attendue, absente"))?.str()?.clone())
+            Ok(communes
+                .column(n)
+                .map_err(|_| anyhow::anyhow!("communes.csv : colonne « {n} » attendue, absente"))?
+                .str()?
+                .clone())
         };
-        let (code, nom, dep, reg, epci, zone) =
-            (column("code")?, column("nom")?, column("departement")?, column("region")?, column("epci")?, column("zone")?);
+        let (code, nom, dep, reg, epci, zone) = (
+            column("code")?,
+            column("nom")?,
+            column("departement")?,
+            column("region")?,
+            column("epci")?,
+            column("zone")?,
+        );
         self.territories.reserve(code.len());
         self.index.reserve(code.len());
-        for (((((c, n), d), r), e), z) in code.iter().zip(nom.iter()).zip(dep.iter()).zip(reg.iter()).zip(epci.iter()).zip(zone.iter()) {
+        for (((((c, n), d), r), e), z) in code
+            .iter()
+            .zip(nom.iter())
+            .zip(dep.iter())
+            .zip(reg.iter())
+            .zip(epci.iter())
+            .zip(zone.iter())
+        {
             let mut parents = Vec::with_capacity(4);
             if !text(e).is_empty() {
                 parents.push(text(e).to_string());
@@ -192,7 +233,10 @@ impl Geography {
             if text(z) == "metro" {
                 parents.push(FRANCE_METRO.to_string());
             }
-            self.push(national(text(c), text(n), Level::Commune, parents), "communes.csv")?;
+            self.push(
+                national(text(c), text(n), Level::Commune, parents),
+                "communes.csv",
+            )?;
         }
         Ok(())
     }
@@ -247,7 +291,9 @@ impl Geography {
                 let members: Vec<String> = self
                     .territories
                     .iter()
-                    .filter(|t| t.level == Level::Commune && t.parents.iter().any(|p| p == FRANCE_METRO))
+                    .filter(|t| {
+                        t.level == Level::Commune && t.parents.iter().any(|p| p == FRANCE_METRO)
+                    })
                     .map(|t| t.code.clone())
                     .collect();
                 self.territories[i].members = members;
@@ -304,7 +350,9 @@ impl Geography {
         let mut n = Vec::with_capacity(codes.len());
         let mut l = Vec::with_capacity(codes.len());
         for code in codes {
-            let t = self.get(code).with_context(|| format!("territoire inconnu : {code}"))?;
+            let t = self
+                .get(code)
+                .with_context(|| format!("territoire inconnu : {code}"))?;
             c.push(t.code.as_str());
             n.push(t.name.as_str());
             l.push(t.level.as_str());
@@ -324,7 +372,10 @@ pub fn region_code(cog: &str) -> String {
 pub const FRANCE_METRO: &str = "loc_france_metro";
 
 fn national(code: &str, name: &str, level: Level, parents: Vec<String>) -> Territory {
-    Territory { parents, ..Territory::new(code, name, level) }
+    Territory {
+        parents,
+        ..Territory::new(code, name, level)
+    }
 }
 
 fn non_empty(s: &str) -> Option<String> {
@@ -333,7 +384,11 @@ fn non_empty(s: &str) -> Option<String> {
 }
 
 fn split_codes(s: &str) -> Vec<String> {
-    s.split('|').map(str::trim).filter(|c| !c.is_empty()).map(String::from).collect()
+    s.split('|')
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .map(String::from)
+        .collect()
 }
 
 /// Reads a UTF-8 CSV keeping every column as text (codes keep their leading
@@ -368,7 +423,19 @@ fn rows(df: &DataFrame, names: &[&str]) -> Result<Vec<Vec<String>>> {
     // chunked columns), then transposed.
     let mut columns: Vec<std::vec::IntoIter<String>> = cols
         .iter()
-        .map(|c| c.iter().map(|v| v.unwrap_or("").trim().to_string()).collect::<Vec<_>>().into_iter())
+        .map(|c| {
+            c.iter()
+                .map(|v| v.unwrap_or("").trim().to_string())
+                .collect::<Vec<_>>()
+                .into_iter()
+        })
         .collect();
-    Ok((0..df.height()).map(|_| columns.iter_mut().map(|c| c.next().unwrap_or_default()).collect()).collect())
+    Ok((0..df.height())
+        .map(|_| {
+            columns
+                .iter_mut()
+                .map(|c| c.next().unwrap_or_default())
+                .collect()
+        })
+        .collect())
 }

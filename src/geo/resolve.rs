@@ -61,7 +61,11 @@ impl Geography {
             }
             v
         };
-        let exact: Vec<&Territory> = candidates.iter().copied().filter(|t| names(t).contains(&nq)).collect();
+        let exact: Vec<&Territory> = candidates
+            .iter()
+            .copied()
+            .filter(|t| names(t).contains(&nq))
+            .collect();
         let words: Vec<&str> = nq.split(' ').collect();
         let partial: Vec<&Territory> = candidates
             .iter()
@@ -85,11 +89,16 @@ impl Geography {
 
     fn disambiguate(&self, query: &str, found: &[&Territory]) -> Result<Resolution> {
         let lineage = self.lineage(&found[0].code);
-        if found.iter().all(|t| t.level == Level::Qpv && lineage.contains(&t.code)) {
+        if found
+            .iter()
+            .all(|t| t.level == Level::Qpv && lineage.contains(&t.code))
+        {
             // Current perimeter (no successor) first.
             let mut sorted = found.to_vec();
             sorted.sort_by_key(|t| !t.successors.is_empty());
-            return Ok(Resolution::Lineage(sorted.iter().map(|t| t.code.clone()).collect()));
+            return Ok(Resolution::Lineage(
+                sorted.iter().map(|t| t.code.clone()).collect(),
+            ));
         }
         let mut list: Vec<String> = found
             .iter()
@@ -112,7 +121,10 @@ mod tests {
 
     #[test]
     fn normalize_folds_accents_and_punctuation() {
-        assert_eq!(normalize("Saint-Amand-les-Eaux — Collinière"), "saint amand les eaux colliniere");
+        assert_eq!(
+            normalize("Saint-Amand-les-Eaux — Collinière"),
+            "saint amand les eaux colliniere"
+        );
         assert_eq!(normalize("  Rœulx "), "roeulx");
     }
 }

@@ -26,7 +26,8 @@ pub struct Cache {
 }
 
 pub(crate) fn hash_file(h: &mut blake3::Hasher, path: &Path) -> Result<()> {
-    let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
+    let bytes =
+        std::fs::read(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
     h.update(path.to_string_lossy().as_bytes());
     h.update(&(bytes.len() as u64).to_le_bytes());
     h.update(&bytes);
@@ -45,7 +46,12 @@ impl Cache {
             }
         }
         let national = manifest.path(&manifest.geography.national);
-        for f in ["communes.csv", "epci.csv", "departements.csv", "regions.csv"] {
+        for f in [
+            "communes.csv",
+            "epci.csv",
+            "departements.csv",
+            "regions.csv",
+        ] {
             hash_file(&mut h, &national.join(f))?;
         }
         for f in &manifest.geography.local {
@@ -53,7 +59,10 @@ impl Cache {
         }
         h.update(format!("{:?}", catalog.variables).as_bytes());
         h.update(format!("{:?}", manifest.defaults).as_bytes());
-        Ok(Cache { dir: manifest.dir.join(".bcs-cache"), common: h.finalize() })
+        Ok(Cache {
+            dir: manifest.dir.join(".bcs-cache"),
+            common: h.finalize(),
+        })
     }
 
     /// Hash of the inputs shared by every source.
@@ -77,7 +86,11 @@ impl Cache {
     }
 
     /// The cached observations of a source, if fresh; and its key.
-    pub fn get(&self, manifest: &Manifest, src: &SourceConf) -> Result<(Option<DataFrame>, String)> {
+    pub fn get(
+        &self,
+        manifest: &Manifest,
+        src: &SourceConf,
+    ) -> Result<(Option<DataFrame>, String)> {
         let key = self.key(manifest, src)?;
         let path = self.path(src, &key);
         if !path.exists() {
@@ -95,9 +108,12 @@ impl Cache {
     pub fn put(&self, src: &SourceConf, key: &str, frame: &DataFrame) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         let target = self.path(src, key);
-        let mut tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(&self.dir)?;
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".tmp-")
+            .tempfile_in(&self.dir)?;
         ParquetWriter::new(tmp.as_file_mut()).finish(&mut frame.clone())?;
-        tmp.persist(&target).map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        tmp.persist(&target)
+            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
         let prefix = format!("{}-", src.id);
         for e in std::fs::read_dir(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().to_string();

@@ -193,15 +193,26 @@ impl Profile {
     /// The variables this profile reads in a file with these columns.
     /// `declared`: the vintage the manifest states for the source;
     /// `vintage_in_rows`: whether the file has a vintage column.
-    pub fn resolve(&self, columns: &[String], declared: Option<i32>, vintage_in_rows: bool) -> Result<Vec<Resolved>> {
+    pub fn resolve(
+        &self,
+        columns: &[String],
+        declared: Option<i32>,
+        vintage_in_rows: bool,
+    ) -> Result<Vec<Resolved>> {
         let present = |expr: &str| -> Result<bool> {
-            Ok(crate::catalog::formula_operands(expr)?.iter().all(|o| columns.contains(o)))
+            Ok(crate::catalog::formula_operands(expr)?
+                .iter()
+                .all(|o| columns.contains(o)))
         };
         let mut out = vec![];
         let mut coded_vintages = std::collections::BTreeSet::new();
         for v in &self.variable {
             let exprs = v.expr.as_slice();
-            let resolved = |expr: String, vintage: Option<i32>| Resolved { variable: v.variable.clone(), vintage, expr };
+            let resolved = |expr: String, vintage: Option<i32>| Resolved {
+                variable: v.variable.clone(),
+                vintage,
+                expr,
+            };
             if exprs.iter().any(|e| e.contains("{yy}")) {
                 // Operands are parsed once per spelling, with a placeholder
                 // for the year, then looked up at each two-digit year.
@@ -212,7 +223,9 @@ impl Profile {
                     .collect::<Result<_>>()?;
                 for yy in 0..100 {
                     let yy2 = format!("{yy:02}");
-                    let found = templates.iter().find(|(_, ops)| ops.iter().all(|o| columns.contains(&o.replace(YY, &yy2))));
+                    let found = templates.iter().find(|(_, ops)| {
+                        ops.iter().all(|o| columns.contains(&o.replace(YY, &yy2)))
+                    });
                     if let Some((expr, _)) = found {
                         coded_vintages.insert(2000 + yy);
                         if declared.is_none_or(|d| d == 2000 + yy) {
@@ -267,7 +280,11 @@ pub const DEFAULT_SECRET: [&str; 5] = ["nd", "n.d.", "s", "secret", "c"];
 
 impl Manifest {
     pub fn load(path: &Path) -> Result<Manifest> {
-        let file = if path.is_dir() { path.join("dataset.toml") } else { path.to_path_buf() };
+        let file = if path.is_dir() {
+            path.join("dataset.toml")
+        } else {
+            path.to_path_buf()
+        };
         let mut m: Manifest = crate::catalog::read_toml(&file)?;
         m.dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Ok(m)
@@ -283,10 +300,16 @@ impl Manifest {
         let path = if name.ends_with(".toml") {
             self.dir.join(name)
         } else {
-            crate::project_dir().join("datasets").join("profiles").join(format!("{name}.toml"))
+            crate::project_dir()
+                .join("datasets")
+                .join("profiles")
+                .join(format!("{name}.toml"))
         };
         if !path.exists() {
-            anyhow::bail!("profil de source « {name} » introuvable ({})", path.display());
+            anyhow::bail!(
+                "profil de source « {name} » introuvable ({})",
+                path.display()
+            );
         }
         crate::catalog::read_toml(&path)
     }
@@ -301,7 +324,11 @@ impl Manifest {
                 .clone()
                 .or_else(|| d.secret.clone())
                 .unwrap_or_else(|| DEFAULT_SECRET.map(String::from).to_vec()),
-            missing: s.missing.clone().or_else(|| d.missing.clone()).unwrap_or_else(|| vec!["-".into()]),
+            missing: s
+                .missing
+                .clone()
+                .or_else(|| d.missing.clone())
+                .unwrap_or_else(|| vec!["-".into()]),
         }
     }
 }

@@ -134,7 +134,10 @@ pub fn load_cached(
     // problems listed in this order.
     let t = crate::timing::stage("  doublons, parties et touts");
     let (mut duplicates, mut shares) = (vec![], vec![]);
-    let (a, b) = rayon::join(|| check_duplicates(&frame, &mut duplicates), || check_shares(&frame, catalog, geo, &mut shares));
+    let (a, b) = rayon::join(
+        || check_duplicates(&frame, &mut duplicates),
+        || check_shares(&frame, catalog, geo, &mut shares),
+    );
     a?;
     b?;
     problems.extend(duplicates);
@@ -189,7 +192,11 @@ fn read_source(
         column: column.map(String::from),
         message,
     };
-    let profile = src.profile.as_deref().map(|p| manifest.profile(p)).transpose()?;
+    let profile = src
+        .profile
+        .as_deref()
+        .map(|p| manifest.profile(p))
+        .transpose()?;
     // Key column: declared, or the first of the profile's candidates.
     let key = match (&src.key, &profile) {
         (Some(k), _) => k.clone(),
@@ -199,33 +206,63 @@ fn read_source(
                 problems.push(problem(
                     None,
                     None,
-                    format!("aucune colonne de codes territoire parmi {} (profil « {} »)", p.profile.key.join(", "), p.profile.id),
+                    format!(
+                        "aucune colonne de codes territoire parmi {} (profil « {} »)",
+                        p.profile.key.join(", "),
+                        p.profile.id
+                    ),
                 ));
                 return Ok(None);
             }
         },
         (None, None) => {
-            problems.push(problem(None, None, "indiquez la colonne des codes territoire (key = …) ou un profil".into()));
+            problems.push(problem(
+                None,
+                None,
+                "indiquez la colonne des codes territoire (key = …) ou un profil".into(),
+            ));
             return Ok(None);
         }
     };
     if !columns.contains(&key) {
-        problems.push(problem(None, Some(&key), "colonne des codes territoire absente du fichier".into()));
+        problems.push(problem(
+            None,
+            Some(&key),
+            "colonne des codes territoire absente du fichier".into(),
+        ));
         return Ok(None);
     }
     // Vintage column: declared, or the first of the profile's candidates.
     let vintage_column = match (&src.vintage_column, &profile) {
         (Some(c), _) => Some(c.clone()),
-        (None, Some(p)) => p.profile.vintage_column.iter().find(|c| columns.contains(c)).cloned(),
+        (None, Some(p)) => p
+            .profile
+            .vintage_column
+            .iter()
+            .find(|c| columns.contains(c))
+            .cloned(),
         (None, None) => None,
     };
     // The profile's spellings and vintages; an error in them is reported
     // below, with the other mapping problems.
-    let from_profile = profile.as_ref().map(|p| p.resolve(&columns, src.vintage, vintage_column.is_some())).transpose();
+    let from_profile = profile
+        .as_ref()
+        .map(|p| p.resolve(&columns, src.vintage, vintage_column.is_some()))
+        .transpose();
     // Only the columns the mappings read are parsed.
     let mut keep = vec![key.clone()];
-    keep.extend(vintage_column.iter().filter(|c| columns.contains(c)).cloned());
-    let exprs = from_profile.iter().flatten().flatten().map(|r| &r.expr).chain(src.variables.iter().map(|m| &m.expr));
+    keep.extend(
+        vintage_column
+            .iter()
+            .filter(|c| columns.contains(c))
+            .cloned(),
+    );
+    let exprs = from_profile
+        .iter()
+        .flatten()
+        .flatten()
+        .map(|r| &r.expr)
+        .chain(src.variables.iter().map(|m| &m.expr));
     for expr in exprs {
         if let Ok(ops) = crate::catalog::formula_operands(expr) {
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
@@ -258,7 +295,10 @@ fn read_source(
             problems.push(problem(
                 None,
                 Some(vc),
-                format!("millésime déclaré {d} absent de la colonne (millésimes présents : {})", found.join(", ")),
+                format!(
+                    "millésime déclaré {d} absent de la colonne (millésimes présents : {})",
+                    found.join(", ")
+                ),
             ));
             return Ok(None);
         }
@@ -270,7 +310,11 @@ fn read_source(
         let k = k.unwrap_or("").trim();
         let year = row_years.as_ref().and_then(|y| y.get(i).copied().flatten());
         if k.is_empty() {
-            problems.push(problem(Some(line), Some(&key), "code territoire vide".into()));
+            problems.push(problem(
+                Some(line),
+                Some(&key),
+                "code territoire vide".into(),
+            ));
         } else if geo.get(k).is_none() {
             problems.push(problem(
                 Some(line),
@@ -308,21 +352,32 @@ fn read_source(
         })
         .collect();
     if profile.is_some() && from_profile.is_empty() && src.variables.is_empty() {
-        problems.push(problem(None, None, "aucune colonne du fichier ne correspond au profil".into()));
+        problems.push(problem(
+            None,
+            None,
+            "aucune colonne du fichier ne correspond au profil".into(),
+        ));
     }
     for m in from_profile.iter().chain(&src.variables) {
         if catalog.variable(&m.variable).is_none() {
             problems.push(problem(
                 None,
                 None,
-                format!("la variable « {} » n'est pas déclarée dans indicators/variables.toml", m.variable),
+                format!(
+                    "la variable « {} » n'est pas déclarée dans indicators/variables.toml",
+                    m.variable
+                ),
             ));
             continue;
         }
         let ops = match crate::catalog::formula_operands(&m.expr) {
             Ok(ops) => ops,
             Err(e) => {
-                problems.push(problem(None, None, format!("expression « {} » illisible : {e}", m.expr)));
+                problems.push(problem(
+                    None,
+                    None,
+                    format!("expression « {} » illisible : {e}", m.expr),
+                ));
                 continue;
             }
         };
@@ -331,7 +386,10 @@ fn read_source(
                 problems.push(problem(
                     None,
                     Some(op),
-                    format!("colonne absente du fichier (attendue pour la variable « {} »)", m.variable),
+                    format!(
+                        "colonne absente du fichier (attendue pour la variable « {} »)",
+                        m.variable
+                    ),
                 ));
             } else if !needed.contains(op) {
                 needed.push(op.clone());
@@ -348,7 +406,12 @@ fn read_source(
         .clone()
         .lazy()
         .with_row_index("line", Some(first_line as IdxSize))
-        .with_column(col(&key).str().strip_chars(lit(NULL)).alias("territory_code"));
+        .with_column(
+            col(&key)
+                .str()
+                .strip_chars(lit(NULL))
+                .alias("territory_code"),
+        );
     if let Some(years) = &row_years {
         lf = lf.with_column(lit(Series::new(ROW_VINTAGE.into(), years)).alias(ROW_VINTAGE));
     }
@@ -360,8 +423,15 @@ fn read_source(
         typed.push(bad.alias(format!("{c}#bad")));
     }
     let t = crate::timing::stage("    nombres");
-    let trimmed: Vec<Expr> = needed.iter().map(|c| col(c.as_str()).str().strip_chars(lit(NULL))).collect();
-    let parsed = lf.clone().with_columns(trimmed).with_columns(typed).collect()?;
+    let trimmed: Vec<Expr> = needed
+        .iter()
+        .map(|c| col(c.as_str()).str().strip_chars(lit(NULL)))
+        .collect();
+    let parsed = lf
+        .clone()
+        .with_columns(trimmed)
+        .with_columns(typed)
+        .collect()?;
     drop(t);
     for c in &needed {
         let bad = parsed.column(&format!("{c}#bad"))?.bool()?.clone();
@@ -433,7 +503,11 @@ fn row_vintages(
     problems: &mut Vec<DataProblem>,
 ) -> Result<Option<Vec<Option<i32>>>> {
     let Ok(cells) = raw.column(column) else {
-        problems.push(problem(None, Some(column), "colonne des millésimes absente du fichier".into()));
+        problems.push(problem(
+            None,
+            Some(column),
+            "colonne des millésimes absente du fichier".into(),
+        ));
         return Ok(None);
     };
     let cells = cells.str()?.clone();
@@ -473,7 +547,9 @@ fn check_range(
     file: &str,
     problems: &mut Vec<DataProblem>,
 ) -> Result<()> {
-    let Some(kind) = catalog.variable(&m.variable).map(|v| v.kind) else { return Ok(()) };
+    let Some(kind) = catalog.variable(&m.variable).map(|v| v.kind) else {
+        return Ok(());
+    };
     let (lo, hi, expected) = match kind {
         VariableKind::Rate => (0.0, 100.0, "un taux entre 0 et 100"),
         VariableKind::Count => (0.0, f64::INFINITY, "un effectif positif ou nul"),
@@ -506,7 +582,11 @@ fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
     } else {
-        format!("{}… ({} caractères)", s.chars().take(max).collect::<String>(), s.chars().count())
+        format!(
+            "{}… ({} caractères)",
+            s.chars().take(max).collect::<String>(),
+            s.chars().count()
+        )
     }
 }
 
@@ -519,19 +599,29 @@ fn parse_cell(
     // The cells were trimmed beforehand (see `read_source`).
     let text = col(name);
     let marker_list = |v: &[String]| lit(Series::new("".into(), v.to_vec())).implode(false);
-    let secret = text.clone().is_in(marker_list(&d.secret), false).fill_null(lit(false));
+    let secret = text
+        .clone()
+        .is_in(marker_list(&d.secret), false)
+        .fill_null(lit(false));
     let missing = text.clone().is_null().or(text.clone().eq(lit(""))).or(text
         .clone()
         .is_in(marker_list(&d.missing), false)
         .fill_null(lit(false)));
     // Thousands separators (space, no-break, narrow no-break), signs: one pass.
-    let mut cleaned = text.clone().str().replace_all(lit("[ \u{202F}\u{A0}€%+]"), lit(""), false);
+    let mut cleaned = text
+        .clone()
+        .str()
+        .replace_all(lit("[ \u{202F}\u{A0}€%+]"), lit(""), false);
     if d.decimal != '.' {
-        cleaned = cleaned.str().replace_all(lit(d.decimal.to_string()), lit("."), true);
+        cleaned = cleaned
+            .str()
+            .replace_all(lit(d.decimal.to_string()), lit("."), true);
     }
     let mut number = cleaned.cast(DataType::Float64);
     for (k, v) in values {
-        number = when(text.clone().eq(lit(k.as_str()))).then(lit(*v)).otherwise(number);
+        number = when(text.clone().eq(lit(k.as_str())))
+            .then(lit(*v))
+            .otherwise(number);
     }
     let status = when(secret.clone())
         .then(Status::Secret.lit())
@@ -539,7 +629,9 @@ fn parse_cell(
         .then(Status::Missing.lit())
         .otherwise(Status::Ok.lit());
     let blank = secret.or(missing);
-    let value = when(blank.clone()).then(lit(NULL).cast(DataType::Float64)).otherwise(number.clone());
+    let value = when(blank.clone())
+        .then(lit(NULL).cast(DataType::Float64))
+        .otherwise(number.clone());
     let bad = blank.not().and(number.is_null());
     (value, status, bad)
 }
@@ -554,15 +646,39 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
         .clone()
         .lazy()
         .group_by(pairs.clone())
-        .agg([len().alias("n"), col("territory_code").n_unique().alias("distinct")])
+        .agg([
+            len().alias("n"),
+            col("territory_code").n_unique().alias("distinct"),
+        ])
         .filter(col("n").gt(col("distinct")));
-    let rows = frame.clone().lazy().join(suspect, pairs.clone(), pairs, JoinArgs::new(JoinType::Semi));
-    let duplicated = rows.clone().group_by(keys.clone()).agg([len().alias("n")]).filter(col("n").gt(lit(1)));
+    let rows =
+        frame
+            .clone()
+            .lazy()
+            .join(suspect, pairs.clone(), pairs, JoinArgs::new(JoinType::Semi));
+    let duplicated = rows
+        .clone()
+        .group_by(keys.clone())
+        .agg([len().alias("n")])
+        .filter(col("n").gt(lit(1)));
     let dups = rows
-        .join(duplicated, keys.clone(), keys.clone(), JoinArgs::new(JoinType::Semi))
+        .join(
+            duplicated,
+            keys.clone(),
+            keys.clone(),
+            JoinArgs::new(JoinType::Semi),
+        )
         .group_by(keys)
-        .agg([col("source").unique().sort(Default::default()).str().join(", ", true).alias("sources")])
-        .sort(["territory_code", "variable", "vintage"], Default::default())
+        .agg([col("source")
+            .unique()
+            .sort(Default::default())
+            .str()
+            .join(", ", true)
+            .alias("sources")])
+        .sort(
+            ["territory_code", "variable", "vintage"],
+            Default::default(),
+        )
         .collect()?;
     let (t, v, y, s) = (
         dups.column("territory_code")?.str()?.clone(),
@@ -593,13 +709,22 @@ fn share_operands(formula: &str, catalog: &Catalog) -> Option<(String, String)> 
     let compact: String = formula.chars().filter(|c| !c.is_whitespace()).collect();
     let (a, b) = compact.strip_prefix("100*")?.split_once('/')?;
     let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let count = |v: &str| catalog.variable(v).is_some_and(|v| v.kind == VariableKind::Count);
+    let count = |v: &str| {
+        catalog
+            .variable(v)
+            .is_some_and(|v| v.kind == VariableKind::Count)
+    };
     (ident(a) && ident(b) && count(a) && count(b)).then(|| (a.to_string(), b.to_string()))
 }
 
 /// A part cannot exceed its whole: for every share indicator over counts,
 /// the numerator must not exceed the denominator.
-fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems: &mut Vec<DataProblem>) -> Result<()> {
+fn check_shares(
+    frame: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    problems: &mut Vec<DataProblem>,
+) -> Result<()> {
     let mut pairs: Vec<(String, String)> = catalog
         .indicators
         .iter()
@@ -607,11 +732,16 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
         .collect();
     pairs.sort();
     pairs.dedup();
-    let involved: Vec<&str> = pairs.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()]).collect();
+    let involved: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
     let ok = frame
         .clone()
         .lazy()
-        .filter(col("status").eq(Status::Ok.lit()).and(col("variable").is_in(lit(Series::new("".into(), involved)).implode(false), false)))
+        .filter(col("status").eq(Status::Ok.lit()).and(
+            col("variable").is_in(lit(Series::new("".into(), involved)).implode(false), false),
+        ))
         .collect()?
         .lazy();
     if pairs.is_empty() {
@@ -630,12 +760,19 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
         };
         checks.push(
             side(a, "num")
-                .join(side(b, "den"), [col("territory_code"), col("vintage")], [col("territory_code"), col("vintage")], JoinArgs::new(JoinType::Inner))
+                .join(
+                    side(b, "den"),
+                    [col("territory_code"), col("vintage")],
+                    [col("territory_code"), col("vintage")],
+                    JoinArgs::new(JoinType::Inner),
+                )
                 .filter(col("num").gt(col("den")))
                 .with_column(lit(k as u32).cast(DataType::UInt32).alias("pair")),
         );
     }
-    let bad = concat(checks, UnionArgs::default())?.sort(["pair", "territory_code", "vintage"], Default::default()).collect()?;
+    let bad = concat(checks, UnionArgs::default())?
+        .sort(["pair", "territory_code", "vintage"], Default::default())
+        .collect()?;
     let (p, t, y, n, d, ns) = (
         bad.column("pair")?.u32()?.clone(),
         bad.column("territory_code")?.str()?.clone(),
@@ -666,7 +803,12 @@ fn check_shares(frame: &DataFrame, catalog: &Catalog, geo: &Geography, problems:
 /// Loads the manifest, catalogue and geography of a dataset directory.
 pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Catalog, Geography)> {
     let manifest = Manifest::load(dataset)?;
-    let local: Vec<_> = manifest.geography.local.iter().map(|p| manifest.path(p)).collect();
+    let local: Vec<_> = manifest
+        .geography
+        .local
+        .iter()
+        .map(|p| manifest.path(p))
+        .collect();
     // Independent: loaded in parallel (terminal queries wait for both).
     let (catalog, geo) = rayon::join(
         || {

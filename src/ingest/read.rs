@@ -41,21 +41,39 @@ pub struct Opened {
 
 enum Inner {
     /// Decoded text from the header line on, checked for structure.
-    Csv { body: String, delimiter: u8, skip: usize, file: String, encoding: &'static str },
+    Csv {
+        body: String,
+        delimiter: u8,
+        skip: usize,
+        file: String,
+        encoding: &'static str,
+    },
     Table(Table),
 }
 
 /// Opens a source: reads its header (CSV: also decodes the text and checks
 /// that every line has the header's fields).
 pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
-    let ext = path.extension().and_then(|e| e.to_str()).map(str::to_lowercase).unwrap_or_default();
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_lowercase)
+        .unwrap_or_default();
     let table = match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout)?,
         "parquet" => read_parquet(path)?,
         _ => return open_csv(path, layout),
     };
-    let columns = table.frame.get_column_names().iter().map(|c| c.to_string()).collect();
-    Ok(Opened { columns, inner: Inner::Table(table) })
+    let columns = table
+        .frame
+        .get_column_names()
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    Ok(Opened {
+        columns,
+        inner: Inner::Table(table),
+    })
 }
 
 impl Opened {
@@ -63,9 +81,22 @@ impl Opened {
     /// only those, which matters for producer files of hundreds of columns.
     pub fn read(self, keep: &[String]) -> Result<Table> {
         match self.inner {
-            Inner::Table(t) => Ok(Table { frame: t.frame.select(keep.iter().map(String::as_str))?, ..t }),
-            Inner::Csv { body, delimiter, skip, file, encoding } => {
-                let projection = Some(keep.iter().map(|c| PlSmallStr::from(c.as_str())).collect::<Arc<[_]>>());
+            Inner::Table(t) => Ok(Table {
+                frame: t.frame.select(keep.iter().map(String::as_str))?,
+                ..t
+            }),
+            Inner::Csv {
+                body,
+                delimiter,
+                skip,
+                file,
+                encoding,
+            } => {
+                let projection = Some(
+                    keep.iter()
+                        .map(|c| PlSmallStr::from(c.as_str()))
+                        .collect::<Arc<[_]>>(),
+                );
                 let frame = CsvReadOptions::default()
                     .with_has_header(true)
                     .with_infer_schema_length(Some(0))
@@ -74,7 +105,11 @@ impl Opened {
                     .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
                     .finish()
                     .map_err(|e| anyhow!("{file} : lecture CSV impossible ({e})"))?;
-                Ok(Table { frame, first_line: skip + 2, encoding })
+                Ok(Table {
+                    frame,
+                    first_line: skip + 2,
+                    encoding,
+                })
             }
         }
     }
@@ -83,7 +118,11 @@ impl Opened {
 /// The file's text, without its BOM. UTF-8 files are taken as they are read
 /// (no copy: national files weigh tens of megabytes).
 fn decode(bytes: Vec<u8>, declared: Option<&str>, file: &str) -> Result<(String, &'static str)> {
-    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") { 3 } else { 0 };
+    let bom = if bytes.starts_with(b"\xEF\xBB\xBF") {
+        3
+    } else {
+        0
+    };
     let label = declared.map(|d| d.trim().to_lowercase());
     let without_bom = |mut s: String| {
         s.drain(..bom);
@@ -93,7 +132,13 @@ fn decode(bytes: Vec<u8>, declared: Option<&str>, file: &str) -> Result<(String,
         None => match String::from_utf8(bytes) {
             Ok(s) => Ok((without_bom(s), "UTF-8")),
             // Not UTF-8: the other encoding French producers use.
-            Err(e) => Ok((encoding_rs::WINDOWS_1252.decode(e.as_bytes()).0.into_owned(), "Windows-1252")),
+            Err(e) => Ok((
+                encoding_rs::WINDOWS_1252
+                    .decode(e.as_bytes())
+                    .0
+                    .into_owned(),
+                "Windows-1252",
+            )),
         },
         Some("utf-8" | "utf8") => match String::from_utf8(bytes) {
             Ok(s) => Ok((without_bom(s), "UTF-8")),
@@ -108,11 +153,15 @@ fn decode(bytes: Vec<u8>, declared: Option<&str>, file: &str) -> Result<(String,
             }
         },
         Some(other) => {
-            let enc = encoding_rs::Encoding::for_label(other.as_bytes())
-                .ok_or_else(|| anyhow!("{file} : encodage « {other} » inconnu (utf-8, windows-1252, latin-1…)"))?;
+            let enc = encoding_rs::Encoding::for_label(other.as_bytes()).ok_or_else(|| {
+                anyhow!("{file} : encodage « {other} » inconnu (utf-8, windows-1252, latin-1…)")
+            })?;
             let (text, used, bad) = enc.decode(&bytes);
             if bad {
-                bail!("{file} : caractères invalides pour l'encodage {}", used.name());
+                bail!(
+                    "{file} : caractères invalides pour l'encodage {}",
+                    used.name()
+                );
             }
             Ok((text.into_owned(), used.name()))
         }
@@ -135,7 +184,11 @@ fn sniff_delimiter(header: &str) -> u8 {
             }
         }
     }
-    counts.iter().max_by_key(|c| c.1).map(|c| c.0).unwrap_or(b';')
+    counts
+        .iter()
+        .max_by_key(|c| c.1)
+        .map(|c| c.0)
+        .unwrap_or(b';')
 }
 
 fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
@@ -146,26 +199,51 @@ fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     // Lines above the header (titles, notes) are dropped before parsing.
     let mut start = 0;
     for _ in 0..skip {
-        start = text[start..].find('\n').map(|i| start + i + 1).unwrap_or(text.len());
+        start = text[start..]
+            .find('\n')
+            .map(|i| start + i + 1)
+            .unwrap_or(text.len());
     }
     let mut body = text;
     body.drain(..start);
     let header_line = body.lines().next().unwrap_or("");
     if header_line.trim().is_empty() {
-        bail!("{file} : fichier vide (ligne d'en-tête attendue ligne {})", skip + 1);
+        bail!(
+            "{file} : fichier vide (ligne d'en-tête attendue ligne {})",
+            skip + 1
+        );
     }
-    let delimiter = layout.delimiter.unwrap_or_else(|| sniff_delimiter(header_line));
+    let delimiter = layout
+        .delimiter
+        .unwrap_or_else(|| sniff_delimiter(header_line));
     // Locate any structural problem (ragged row, unclosed quote) with its line.
     let columns = check_structure(&body, delimiter, &file, skip)?;
-    Ok(Opened { columns, inner: Inner::Csv { body, delimiter, skip, file, encoding } })
+    Ok(Opened {
+        columns,
+        inner: Inner::Csv {
+            body,
+            delimiter,
+            skip,
+            file,
+            encoding,
+        },
+    })
 }
 
 /// Every record must have as many fields as the header; quotes must close.
 /// Returns the header's column names.
 fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result<Vec<String>> {
-    let mut r = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(true).flexible(false).from_reader(body.as_bytes());
-    let names: Vec<String> =
-        r.headers().map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?.iter().map(String::from).collect();
+    let mut r = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(true)
+        .flexible(false)
+        .from_reader(body.as_bytes());
+    let names: Vec<String> = r
+        .headers()
+        .map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?
+        .iter()
+        .map(String::from)
+        .collect();
     let n = names.len();
     let mut record = csv::ByteRecord::new();
     loop {
@@ -209,18 +287,27 @@ fn cell_text(d: &calamine::Data) -> String {
 fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
     use calamine::Reader;
     let file = path.display().to_string();
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| anyhow!("{file} : classeur illisible ({e})"))?;
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| anyhow!("{file} : classeur illisible ({e})"))?;
     let names = wb.sheet_names().to_vec();
     let sheet = match &layout.sheet {
         Some(s) => {
             if !names.contains(s) {
-                bail!("{file} : feuille « {s} » absente (feuilles : {})", names.join(", "));
+                bail!(
+                    "{file} : feuille « {s} » absente (feuilles : {})",
+                    names.join(", ")
+                );
             }
             s.clone()
         }
-        None => names.first().cloned().ok_or_else(|| anyhow!("{file} : classeur sans feuille"))?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| anyhow!("{file} : classeur sans feuille"))?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e}"))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e}"))?;
     let (top, _) = range.start().unwrap_or((0, 0));
     let header_row = layout.header_row.unwrap_or(1);
     // Sheet rows are 1-based; the range starts at row `top` (0-based).
@@ -230,14 +317,22 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
     let mut rows = range.rows().skip(skip);
     let header: Vec<String> = rows
         .next()
-        .ok_or_else(|| anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente"))?
+        .ok_or_else(|| {
+            anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente")
+        })?
         .iter()
         .map(|c| cell_text(c).trim().to_string())
         .collect();
     if header.iter().all(String::is_empty) {
-        bail!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)");
+        bail!(
+            "{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)"
+        );
     }
-    let width = header.iter().rposition(|h| !h.is_empty()).map(|i| i + 1).unwrap_or(0);
+    let width = header
+        .iter()
+        .rposition(|h| !h.is_empty())
+        .map(|i| i + 1)
+        .unwrap_or(0);
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     for row in rows {
         if row.iter().all(|c| matches!(c, calamine::Data::Empty)) {
@@ -251,26 +346,40 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
     let mut seen = std::collections::HashSet::new();
     let mut cols = vec![];
     for (j, values) in columns.into_iter().enumerate() {
-        let name = if header[j].is_empty() { format!("colonne_{}", j + 1) } else { header[j].clone() };
+        let name = if header[j].is_empty() {
+            format!("colonne_{}", j + 1)
+        } else {
+            header[j].clone()
+        };
         if !seen.insert(name.clone()) {
             bail!("{file}, feuille « {sheet} », ligne {header_row} : colonne « {name} » en double");
         }
         cols.push(Column::new(name.as_str().into(), values));
     }
     let frame = DataFrame::new_infer_height(cols)?;
-    Ok(Table { frame, first_line: header_row + 1, encoding: "XLSX" })
+    Ok(Table {
+        frame,
+        first_line: header_row + 1,
+        encoding: "XLSX",
+    })
 }
 
 fn read_parquet(path: &Path) -> Result<Table> {
     let file = path.display().to_string();
     let f = std::fs::File::open(path).with_context(|| format!("lecture impossible de {file}"))?;
-    let df = ParquetReader::new(f).finish().map_err(|e| anyhow!("{file} : Parquet illisible ({e})"))?;
+    let df = ParquetReader::new(f)
+        .finish()
+        .map_err(|e| anyhow!("{file} : Parquet illisible ({e})"))?;
     let frame = df
         .lazy()
         .select([all().as_expr().cast(DataType::String)])
         .collect()
         .map_err(|e| anyhow!("{file} : {e}"))?;
-    Ok(Table { frame, first_line: 2, encoding: "Parquet" })
+    Ok(Table {
+        frame,
+        first_line: 2,
+        encoding: "Parquet",
+    })
 }
 
 #[cfg(test)]
@@ -288,9 +397,17 @@ mod tests {
     fn latin1_is_detected_and_declared_utf8_is_checked() {
         let latin1 = b"code;libell\xe9\n59172;D\xe9nain\n";
         let (t, enc) = decode(latin1.to_vec(), None, "f.csv").unwrap();
-        assert_eq!((t.as_str(), enc), ("code;libellé\n59172;Dénain\n", "Windows-1252"));
-        let err = decode(latin1.to_vec(), Some("utf-8"), "f.csv").unwrap_err().to_string();
-        assert!(err.contains("f.csv, ligne 1 : octet 0xE9 invalide en UTF-8"), "{err}");
+        assert_eq!(
+            (t.as_str(), enc),
+            ("code;libellé\n59172;Dénain\n", "Windows-1252")
+        );
+        let err = decode(latin1.to_vec(), Some("utf-8"), "f.csv")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("f.csv, ligne 1 : octet 0xE9 invalide en UTF-8"),
+            "{err}"
+        );
         let (t, _) = decode(b"\xEF\xBB\xBFcode\n".to_vec(), None, "f.csv").unwrap();
         assert_eq!(t, "code\n", "BOM removed");
     }

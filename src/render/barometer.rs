@@ -23,11 +23,19 @@ pub struct View<'a> {
 }
 
 fn level_order(level: &str) -> usize {
-    Level::parse(level).map(|l| l as usize).unwrap_or(usize::MAX)
+    Level::parse(level)
+        .map(|l| l as usize)
+        .unwrap_or(usize::MAX)
 }
 
 fn evolution_header(ind: &Indicator, from: i32, to: i32, relative: bool) -> String {
-    let unit = if relative { "%" } else if ind.unit == Unit::Index { "écart" } else { ind.unit.evolution_unit() };
+    let unit = if relative {
+        "%"
+    } else if ind.unit == Unit::Index {
+        "écart"
+    } else {
+        ind.unit.evolution_unit()
+    };
     format!("Évol. {from}-{to} ({unit})")
 }
 
@@ -39,10 +47,17 @@ fn composite_notes(catalog: &Catalog, rows: &[ResultRow]) -> Vec<String> {
     for r in rows {
         let Some(d) = &r.detail else { continue };
         let setting = match d.split_once(" ; ") {
-            Some((first, rest)) if first.starts_with("facteurs principaux") || first.starts_with("non classé") => rest,
+            Some((first, rest))
+                if first.starts_with("facteurs principaux") || first.starts_with("non classé") =>
+            {
+                rest
+            }
             _ => d.as_str(),
         };
-        let label = catalog.indicator(&r.indicator).map(|i| i.label.as_str()).unwrap_or(&r.indicator);
+        let label = catalog
+            .indicator(&r.indicator)
+            .map(|i| i.label.as_str())
+            .unwrap_or(&r.indicator);
         let line = format!("{label} : {setting}.");
         // One line per index family (sub-indices share their index's setting).
         if !out.iter().any(|l| l.ends_with(&format!(": {setting}."))) {
@@ -72,25 +87,46 @@ impl View<'_> {
     fn lecture_for(&self, ind: &Indicator, rows: &[ResultRow]) -> Option<String> {
         let ok: Vec<&ResultRow> = rows
             .iter()
-            .filter(|r| r.indicator == ind.id && r.status == Status::Ok && !self.references.contains(&r.territory_code))
+            .filter(|r| {
+                r.indicator == ind.id
+                    && r.status == Status::Ok
+                    && !self.references.contains(&r.territory_code)
+            })
             .collect();
         let latest = ok.iter().filter_map(|r| r.vintage).max()?;
         let r = ok
             .iter()
             .filter(|r| r.vintage == Some(latest))
-            .min_by_key(|r| (r.rank.unwrap_or(u32::MAX), level_order(&r.level), r.territory_name.clone()))?;
+            .min_by_key(|r| {
+                (
+                    r.rank.unwrap_or(u32::MAX),
+                    level_order(&r.level),
+                    r.territory_name.clone(),
+                )
+            })?;
         Some(lecture::sentence(ind, &r.territory_name, r.value?, latest))
     }
 
     /// Page of a theme with no data in the dataset: what would be there.
     pub fn empty_theme(&self, theme: &str) -> Table {
-        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_else(|| theme.to_string());
+        let label = self
+            .catalog
+            .theme(theme)
+            .map(|t| t.label.clone())
+            .unwrap_or_else(|| theme.to_string());
         let mut t = Table::new(
             label,
-            ["Indicateur", "Unité", "Source attendue", "Définition"].map(String::from).to_vec(),
+            ["Indicateur", "Unité", "Source attendue", "Définition"]
+                .map(String::from)
+                .to_vec(),
         );
         for i in self.catalog.indicators.iter().filter(|i| i.theme == theme) {
-            t.rows.push(vec![i.label.clone().into(), i.unit.as_str().into(), i.source.clone().into(), i.definition.clone().into()]);
+            t.rows.push(vec![
+                i.label.clone().into(),
+                i.unit.as_str().into(),
+                i.source.clone().into(),
+                i.definition.clone().into(),
+            ]);
         }
         t.notes.push(
             "Aucune donnée pour ce thème dans ce jeu de données : ces indicateurs ont le statut « missing » dans la table de résultats. Ajoutez la source correspondante au manifeste du jeu de données pour les calculer."
@@ -102,11 +138,17 @@ impl View<'_> {
     /// One table per theme: territories in rows, each indicator × vintage in
     /// columns, then its changes between vintages.
     pub fn theme_table(&self, theme: &str) -> Result<Option<Table>> {
-        let rows = self.results.rows(col("theme").eq(lit(theme)).and(self.not_missing()))?;
+        let rows = self
+            .results
+            .rows(col("theme").eq(lit(theme)).and(self.not_missing()))?;
         if rows.is_empty() {
             return Ok(None);
         }
-        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_else(|| theme.to_string());
+        let label = self
+            .catalog
+            .theme(theme)
+            .map(|t| t.label.clone())
+            .unwrap_or_else(|| theme.to_string());
         let inds: Vec<&Indicator> = self
             .catalog
             .indicators
@@ -157,7 +199,10 @@ impl View<'_> {
         // Row order: territories by level then name; references last.
         let mut by_territory: HashMap<&str, Vec<&ResultRow>> = HashMap::new();
         for r in &rows {
-            by_territory.entry(r.territory_code.as_str()).or_default().push(r);
+            by_territory
+                .entry(r.territory_code.as_str())
+                .or_default()
+                .push(r);
         }
         let mut codes: Vec<&str> = by_territory
             .keys()
@@ -166,10 +211,19 @@ impl View<'_> {
             .collect();
         codes.sort_by_key(|c| {
             let r = by_territory[c][0];
-            (level_order(&r.level), r.territory_name.clone(), r.territory_code.clone())
+            (
+                level_order(&r.level),
+                r.territory_name.clone(),
+                r.territory_code.clone(),
+            )
         });
         let n_main = codes.len();
-        codes.extend(self.references.iter().map(String::as_str).filter(|c| by_territory.contains_key(c)));
+        codes.extend(
+            self.references
+                .iter()
+                .map(String::as_str)
+                .filter(|c| by_territory.contains_key(c)),
+        );
         for code in &codes {
             let mine = &by_territory[code];
             let mut line = vec![Cell::text(mine[0].territory_name.clone())];
@@ -182,10 +236,26 @@ impl View<'_> {
                         .map(|r| Cell::value(r.value, r.status, ind.decimals)),
                     Kind::EvolAbs | Kind::EvolPct => mine
                         .iter()
-                        .find(|r| r.indicator == ind.id && r.vintage == Some(b) && r.prev_vintage == Some(a))
+                        .find(|r| {
+                            r.indicator == ind.id
+                                && r.vintage == Some(b)
+                                && r.prev_vintage == Some(a)
+                        })
                         .map(|r| {
-                            let v = if kind == Kind::EvolPct { r.evol_pct } else { r.evol_abs };
-                            Cell::change(v, r.evol_status, if kind == Kind::EvolPct { 1 } else { ind.decimals })
+                            let v = if kind == Kind::EvolPct {
+                                r.evol_pct
+                            } else {
+                                r.evol_abs
+                            };
+                            Cell::change(
+                                v,
+                                r.evol_status,
+                                if kind == Kind::EvolPct {
+                                    1
+                                } else {
+                                    ind.decimals
+                                },
+                            )
                         }),
                 };
                 line.push(cell.unwrap_or(Cell::Marker(Status::Missing)));
@@ -207,10 +277,23 @@ impl View<'_> {
     /// indicator and vintage with a value for one of the main territories.
     pub fn territory_table(&self, main: &[String]) -> Result<Table> {
         let mut shown: Vec<String> = main.to_vec();
-        shown.extend(self.references.iter().filter(|r| !main.contains(r)).cloned());
+        shown.extend(
+            self.references
+                .iter()
+                .filter(|r| !main.contains(r))
+                .cloned(),
+        );
         let codes = Series::new("".into(), shown.clone());
-        let rows = self.results.rows(col("territory_code").is_in(lit(codes).implode(false), false).and(self.not_missing()))?;
-        let mut header = vec!["Thème".to_string(), "Indicateur".to_string(), "Millésime".to_string()];
+        let rows = self.results.rows(
+            col("territory_code")
+                .is_in(lit(codes).implode(false), false)
+                .and(self.not_missing()),
+        )?;
+        let mut header = vec![
+            "Thème".to_string(),
+            "Indicateur".to_string(),
+            "Millésime".to_string(),
+        ];
         for c in &shown {
             header.push(self.geo.name(c));
             if main.contains(c) {
@@ -221,7 +304,11 @@ impl View<'_> {
             .iter()
             .map(|c| {
                 let t = self.geo.get(c);
-                format!("{} ({c}, {})", self.geo.name(c), t.map(|t| t.level.label_fr()).unwrap_or(""))
+                format!(
+                    "{} ({c}, {})",
+                    self.geo.name(c),
+                    t.map(|t| t.level.label_fr()).unwrap_or("")
+                )
             })
             .collect::<Vec<_>>()
             .join(" ; ");
@@ -230,25 +317,41 @@ impl View<'_> {
             table.numeric[j] = j >= 2 && !h.is_empty();
         }
         let mut keys: BTreeSet<(usize, i32)> = BTreeSet::new();
-        let position: HashMap<&str, usize> =
-            self.catalog.indicators.iter().enumerate().map(|(i, ind)| (ind.id.as_str(), i)).collect();
+        let position: HashMap<&str, usize> = self
+            .catalog
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, ind)| (ind.id.as_str(), i))
+            .collect();
         for r in rows.iter().filter(|r| main.contains(&r.territory_code)) {
             if let (Some(&p), Some(v)) = (position.get(r.indicator.as_str()), r.vintage) {
                 keys.insert((p, v));
             }
         }
         let find = |code: &str, ind: &str, v: i32| {
-            rows.iter().find(|r| r.territory_code == code && r.indicator == ind && r.vintage == Some(v))
+            rows.iter()
+                .find(|r| r.territory_code == code && r.indicator == ind && r.vintage == Some(v))
         };
         let mut first_ok: Option<&ResultRow> = None;
         for (p, v) in keys {
             let ind = &self.catalog.indicators[p];
-            let theme = self.catalog.theme(&ind.theme).map(|t| t.label.as_str()).unwrap_or("");
-            let mut line: Vec<Cell> =
-                vec![theme.into(), format!("{} ({})", ind.label, ind.unit.as_str()).into(), v.to_string().into()];
+            let theme = self
+                .catalog
+                .theme(&ind.theme)
+                .map(|t| t.label.as_str())
+                .unwrap_or("");
+            let mut line: Vec<Cell> = vec![
+                theme.into(),
+                format!("{} ({})", ind.label, ind.unit.as_str()).into(),
+                v.to_string().into(),
+            ];
             for c in &shown {
                 let r = find(c, &ind.id, v);
-                line.push(r.map(|r| Cell::value(r.value, r.status, ind.decimals)).unwrap_or(Cell::Marker(Status::Missing)));
+                line.push(
+                    r.map(|r| Cell::value(r.value, r.status, ind.decimals))
+                        .unwrap_or(Cell::Marker(Status::Missing)),
+                );
                 if main.contains(c) {
                     line.push(
                         r.and_then(|r| {
@@ -258,7 +361,11 @@ impl View<'_> {
                                 (r.evol_abs, fr::unit_suffix(ind.unit.evolution_unit()))
                             };
                             r.prev_vintage.map(|pv| {
-                                let d = if ind.unit.has_relative_evolution() { 1 } else { ind.decimals };
+                                let d = if ind.unit.has_relative_evolution() {
+                                    1
+                                } else {
+                                    ind.decimals
+                                };
                                 let s = Cell::change(val, r.evol_status, d).display();
                                 if r.evol_status == Some(Status::Ok) {
                                     format!("{s}{unit} depuis {pv}")
@@ -281,15 +388,29 @@ impl View<'_> {
             .catalog
             .indicators
             .iter()
-            .filter(|i| !rows.iter().any(|r| main.contains(&r.territory_code) && r.indicator == i.id))
+            .filter(|i| {
+                !rows
+                    .iter()
+                    .any(|r| main.contains(&r.territory_code) && r.indicator == i.id)
+            })
             .count();
-        let shown_rows: Vec<ResultRow> = rows.iter().filter(|r| main.contains(&r.territory_code)).cloned().collect();
-        table.notes.extend(composite_notes(self.catalog, &shown_rows));
+        let shown_rows: Vec<ResultRow> = rows
+            .iter()
+            .filter(|r| main.contains(&r.territory_code))
+            .cloned()
+            .collect();
+        table
+            .notes
+            .extend(composite_notes(self.catalog, &shown_rows));
         // The territory's own drivers of its priority score.
         for r in &shown_rows {
             if let Some((drivers, _)) = r.detail.as_deref().and_then(|d| d.split_once(" ; ")) {
-                if drivers.starts_with("facteurs principaux") && r.indicator == crate::catalog::composites::PRIORITY_SCORE {
-                    table.notes.push(format!("{} — priorité, {drivers}.", r.territory_name));
+                if drivers.starts_with("facteurs principaux")
+                    && r.indicator == crate::catalog::composites::PRIORITY_SCORE
+                {
+                    table
+                        .notes
+                        .push(format!("{} — priorité, {drivers}.", r.territory_name));
                 }
             }
         }
@@ -302,7 +423,9 @@ impl View<'_> {
         if let Some(r) = first_ok {
             if let Some(ind) = self.catalog.indicator(&r.indicator) {
                 if let (Some(v), Some(y)) = (r.value, r.vintage) {
-                    table.notes.push(lecture::sentence(ind, &r.territory_name, v, y));
+                    table
+                        .notes
+                        .push(lecture::sentence(ind, &r.territory_name, v, y));
                 }
             }
         }
@@ -315,9 +438,18 @@ impl View<'_> {
 
     /// Territories of one level ranked on one indicator (descending, as the
     /// annex does), secret values listed after them, references below.
-    pub fn rank_table(&self, ind: &Indicator, level: Level, vintage: Option<i32>) -> Result<(Table, i32)> {
-        let of_level = col("indicator").eq(lit(ind.id.as_str())).and(col("level").eq(lit(level.as_str())));
-        let candidates = self.results.rows(of_level.clone().and(col("rank").is_not_null()))?;
+    pub fn rank_table(
+        &self,
+        ind: &Indicator,
+        level: Level,
+        vintage: Option<i32>,
+    ) -> Result<(Table, i32)> {
+        let of_level = col("indicator")
+            .eq(lit(ind.id.as_str()))
+            .and(col("level").eq(lit(level.as_str())));
+        let candidates = self
+            .results
+            .rows(of_level.clone().and(col("rank").is_not_null()))?;
         let vintage = match vintage.or_else(|| candidates.iter().filter_map(|r| r.vintage).max()) {
             Some(v) => v,
             None => anyhow::bail!(
@@ -326,19 +458,38 @@ impl View<'_> {
                 level.label_fr().to_lowercase()
             ),
         };
-        let mut ranked = self.results.rows(of_level.and(col("vintage").eq(lit(vintage))).and(self.not_missing()))?;
+        let mut ranked = self.results.rows(
+            of_level
+                .and(col("vintage").eq(lit(vintage)))
+                .and(self.not_missing()),
+        )?;
         ranked.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(b.rank.is_none(), b.rank, &b.territory_name))
+            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(
+                b.rank.is_none(),
+                b.rank,
+                &b.territory_name,
+            ))
         });
         let refs = self.results.rows(
             col("indicator")
                 .eq(lit(ind.id.as_str()))
                 .and(col("vintage").eq(lit(vintage)))
-                .and(col("territory_code").is_in(lit(Series::new("".into(), self.references.to_vec())).implode(false), false)),
+                .and(col("territory_code").is_in(
+                    lit(Series::new("".into(), self.references.to_vec())).implode(false),
+                    false,
+                )),
         )?;
         let has_evol = ranked.iter().chain(&refs).any(|r| r.prev_vintage.is_some());
-        let mut header = vec!["Rang".to_string(), "Territoire".to_string(), format!("{} ({})", ind.label, ind.unit.as_str())];
-        let evol_from = ranked.iter().chain(&refs).filter_map(|r| r.prev_vintage).min();
+        let mut header = vec![
+            "Rang".to_string(),
+            "Territoire".to_string(),
+            format!("{} ({})", ind.label, ind.unit.as_str()),
+        ];
+        let evol_from = ranked
+            .iter()
+            .chain(&refs)
+            .filter_map(|r| r.prev_vintage)
+            .min();
         if has_evol {
             if let Some(a) = evol_from {
                 header.push(evolution_header(ind, a, vintage, false));
@@ -348,7 +499,11 @@ impl View<'_> {
             }
         }
         let mut table = Table::new(
-            format!("{} — {vintage} — {} (tri décroissant)", ind.label, level.label_fr()),
+            format!(
+                "{} — {vintage} — {} (tri décroissant)",
+                ind.label,
+                level.label_fr()
+            ),
             header,
         );
         for j in 2..table.numeric.len() {
@@ -356,7 +511,11 @@ impl View<'_> {
         }
         table.numeric[0] = true;
         let line = |r: &ResultRow, rank: String| {
-            let mut l = vec![Cell::text(rank), Cell::text(r.territory_name.clone()), Cell::value(r.value, r.status, ind.decimals)];
+            let mut l = vec![
+                Cell::text(rank),
+                Cell::text(r.territory_name.clone()),
+                Cell::value(r.value, r.status, ind.decimals),
+            ];
             if has_evol {
                 l.push(Cell::change(r.evol_abs, r.evol_status, ind.decimals));
                 if ind.unit.has_relative_evolution() {
@@ -383,7 +542,9 @@ impl View<'_> {
         if let Some(d) = ranked.iter().find_map(|r| r.detail.as_deref()) {
             let rest: Vec<&str> = d.split(" ; ").skip(1).collect();
             if !rest.is_empty() {
-                table.notes.push(format!("Paramètres : {}.", rest.join(" ; ")));
+                table
+                    .notes
+                    .push(format!("Paramètres : {}.", rest.join(" ; ")));
             }
         }
         table.references_from = Some(table.rows.len());
@@ -399,7 +560,9 @@ impl View<'_> {
         table.notes.push(self.sources_note(&[ind]));
         if let Some(r) = ranked.iter().find(|r| r.status == Status::Ok) {
             if let Some(v) = r.value {
-                table.notes.push(lecture::sentence(ind, &r.territory_name, v, vintage));
+                table
+                    .notes
+                    .push(lecture::sentence(ind, &r.territory_name, v, vintage));
             }
         }
         table.notes.push(format!("Légende : {LEGEND_FR}."));
@@ -415,12 +578,26 @@ impl View<'_> {
         }
         let mut t = Table::new(
             "Classement de priorité : sensibilité à chaque indicateur",
-            ["Indicateur retiré", "Territoires changeant de classe", "Territoires classés"].map(String::from).to_vec(),
+            [
+                "Indicateur retiré",
+                "Territoires changeant de classe",
+                "Territoires classés",
+            ]
+            .map(String::from)
+            .to_vec(),
         );
         t.numeric = vec![false, true, true];
         for (id, changed, total) in &self.results.sensitivity {
-            let label = self.catalog.indicator(id).map(|i| i.label.clone()).unwrap_or_else(|| id.clone());
-            t.rows.push(vec![Cell::text(label), Cell::Number(*changed as f64, 0), Cell::Number(*total as f64, 0)]);
+            let label = self
+                .catalog
+                .indicator(id)
+                .map(|i| i.label.clone())
+                .unwrap_or_else(|| id.clone());
+            t.rows.push(vec![
+                Cell::text(label),
+                Cell::Number(*changed as f64, 0),
+                Cell::Number(*total as f64, 0),
+            ]);
         }
         t.notes.push(
             "Lecture : nombre de territoires dont la classe de priorité change quand on retire cet indicateur du score, les autres restant pondérés de même."
@@ -434,12 +611,27 @@ impl View<'_> {
 pub fn catalog_table(catalog: &Catalog, theme: Option<&str>) -> Table {
     let mut t = Table::new(
         "Catalogue des indicateurs",
-        ["Identifiant", "Thème", "Libellé", "Unité", "Polarité", "Formule(s)", "Source"]
-            .map(String::from)
-            .to_vec(),
+        [
+            "Identifiant",
+            "Thème",
+            "Libellé",
+            "Unité",
+            "Polarité",
+            "Formule(s)",
+            "Source",
+        ]
+        .map(String::from)
+        .to_vec(),
     );
-    for i in catalog.indicators.iter().filter(|i| theme.is_none_or(|th| i.theme == th)) {
-        let theme = catalog.theme(&i.theme).map(|t| t.label.clone()).unwrap_or_default();
+    for i in catalog
+        .indicators
+        .iter()
+        .filter(|i| theme.is_none_or(|th| i.theme == th))
+    {
+        let theme = catalog
+            .theme(&i.theme)
+            .map(|t| t.label.clone())
+            .unwrap_or_default();
         t.rows.push(
             [
                 i.id.clone(),

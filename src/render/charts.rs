@@ -60,7 +60,10 @@ fn font(size: u32) -> TextStyle<'static> {
 }
 
 fn bold(size: u32) -> TextStyle<'static> {
-    (FAMILY, size).into_font().style(FontStyle::Bold).color(&INK)
+    (FAMILY, size)
+        .into_font()
+        .style(FontStyle::Bold)
+        .color(&INK)
 }
 
 fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
@@ -129,22 +132,32 @@ fn shorten(s: &str, max: usize) -> String {
 }
 
 /// Title block at the top; returns the y where the chart body starts.
-fn header<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, title: &str, subtitle: &str) -> Result<i32> {
+fn header<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    title: &str,
+    subtitle: &str,
+) -> Result<i32> {
     let mut y = 18;
     for line in wrap(title, 80) {
         area.draw_text(&line, &bold(22), (24, y)).map_err(err)?;
         y += 28;
     }
-    area.draw_text(subtitle, &font(15).color(&GREY), (24, y + 2)).map_err(err)?;
+    area.draw_text(subtitle, &font(15).color(&GREY), (24, y + 2))
+        .map_err(err)?;
     Ok(y + 36)
 }
 
 /// Source and lecture lines at the bottom, starting at `y`.
-fn footer<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, y: i32, lines: &[String]) -> Result<()> {
+fn footer<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    y: i32,
+    lines: &[String],
+) -> Result<()> {
     let mut y = y;
     for l in lines {
         for part in wrap(l, 130) {
-            area.draw_text(&part, &font(13).color(&GREY), (24, y)).map_err(err)?;
+            area.draw_text(&part, &font(13).color(&GREY), (24, y))
+                .map_err(err)?;
             y += 18;
         }
     }
@@ -152,7 +165,11 @@ fn footer<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, y: i32, lines: &[St
 }
 
 fn footer_height(lines: &[String]) -> i32 {
-    lines.iter().map(|l| wrap(l, 130).len() as i32 * 18).sum::<i32>() + 16
+    lines
+        .iter()
+        .map(|l| wrap(l, 130).len() as i32 * 18)
+        .sum::<i32>()
+        + 16
 }
 
 fn header_height(title: &str) -> i32 {
@@ -219,14 +236,25 @@ impl Scale {
             max = max.max(v);
         }
         if !min.is_finite() {
-            return Scale { min: 0.0, max: 1.0, x0, x1 };
+            return Scale {
+                min: 0.0,
+                max: 1.0,
+                x0,
+                x1,
+            };
         }
         let pad = ((max - min) * 0.05).max(1e-9);
-        Scale { min: min - pad, max: max + pad, x0, x1 }
+        Scale {
+            min: min - pad,
+            max: max + pad,
+            x0,
+            x1,
+        }
     }
 
     fn x(&self, v: f64) -> i32 {
-        self.x0 + ((v - self.min) / (self.max - self.min) * (self.x1 - self.x0) as f64).round() as i32
+        self.x0
+            + ((v - self.min) / (self.max - self.min) * (self.x1 - self.x0) as f64).round() as i32
     }
 }
 
@@ -250,19 +278,30 @@ fn draw_bars<DB: DrawingBackend>(
     let (label_w, label_chars, decimals, unit) = (st.label_w, st.label_chars, st.decimals, st.unit);
     // Room left of the zero line for the labels of negative bars.
     let negative = st.signed || bars.iter().any(|b| b.value.is_some_and(|v| v < 0.0));
-    let scale = Scale::new(bars.iter().filter_map(|b| b.value), left + label_w + 10 + 60 * negative as i32, right - 90);
+    let scale = Scale::new(
+        bars.iter().filter_map(|b| b.value),
+        left + label_w + 10 + 60 * negative as i32,
+        right - 90,
+    );
     let zero = scale.x(0.0);
     let mut y = top;
     let mut previous_reference = false;
     for b in bars {
         if b.reference && !previous_reference && y > top {
             y += 16;
-            area.draw(&PathElement::new(vec![(left, y - 10), (right, y - 10)], RULE.stroke_width(1)))
-                .map_err(err)?;
+            area.draw(&PathElement::new(
+                vec![(left, y - 10), (right, y - 10)],
+                RULE.stroke_width(1),
+            ))
+            .map_err(err)?;
         }
         previous_reference = b.reference;
         let mid = y + ROW / 2;
-        let style = if b.reference { font(14).color(&GREY) } else { font(14) };
+        let style = if b.reference {
+            font(14).color(&GREY)
+        } else {
+            font(14)
+        };
         area.draw_text(
             &shorten(&b.label, label_chars),
             &style.pos(Pos::new(HPos::Right, VPos::Center)),
@@ -274,17 +313,35 @@ fn draw_bars<DB: DrawingBackend>(
                 let x = scale.x(v);
                 let colour = if b.reference { REFERENCE } else { MAIN };
                 let (a, c) = if x >= zero { (zero, x) } else { (x, zero) };
-                area.draw(&Rectangle::new([(a, y + 4), (c.max(a + 1), y + ROW - 4)], colour.filled()))
-                    .map_err(err)?;
-                let n = if st.signed { fr::signed(v, decimals) } else { fr::number(v, decimals) };
+                area.draw(&Rectangle::new(
+                    [(a, y + 4), (c.max(a + 1), y + ROW - 4)],
+                    colour.filled(),
+                ))
+                .map_err(err)?;
+                let n = if st.signed {
+                    fr::signed(v, decimals)
+                } else {
+                    fr::number(v, decimals)
+                };
                 let text = format!("{n}{}", fr::unit_suffix(unit));
-                let (tx, anchor) = if v >= 0.0 { (c + 6, HPos::Left) } else { (a - 6, HPos::Right) };
-                area.draw_text(&text, &font(14).pos(Pos::new(anchor, VPos::Center)), (tx, mid)).map_err(err)?;
+                let (tx, anchor) = if v >= 0.0 {
+                    (c + 6, HPos::Left)
+                } else {
+                    (a - 6, HPos::Right)
+                };
+                area.draw_text(
+                    &text,
+                    &font(14).pos(Pos::new(anchor, VPos::Center)),
+                    (tx, mid),
+                )
+                .map_err(err)?;
             }
             (st, _) => {
                 area.draw_text(
                     st.display_fr(),
-                    &font(14).color(&GREY).pos(Pos::new(HPos::Left, VPos::Center)),
+                    &font(14)
+                        .color(&GREY)
+                        .pos(Pos::new(HPos::Left, VPos::Center)),
                     (zero + 6, mid),
                 )
                 .map_err(err)?;
@@ -292,18 +349,31 @@ fn draw_bars<DB: DrawingBackend>(
         }
         y += ROW;
     }
-    area.draw(&PathElement::new(vec![(zero, top), (zero, y)], INK.stroke_width(1))).map_err(err)?;
+    area.draw(&PathElement::new(
+        vec![(zero, top), (zero, y)],
+        INK.stroke_width(1),
+    ))
+    .map_err(err)?;
     Ok(y)
 }
 
 impl Figure for RankedBars {
     fn size(&self) -> (u32, u32) {
-        (WIDTH, (header_height(&self.title) + self.body_height() + footer_height(&self.footer)) as u32)
+        (
+            WIDTH,
+            (header_height(&self.title) + self.body_height() + footer_height(&self.footer)) as u32,
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let top = header(area, &self.title, &self.subtitle)?;
-        let style = BarStyle { label_w: LABEL_W, label_chars: 60, decimals: self.decimals, unit: &self.unit, signed: false };
+        let style = BarStyle {
+            label_w: LABEL_W,
+            label_chars: 60,
+            decimals: self.decimals,
+            unit: &self.unit,
+            signed: false,
+        };
         let y = draw_bars(area, &self.bars, top, (24, WIDTH as i32 - 24), &style)?;
         footer(area, y + 16, &self.footer)
     }
@@ -343,7 +413,10 @@ impl Figure for Evolution {
     fn size(&self) -> (u32, u32) {
         let refs = self.rows.iter().any(|r| r.reference) as i32;
         let body = (self.rows.len() as i32 + 2) * ROW + refs * 16 + 20;
-        (WIDTH, (header_height(&self.title) + body + footer_height(&self.footer)) as u32)
+        (
+            WIDTH,
+            (header_height(&self.title) + body + footer_height(&self.footer)) as u32,
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -356,11 +429,21 @@ impl Figure for Evolution {
                 .map(|r| Bar {
                     label: r.label.clone(),
                     value: (r.from != 0.0).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
-                    status: if r.from != 0.0 { Status::Ok } else { Status::Missing },
+                    status: if r.from != 0.0 {
+                        Status::Ok
+                    } else {
+                        Status::Missing
+                    },
                     reference: r.reference,
                 })
                 .collect();
-            let style = BarStyle { label_w: LABEL_W, label_chars: 60, decimals: 1, unit: "%", signed: true };
+            let style = BarStyle {
+                label_w: LABEL_W,
+                label_chars: 60,
+                decimals: 1,
+                unit: "%",
+                signed: true,
+            };
             let y = draw_bars(area, &bars, top + ROW, (24, right), &style)?;
             return footer(area, y + 40, &self.footer);
         }
@@ -371,50 +454,124 @@ impl Figure for Evolution {
         );
         // Legend.
         let ly = top + ROW / 2;
-        area.draw(&Circle::new((scale.x0, ly), 6, EARLIER.stroke_width(3))).map_err(err)?;
-        area.draw_text(&self.from_vintage.to_string(), &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (scale.x0 + 12, ly))
+        area.draw(&Circle::new((scale.x0, ly), 6, EARLIER.stroke_width(3)))
             .map_err(err)?;
-        area.draw(&Circle::new((scale.x0 + 90, ly), 6, MAIN.filled())).map_err(err)?;
-        area.draw_text(&self.to_vintage.to_string(), &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (scale.x0 + 102, ly))
+        area.draw_text(
+            &self.from_vintage.to_string(),
+            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            (scale.x0 + 12, ly),
+        )
+        .map_err(err)?;
+        area.draw(&Circle::new((scale.x0 + 90, ly), 6, MAIN.filled()))
             .map_err(err)?;
-        let evol_title = if self.relative { "Évolution (%)".to_string() } else { format!("Évolution ({})", self.change_unit) };
-        area.draw_text(&evol_title, &bold(14).pos(Pos::new(HPos::Right, VPos::Center)), (right, ly)).map_err(err)?;
+        area.draw_text(
+            &self.to_vintage.to_string(),
+            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            (scale.x0 + 102, ly),
+        )
+        .map_err(err)?;
+        let evol_title = if self.relative {
+            "Évolution (%)".to_string()
+        } else {
+            format!("Évolution ({})", self.change_unit)
+        };
+        area.draw_text(
+            &evol_title,
+            &bold(14).pos(Pos::new(HPos::Right, VPos::Center)),
+            (right, ly),
+        )
+        .map_err(err)?;
         let mut y = top + ROW + 6;
         let mut previous_reference = false;
         for r in &self.rows {
             if r.reference && !previous_reference {
                 y += 16;
-                area.draw(&PathElement::new(vec![(24, y - 10), (right, y - 10)], RULE.stroke_width(1))).map_err(err)?;
+                area.draw(&PathElement::new(
+                    vec![(24, y - 10), (right, y - 10)],
+                    RULE.stroke_width(1),
+                ))
+                .map_err(err)?;
             }
             previous_reference = r.reference;
             let mid = y + ROW / 2;
-            let style = if r.reference { font(14).color(&GREY) } else { font(14) };
-            area.draw_text(&shorten(&r.label, 60), &style.pos(Pos::new(HPos::Right, VPos::Center)), (24 + LABEL_W, mid))
-                .map_err(err)?;
+            let style = if r.reference {
+                font(14).color(&GREY)
+            } else {
+                font(14)
+            };
+            area.draw_text(
+                &shorten(&r.label, 60),
+                &style.pos(Pos::new(HPos::Right, VPos::Center)),
+                (24 + LABEL_W, mid),
+            )
+            .map_err(err)?;
             let (a, b) = (scale.x(r.from), scale.x(r.to));
-            area.draw(&PathElement::new(vec![(scale.x0, mid), (scale.x1, mid)], RULE.stroke_width(1))).map_err(err)?;
-            area.draw(&PathElement::new(vec![(a, mid), (b, mid)], GREY.stroke_width(3))).map_err(err)?;
-            area.draw(&Circle::new((a, mid), 6, WHITE.filled())).map_err(err)?;
-            area.draw(&Circle::new((a, mid), 6, EARLIER.stroke_width(3))).map_err(err)?;
-            area.draw(&Circle::new((b, mid), 6, if r.reference { REFERENCE.filled() } else { MAIN.filled() }))
+            area.draw(&PathElement::new(
+                vec![(scale.x0, mid), (scale.x1, mid)],
+                RULE.stroke_width(1),
+            ))
+            .map_err(err)?;
+            area.draw(&PathElement::new(
+                vec![(a, mid), (b, mid)],
+                GREY.stroke_width(3),
+            ))
+            .map_err(err)?;
+            area.draw(&Circle::new((a, mid), 6, WHITE.filled()))
                 .map_err(err)?;
+            area.draw(&Circle::new((a, mid), 6, EARLIER.stroke_width(3)))
+                .map_err(err)?;
+            area.draw(&Circle::new(
+                (b, mid),
+                6,
+                if r.reference {
+                    REFERENCE.filled()
+                } else {
+                    MAIN.filled()
+                },
+            ))
+            .map_err(err)?;
             let change = if self.relative {
-                if r.from != 0.0 { fr::signed(100.0 * (r.to - r.from) / r.from.abs(), 1) + " %" } else { "–".into() }
+                if r.from != 0.0 {
+                    fr::signed(100.0 * (r.to - r.from) / r.from.abs(), 1) + " %"
+                } else {
+                    "–".into()
+                }
             } else {
                 fr::signed(r.to - r.from, self.decimals) + fr::unit_suffix(&self.change_unit)
             };
-            area.draw_text(&change, &font(14).pos(Pos::new(HPos::Right, VPos::Center)), (right, mid)).map_err(err)?;
+            area.draw_text(
+                &change,
+                &font(14).pos(Pos::new(HPos::Right, VPos::Center)),
+                (right, mid),
+            )
+            .map_err(err)?;
             y += ROW;
         }
         // Axis: min and max values.
         let axis = y + 6;
-        area.draw(&PathElement::new(vec![(scale.x0, axis), (scale.x1, axis)], INK.stroke_width(1))).map_err(err)?;
-        let lo = self.rows.iter().flat_map(|r| [r.from, r.to]).fold(f64::INFINITY, f64::min);
-        let hi = self.rows.iter().flat_map(|r| [r.from, r.to]).fold(f64::NEG_INFINITY, f64::max);
+        area.draw(&PathElement::new(
+            vec![(scale.x0, axis), (scale.x1, axis)],
+            INK.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let lo = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.from, r.to])
+            .fold(f64::INFINITY, f64::min);
+        let hi = self
+            .rows
+            .iter()
+            .flat_map(|r| [r.from, r.to])
+            .fold(f64::NEG_INFINITY, f64::max);
         for v in [lo, hi] {
             if v.is_finite() {
                 area.draw_text(
-                    &format!("{}{}", fr::number(v, self.decimals), fr::unit_suffix(&self.unit)),
+                    &format!(
+                        "{}{}",
+                        fr::number(v, self.decimals),
+                        fr::unit_suffix(&self.unit)
+                    ),
                     &font(12).color(&GREY).pos(Pos::new(HPos::Center, VPos::Top)),
                     (scale.x(v), axis + 4),
                 )
@@ -455,7 +612,11 @@ impl ThemePanel {
 impl Figure for ThemePanel {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
-        (WIDTH, (header_height(&self.title) + rows * self.panel_height() + footer_height(&self.footer)) as u32)
+        (
+            WIDTH,
+            (header_height(&self.title) + rows * self.panel_height() + footer_height(&self.footer))
+                as u32,
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -465,10 +626,21 @@ impl Figure for ThemePanel {
         for (i, p) in self.panels.iter().enumerate() {
             let (col, row) = ((i % PANEL_COLUMNS) as i32, (i / PANEL_COLUMNS) as i32);
             let (x, y) = (24 + col * w, top + row * h);
-            for (k, line) in wrap(&format!("{} ({})", p.title, p.unit), 60).iter().take(2).enumerate() {
-                area.draw_text(line, &bold(14), (x, y + k as i32 * 18)).map_err(err)?;
+            for (k, line) in wrap(&format!("{} ({})", p.title, p.unit), 60)
+                .iter()
+                .take(2)
+                .enumerate()
+            {
+                area.draw_text(line, &bold(14), (x, y + k as i32 * 18))
+                    .map_err(err)?;
             }
-            let style = BarStyle { label_w: 200, label_chars: 26, decimals: p.decimals, unit: &p.unit, signed: false };
+            let style = BarStyle {
+                label_w: 200,
+                label_chars: 26,
+                decimals: p.decimals,
+                unit: &p.unit,
+                signed: false,
+            };
             draw_bars(area, &p.bars, y + 44, (x, x + w - 12), &style)?;
         }
         let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
@@ -503,12 +675,18 @@ impl Choropleth {
 
 impl Figure for Choropleth {
     fn size(&self) -> (u32, u32) {
-        (WIDTH, (header_height(&self.title) + MAP_H + 24 + footer_height(&self.footer)) as u32)
+        (
+            WIDTH,
+            (header_height(&self.title) + MAP_H + 24 + footer_height(&self.footer)) as u32,
+        )
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let top = header(area, &self.title, &self.subtitle)?;
-        let points = self.shapes.iter().flat_map(|s| s.polygons.iter().flatten().flatten());
+        let points = self
+            .shapes
+            .iter()
+            .flat_map(|s| s.polygons.iter().flatten().flatten());
         let (mut lon0, mut lon1, mut lat0, mut lat1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
         for &(lon, lat) in points {
             lon0 = lon0.min(lon);
@@ -526,10 +704,17 @@ impl Figure for Choropleth {
         let sy = map_h / (lat1 - lat0).max(1e-9);
         let s = sx.min(sy);
         let px = |lon: f64, lat: f64| -> (i32, i32) {
-            (24 + ((lon - lon0) * k * s).round() as i32, top + 10 + ((lat1 - lat) * s).round() as i32)
+            (
+                24 + ((lon - lon0) * k * s).round() as i32,
+                top + 10 + ((lat1 - lat) * s).round() as i32,
+            )
         };
         for shape in &self.shapes {
-            let (v, st) = self.values.get(&shape.code).cloned().unwrap_or((None, Status::Missing));
+            let (v, st) = self
+                .values
+                .get(&shape.code)
+                .cloned()
+                .unwrap_or((None, Status::Missing));
             let fill = match (st, v) {
                 (Status::Ok, Some(v)) => CLASSES[self.class_of(v).min(CLASSES.len() - 1)],
                 (Status::Secret, _) => SECRET_FILL,
@@ -538,39 +723,68 @@ impl Figure for Choropleth {
             for poly in &shape.polygons {
                 if let Some(outer) = poly.first() {
                     let pts: Vec<(i32, i32)> = outer.iter().map(|&(a, b)| px(a, b)).collect();
-                    area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(err)?;
+                    area.draw(&Polygon::new(pts.clone(), fill.filled()))
+                        .map_err(err)?;
                     let mut closed = pts;
                     if let Some(&first) = closed.first() {
                         closed.push(first);
                     }
-                    area.draw(&PathElement::new(closed, GREY.stroke_width(1))).map_err(err)?;
+                    area.draw(&PathElement::new(closed, GREY.stroke_width(1)))
+                        .map_err(err)?;
                 }
             }
         }
         // North arrow.
         let (nx, ny) = (24 + map_w as i32 + 40, top + 30);
-        area.draw(&Polygon::new(vec![(nx, ny - 18), (nx - 8, ny + 6), (nx + 8, ny + 6)], INK.filled())).map_err(err)?;
-        area.draw_text("N", &bold(16).pos(Pos::new(HPos::Center, VPos::Top)), (nx, ny + 10)).map_err(err)?;
+        area.draw(&Polygon::new(
+            vec![(nx, ny - 18), (nx - 8, ny + 6), (nx + 8, ny + 6)],
+            INK.filled(),
+        ))
+        .map_err(err)?;
+        area.draw_text(
+            "N",
+            &bold(16).pos(Pos::new(HPos::Center, VPos::Top)),
+            (nx, ny + 10),
+        )
+        .map_err(err)?;
         // Legend.
         let lx = nx + 40;
         let mut ly = top + 20;
-        area.draw_text(&format!("Classes ({})", self.unit), &bold(14), (lx, ly)).map_err(err)?;
+        area.draw_text(&format!("Classes ({})", self.unit), &bold(14), (lx, ly))
+            .map_err(err)?;
         ly += 28;
         let n = self.breaks.len().saturating_sub(1);
         let mut entries: Vec<(RGBColor, String)> = (0..n)
             .map(|i| {
                 (
                     CLASSES[i.min(CLASSES.len() - 1)],
-                    format!("{} à {}", fr::number(self.breaks[i], self.decimals), fr::number(self.breaks[i + 1], self.decimals)),
+                    format!(
+                        "{} à {}",
+                        fr::number(self.breaks[i], self.decimals),
+                        fr::number(self.breaks[i + 1], self.decimals)
+                    ),
                 )
             })
             .collect();
         entries.push((SECRET_FILL, "nd (secret statistique)".into()));
         entries.push((WHITE, "donnée absente".into()));
         for (colour, text) in entries {
-            area.draw(&Rectangle::new([(lx, ly), (lx + 26, ly + 18)], colour.filled())).map_err(err)?;
-            area.draw(&Rectangle::new([(lx, ly), (lx + 26, ly + 18)], GREY.stroke_width(1))).map_err(err)?;
-            area.draw_text(&text, &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (lx + 36, ly + 9)).map_err(err)?;
+            area.draw(&Rectangle::new(
+                [(lx, ly), (lx + 26, ly + 18)],
+                colour.filled(),
+            ))
+            .map_err(err)?;
+            area.draw(&Rectangle::new(
+                [(lx, ly), (lx + 26, ly + 18)],
+                GREY.stroke_width(1),
+            ))
+            .map_err(err)?;
+            area.draw_text(
+                &text,
+                &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+                (lx + 36, ly + 9),
+            )
+            .map_err(err)?;
             ly += 28;
         }
         footer(area, top + MAP_H + 24, &self.footer)

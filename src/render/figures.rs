@@ -12,7 +12,9 @@ use crate::catalog::{Indicator, Unit};
 use crate::engine::ResultRow;
 use crate::geo::{Level, Shape};
 use crate::render::barometer::View;
-use crate::render::charts::{quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, Panel, RankedBars, ThemePanel};
+use crate::render::charts::{
+    quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, Panel, RankedBars, ThemePanel,
+};
 use crate::render::lecture;
 use crate::status::Status;
 
@@ -72,7 +74,12 @@ fn dropped_note(dropped: usize, total: usize) -> String {
     if dropped == 0 {
         String::new()
     } else {
-        format!(" ; les {} premiers et les {} derniers sur {}", MAX_BARS / 2, MAX_BARS / 2, crate::fr::number(total as f64, 0))
+        format!(
+            " ; les {} premiers et les {} derniers sur {}",
+            MAX_BARS / 2,
+            MAX_BARS / 2,
+            crate::fr::number(total as f64, 0)
+        )
     }
 }
 
@@ -91,12 +98,21 @@ fn plural(level: Level) -> &'static str {
 
 impl View<'_> {
     fn indicator_rows(&self, ind: &Indicator) -> Result<Vec<ResultRow>> {
-        self.results.rows(col("indicator").eq(lit(ind.id.as_str())).and(col("vintage").is_not_null()))
+        self.results.rows(
+            col("indicator")
+                .eq(lit(ind.id.as_str()))
+                .and(col("vintage").is_not_null()),
+        )
     }
 
     /// The level and vintage a ranking of `ind` is best drawn at: the level
     /// with the most ranked territories, at its latest vintage.
-    pub fn ranking_scope(&self, ind: &Indicator, level: Option<Level>, vintage: Option<i32>) -> Result<Option<(Level, i32)>> {
+    pub fn ranking_scope(
+        &self,
+        ind: &Indicator,
+        level: Option<Level>,
+        vintage: Option<i32>,
+    ) -> Result<Option<(Level, i32)>> {
         let rows = self.indicator_rows(ind)?;
         let mut counts: BTreeMap<Level, usize> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.rank.is_some()) {
@@ -104,12 +120,16 @@ impl View<'_> {
                 *counts.entry(l).or_default() += 1;
             }
         }
-        let level = match level.or_else(|| counts.iter().max_by_key(|(_, n)| **n).map(|(l, _)| *l)) {
+        let level = match level.or_else(|| counts.iter().max_by_key(|(_, n)| **n).map(|(l, _)| *l))
+        {
             Some(l) => l,
             None => return Ok(None),
         };
         let vintage = vintage.or_else(|| {
-            rows.iter().filter(|r| r.level == level.as_str() && r.rank.is_some()).filter_map(|r| r.vintage).max()
+            rows.iter()
+                .filter(|r| r.level == level.as_str() && r.rank.is_some())
+                .filter_map(|r| r.vintage)
+                .max()
         });
         Ok(vintage.map(|v| (level, v)))
     }
@@ -124,11 +144,19 @@ impl View<'_> {
         f
     }
 
-    fn reference_rows<'r>(&self, rows: &'r [ResultRow], vintage: i32, exclude: &[String]) -> Vec<&'r ResultRow> {
+    fn reference_rows<'r>(
+        &self,
+        rows: &'r [ResultRow],
+        vintage: i32,
+        exclude: &[String],
+    ) -> Vec<&'r ResultRow> {
         self.references
             .iter()
             .filter(|c| !exclude.contains(c))
-            .filter_map(|c| rows.iter().find(|r| &r.territory_code == c && r.vintage == Some(vintage)))
+            .filter_map(|c| {
+                rows.iter()
+                    .find(|r| &r.territory_code == c && r.vintage == Some(vintage))
+            })
             .collect()
     }
 
@@ -140,7 +168,9 @@ impl View<'_> {
         vintage: Option<i32>,
         only: Option<&[String]>,
     ) -> Result<Option<(RankedBars, Level, i32)>> {
-        let Some((level, vintage)) = self.ranking_scope(ind, level, vintage)? else { return Ok(None) };
+        let Some((level, vintage)) = self.ranking_scope(ind, level, vintage)? else {
+            return Ok(None);
+        };
         let rows = self.indicator_rows(ind)?;
         let mut main: Vec<&ResultRow> = rows
             .iter()
@@ -152,7 +182,11 @@ impl View<'_> {
             return Ok(None);
         }
         main.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(b.rank.is_none(), b.rank, &b.territory_name))
+            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(
+                b.rank.is_none(),
+                b.rank,
+                &b.territory_name,
+            ))
         });
         let bar = |r: &ResultRow, reference: bool| Bar {
             label: r.territory_name.clone(),
@@ -165,7 +199,11 @@ impl View<'_> {
         let dropped = ends(&mut main);
         let mut bars: Vec<Bar> = main.iter().map(|r| bar(r, false)).collect();
         // Counts of much larger territories would flatten every bar.
-        let references = if ind.unit == Unit::Count { vec![] } else { self.reference_rows(&rows, vintage, &[]) };
+        let references = if ind.unit == Unit::Count {
+            vec![]
+        } else {
+            self.reference_rows(&rows, vintage, &[])
+        };
         let with_refs = !references.is_empty();
         bars.extend(references.into_iter().map(|r| bar(r, true)));
         Ok(Some((
@@ -179,7 +217,12 @@ impl View<'_> {
                         ind.unit.as_str()
                     )
                 } else {
-                    format!("{}, tri décroissant{} ({})", plural(level), dropped_note(dropped, total), ind.unit.as_str())
+                    format!(
+                        "{}, tri décroissant{} ({})",
+                        plural(level),
+                        dropped_note(dropped, total),
+                        ind.unit.as_str()
+                    )
                 },
                 unit: ind.unit.as_str().to_string(),
                 decimals: ind.decimals,
@@ -192,7 +235,12 @@ impl View<'_> {
     }
 
     /// Change between the two latest vintages of one indicator, per territory.
-    pub fn evolution(&self, ind: &Indicator, level: Option<Level>, only: Option<&[String]>) -> Result<Option<Evolution>> {
+    pub fn evolution(
+        &self,
+        ind: &Indicator,
+        level: Option<Level>,
+        only: Option<&[String]>,
+    ) -> Result<Option<Evolution>> {
         let rows = self.indicator_rows(ind)?;
         let changed: Vec<&ResultRow> = rows
             .iter()
@@ -202,12 +250,18 @@ impl View<'_> {
         // The most frequent (from, to) pair among the territories of the level
         // with the most changes.
         let mut pairs: HashMap<(String, i32, i32), usize> = HashMap::new();
-        for r in changed.iter().filter(|r| !self.references.contains(&r.territory_code)) {
+        for r in changed
+            .iter()
+            .filter(|r| !self.references.contains(&r.territory_code))
+        {
             if let (Some(a), Some(b)) = (r.prev_vintage, r.vintage) {
                 *pairs.entry((r.level.clone(), a, b)).or_default() += 1;
             }
         }
-        let Some(((lvl, from, to), _)) = pairs.into_iter().max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0))) else {
+        let Some(((lvl, from, to), _)) = pairs
+            .into_iter()
+            .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+        else {
             return Ok(None);
         };
         let in_pair = |r: &&&ResultRow| r.prev_vintage == Some(from) && r.vintage == Some(to);
@@ -218,10 +272,19 @@ impl View<'_> {
             .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
             .copied()
             .collect();
-        main.sort_by(|a, b| b.value.partial_cmp(&a.value).unwrap_or(std::cmp::Ordering::Equal));
+        main.sort_by(|a, b| {
+            b.value
+                .partial_cmp(&a.value)
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
         let change = |r: &ResultRow, reference: bool| -> Option<Change> {
             let to_v = r.value?;
-            Some(Change { label: r.territory_name.clone(), from: to_v - r.evol_abs?, to: to_v, reference })
+            Some(Change {
+                label: r.territory_name.clone(),
+                from: to_v - r.evol_abs?,
+                to: to_v,
+                reference,
+            })
         };
         let mut out: Vec<Change> = main.iter().filter_map(|r| change(r, false)).collect();
         if out.is_empty() {
@@ -230,7 +293,11 @@ impl View<'_> {
         let total = out.len();
         let dropped = ends(&mut out);
         for code in self.references {
-            if let Some(r) = changed.iter().filter(in_pair).find(|r| &r.territory_code == code) {
+            if let Some(r) = changed
+                .iter()
+                .filter(in_pair)
+                .find(|r| &r.territory_code == code)
+            {
                 out.extend(change(r, true));
             }
         }
@@ -242,7 +309,13 @@ impl View<'_> {
                 "{}{} ; évolution en {}",
                 plural(level),
                 dropped_note(dropped, total),
-                if relative { "%".to_string() } else if ind.unit == Unit::Index { "écart d'indice".to_string() } else { ind.unit.evolution_unit().replace("pts", "points") }
+                if relative {
+                    "%".to_string()
+                } else if ind.unit == Unit::Index {
+                    "écart d'indice".to_string()
+                } else {
+                    ind.unit.evolution_unit().replace("pts", "points")
+                }
             ),
             from_vintage: from,
             to_vintage: to,
@@ -260,7 +333,12 @@ impl View<'_> {
         let mut panels = vec![];
         let mut sources = vec![];
         // Counts are not compared across territories of different sizes.
-        for ind in self.catalog.indicators.iter().filter(|i| i.theme == theme && i.unit != Unit::Count) {
+        for ind in self
+            .catalog
+            .indicators
+            .iter()
+            .filter(|i| i.theme == theme && i.unit != Unit::Count)
+        {
             let rows = self.indicator_rows(ind)?;
             let Some(latest) = rows
                 .iter()
@@ -270,12 +348,25 @@ impl View<'_> {
             else {
                 continue;
             };
-            let Some(me) = rows.iter().find(|r| r.territory_code == territory && r.vintage == Some(latest)) else {
+            let Some(me) = rows
+                .iter()
+                .find(|r| r.territory_code == territory && r.vintage == Some(latest))
+            else {
                 continue;
             };
-            let mut bars = vec![Bar { label: me.territory_name.clone(), value: me.value, status: me.status, reference: false }];
+            let mut bars = vec![Bar {
+                label: me.territory_name.clone(),
+                value: me.value,
+                status: me.status,
+                reference: false,
+            }];
             for r in self.reference_rows(&rows, latest, &[territory.to_string()]) {
-                bars.push(Bar { label: r.territory_name.clone(), value: r.value, status: r.status, reference: true });
+                bars.push(Bar {
+                    label: r.territory_name.clone(),
+                    value: r.value,
+                    status: r.status,
+                    reference: true,
+                });
             }
             panels.push(Panel {
                 title: format!("{} ({latest})", ind.label),
@@ -290,7 +381,11 @@ impl View<'_> {
         if panels.is_empty() {
             return Ok(None);
         }
-        let label = self.catalog.theme(theme).map(|t| t.label.clone()).unwrap_or_default();
+        let label = self
+            .catalog
+            .theme(theme)
+            .map(|t| t.label.clone())
+            .unwrap_or_default();
         Ok(Some(ThemePanel {
             title: format!("{label} — {}", self.geo.name(territory)),
             subtitle: "Le territoire (en bleu) et ses territoires de référence (en orange), au dernier millésime disponible".into(),
@@ -310,8 +405,13 @@ impl View<'_> {
     ) -> Result<Option<(Choropleth, i32)>> {
         let rows = self.indicator_rows(ind)?;
         let on_map = |r: &&ResultRow| shapes.iter().any(|s| s.code == r.territory_code);
-        let Some(vintage) = vintage.or_else(|| rows.iter().filter(on_map).filter(|r| r.status == Status::Ok).filter_map(|r| r.vintage).max())
-        else {
+        let Some(vintage) = vintage.or_else(|| {
+            rows.iter()
+                .filter(on_map)
+                .filter(|r| r.status == Status::Ok)
+                .filter_map(|r| r.vintage)
+                .max()
+        }) else {
             return Ok(None);
         };
         let values: HashMap<String, (Option<f64>, Status)> = rows
@@ -320,12 +420,20 @@ impl View<'_> {
             .filter(|r| r.vintage == Some(vintage))
             .map(|r| (r.territory_code.clone(), (r.value, r.status)))
             .collect();
-        let ok: Vec<f64> = values.values().filter(|(_, s)| *s == Status::Ok).filter_map(|(v, _)| *v).collect();
+        let ok: Vec<f64> = values
+            .values()
+            .filter(|(_, s)| *s == Status::Ok)
+            .filter_map(|(v, _)| *v)
+            .collect();
         let breaks = breaks.unwrap_or_else(|| quantile_breaks(&ok, 5));
         if breaks.len() < 2 {
             return Ok(None);
         }
-        let first = rows.iter().filter(on_map).filter(|r| r.vintage == Some(vintage)).min_by_key(|r| r.rank.unwrap_or(u32::MAX));
+        let first = rows
+            .iter()
+            .filter(on_map)
+            .filter(|r| r.vintage == Some(vintage))
+            .min_by_key(|r| r.rank.unwrap_or(u32::MAX));
         Ok(Some((
             Choropleth {
                 title: format!("{} — {vintage}", ind.label),
@@ -342,10 +450,19 @@ impl View<'_> {
     }
 
     /// Every figure of the barometer, in report order.
-    pub fn report_charts(&self, contours: Option<&[Shape]>, panel_territory: Option<&str>) -> Result<Vec<NamedChart>> {
+    pub fn report_charts(
+        &self,
+        contours: Option<&[Shape]>,
+        panel_territory: Option<&str>,
+    ) -> Result<Vec<NamedChart>> {
         let mut out = vec![];
         for theme in &self.catalog.themes {
-            for ind in self.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
+            for ind in self
+                .catalog
+                .indicators
+                .iter()
+                .filter(|i| i.theme == theme.id)
+            {
                 if let Some((c, _, v)) = self.ranked_bars(ind, None, None, None)? {
                     out.push(NamedChart {
                         stem: format!("fig_{}_{}_{v}", theme.id, ind.id),
@@ -356,7 +473,10 @@ impl View<'_> {
                 }
                 if let Some(c) = self.evolution(ind, None, None)? {
                     out.push(NamedChart {
-                        stem: format!("fig_{}_{}_{}-{}_evolution", theme.id, ind.id, c.from_vintage, c.to_vintage),
+                        stem: format!(
+                            "fig_{}_{}_{}-{}_evolution",
+                            theme.id, ind.id, c.from_vintage, c.to_vintage
+                        ),
                         theme: theme.id.clone(),
                         indicator: Some(ind.id.clone()),
                         chart: Chart::Evolution(c),
@@ -394,7 +514,8 @@ pub fn write_charts(dir: &std::path::Path, charts: &[NamedChart]) -> Result<Vec<
     use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
     use rayon::prelude::*;
     std::fs::create_dir_all(dir)?;
-    let bar = ProgressBar::with_draw_target(Some(charts.len() as u64), ProgressDrawTarget::stderr());
+    let bar =
+        ProgressBar::with_draw_target(Some(charts.len() as u64), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template("{msg} {bar:40} {pos}/{len} figures") {
         bar.set_style(style);
     }

@@ -24,7 +24,10 @@ impl OutputDir {
             .prefix(".bcs-en-cours-")
             .tempdir_in(&parent)
             .with_context(|| format!("impossible d'écrire dans {}", parent.display()))?;
-        Ok(OutputDir { target: target.to_path_buf(), staging })
+        Ok(OutputDir {
+            target: target.to_path_buf(),
+            staging,
+        })
     }
 
     /// Path of a file inside the staging folder (sub-folders are created).
@@ -54,7 +57,10 @@ impl OutputDir {
         if self.target.exists() {
             let old = staged.with_file_name(format!(
                 ".bcs-ancien-{}",
-                staged.file_name().and_then(|n| n.to_str()).unwrap_or("sortie")
+                staged
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or("sortie")
             ));
             std::fs::rename(&self.target, &old)
                 .with_context(|| format!("impossible de remplacer {}", self.target.display()))?;
@@ -73,16 +79,24 @@ impl OutputDir {
 /// Returns the Parquet file's path. Both files are written in parallel; the
 /// Parquet one is copied from `parquet_of_frame` when given (a file holding
 /// exactly `frame`, e.g. the results cache).
-pub fn write_results(out: &OutputDir, frame: &DataFrame, parquet_of_frame: Option<&Path>) -> Result<PathBuf> {
+pub fn write_results(
+    out: &OutputDir,
+    frame: &DataFrame,
+    parquet_of_frame: Option<&Path>,
+) -> Result<PathBuf> {
     let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
     let (a, b) = rayon::join(
         || -> Result<()> {
             let mut f = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-            CsvWriter::new(&mut f).include_header(true).finish(&mut frame.clone())?;
+            CsvWriter::new(&mut f)
+                .include_header(true)
+                .finish(&mut frame.clone())?;
             Ok(())
         },
         || match parquet_of_frame {
-            Some(from) => std::fs::copy(from, &parquet).map(|_| ()).with_context(|| format!("copie impossible de {}", from.display())),
+            Some(from) => std::fs::copy(from, &parquet)
+                .map(|_| ())
+                .with_context(|| format!("copie impossible de {}", from.display())),
             None => crate::engine::write_parquet(&parquet, frame),
         },
     );

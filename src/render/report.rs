@@ -27,15 +27,37 @@ figcaption { font-size: .85em; color: #555; } .box { background: #f4f7fa; border
 pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
     let mut t = Table::new(
         format!("Méthodologie — {}", manifest.dataset.title),
-        ["Identifiant", "Thème", "Indicateur", "Unité", "Définition", "Formule(s)", "Source"].map(String::from).to_vec(),
+        [
+            "Identifiant",
+            "Thème",
+            "Indicateur",
+            "Unité",
+            "Définition",
+            "Formule(s)",
+            "Source",
+        ]
+        .map(String::from)
+        .to_vec(),
     );
     for i in &view.catalog.indicators {
-        let theme = view.catalog.theme(&i.theme).map(|t| t.label.clone()).unwrap_or_default();
+        let theme = view
+            .catalog
+            .theme(&i.theme)
+            .map(|t| t.label.clone())
+            .unwrap_or_default();
         t.rows.push(
-            [&i.id, &theme, &i.label, &i.unit.as_str().to_string(), &i.definition, &i.formulas.join(" ; sinon "), &i.source]
-                .into_iter()
-                .map(|s| Cell::text(s.clone()))
-                .collect(),
+            [
+                &i.id,
+                &theme,
+                &i.label,
+                &i.unit.as_str().to_string(),
+                &i.definition,
+                &i.formulas.join(" ; sinon "),
+                &i.source,
+            ]
+            .into_iter()
+            .map(|s| Cell::text(s.clone()))
+            .collect(),
         );
     }
     t.notes.push(format!("Légende : {LEGEND_FR}."));
@@ -57,9 +79,18 @@ fn method_notes(view: &View) -> Vec<String> {
 }
 
 fn sources_table(manifest: &Manifest) -> Table {
-    let mut t = Table::new("Sources du jeu de données", ["Tableau", "Producteur et millésimes", "Origine"].map(String::from).to_vec());
+    let mut t = Table::new(
+        "Sources du jeu de données",
+        ["Tableau", "Producteur et millésimes", "Origine"]
+            .map(String::from)
+            .to_vec(),
+    );
     for s in &manifest.sources {
-        t.rows.push(vec![Cell::text(s.title.clone()), Cell::text(s.producer.clone()), Cell::text(s.origin.clone())]);
+        t.rows.push(vec![
+            Cell::text(s.title.clone()),
+            Cell::text(s.producer.clone()),
+            Cell::text(s.origin.clone()),
+        ]);
     }
     t
 }
@@ -72,14 +103,30 @@ fn strip_xml_declaration(svg: &str) -> &str {
 }
 
 /// Builds the HTML page; `svgs[i]` is the SVG already rendered for `charts[i]`.
-pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[String]) -> Result<String> {
-    let figures: Vec<(&NamedChart, &str)> = charts.iter().zip(svgs).map(|(c, s)| (c, strip_xml_declaration(s))).collect();
+pub fn html(
+    view: &View,
+    manifest: &Manifest,
+    charts: &[NamedChart],
+    svgs: &[String],
+) -> Result<String> {
+    let figures: Vec<(&NamedChart, &str)> = charts
+        .iter()
+        .zip(svgs)
+        .map(|(c, s)| (c, strip_xml_declaration(s)))
+        .collect();
     let d = &manifest.dataset;
     let mut h = String::new();
     h.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n");
     h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    h.push_str(&format!("<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n", escape(&d.title)));
-    h.push_str(&format!("<h1>{}</h1>\n<p>{}</p>\n", escape(&d.title), escape(&d.description)));
+    h.push_str(&format!(
+        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(&d.title)
+    ));
+    h.push_str(&format!(
+        "<h1>{}</h1>\n<p>{}</p>\n",
+        escape(&d.title),
+        escape(&d.description)
+    ));
     h.push_str(&format!(
         "<p class=\"box\">Territoire étudié : <strong>{}</strong>. Territoire de comparaison des écarts : <strong>{}</strong>. Territoires de référence : {}.</p>\n",
         escape(&view.geo.name(&d.territory)),
@@ -88,10 +135,24 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
     ));
     // Contents.
     // The composite indices open the report, in the IDH-4 section.
-    let composite_theme = view.catalog.composites.as_ref().map(|c| c.theme.id.clone()).unwrap_or_default();
+    let composite_theme = view
+        .catalog
+        .composites
+        .as_ref()
+        .map(|c| c.theme.id.clone())
+        .unwrap_or_default();
     h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
-    for t in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
-        h.push_str(&format!("<li><a href=\"#theme-{}\">{}</a></li>\n", t.id, escape(&t.label)));
+    for t in view
+        .catalog
+        .themes
+        .iter()
+        .filter(|t| t.id != composite_theme)
+    {
+        h.push_str(&format!(
+            "<li><a href=\"#theme-{}\">{}</a></li>\n",
+            t.id,
+            escape(&t.label)
+        ));
     }
     h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol></nav>\n");
 
@@ -102,7 +163,11 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
     // secret or not aggregable).
     let has_idh = !view
         .results
-        .rows(col("indicator").eq(lit(crate::catalog::composites::IDH4)).and(col("status").eq(lit("ok"))))?
+        .rows(
+            col("indicator")
+                .eq(lit(crate::catalog::composites::IDH4))
+                .and(col("status").eq(lit("ok"))),
+        )?
         .is_empty();
     if !has_idh {
         h.push_str("<p class=\"box\">L'IDH-4 n'est pas calculé pour ce jeu de données : les données communales qu'il demande (indice comparatif de mortalité, diplômes, revenu médian des communes de la région) n'y figurent pas.</p>\n");
@@ -114,12 +179,24 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
         h.push_str(&t.html("h3"));
     }
     for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
-        h.push_str(&format!("<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n", escape(&c.stem)));
+        h.push_str(&format!(
+            "<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n",
+            escape(&c.stem)
+        ));
     }
     h.push_str("</section>\n");
 
-    for theme in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
-        h.push_str(&format!("<section id=\"theme-{}\"><h2>{}</h2>\n", theme.id, escape(&theme.label)));
+    for theme in view
+        .catalog
+        .themes
+        .iter()
+        .filter(|t| t.id != composite_theme)
+    {
+        h.push_str(&format!(
+            "<section id=\"theme-{}\"><h2>{}</h2>\n",
+            theme.id,
+            escape(&theme.label)
+        ));
         match view.theme_table(&theme.id)? {
             Some(t) => h.push_str(&t.html("h3")),
             None => {
@@ -128,9 +205,16 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
                 h.push_str(&t.html("h3"));
             }
         }
-        for ind in view.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
-            let mine: Vec<&(&NamedChart, &str)> =
-                figures.iter().filter(|(c, _)| c.indicator.as_deref() == Some(ind.id.as_str())).collect();
+        for ind in view
+            .catalog
+            .indicators
+            .iter()
+            .filter(|i| i.theme == theme.id)
+        {
+            let mine: Vec<&(&NamedChart, &str)> = figures
+                .iter()
+                .filter(|(c, _)| c.indicator.as_deref() == Some(ind.id.as_str()))
+                .collect();
             if mine.is_empty() {
                 continue;
             }
@@ -149,8 +233,14 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
                 ));
             }
         }
-        for (c, svg) in figures.iter().filter(|(c, _)| c.theme == theme.id && c.indicator.is_none()) {
-            h.push_str(&format!("<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n", escape(&c.stem)));
+        for (c, svg) in figures
+            .iter()
+            .filter(|(c, _)| c.theme == theme.id && c.indicator.is_none())
+        {
+            h.push_str(&format!(
+                "<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n",
+                escape(&c.stem)
+            ));
         }
         h.push_str("</section>\n");
     }
@@ -162,7 +252,10 @@ pub fn html(view: &View, manifest: &Manifest, charts: &[NamedChart], svgs: &[Str
     if let Some(t) = view.sensitivity_table() {
         h.push_str(&t.html("h3"));
     }
-    h.push_str(&format!("<p>Légende des tableaux : {}.</p>\n", escape(LEGEND_FR)));
+    h.push_str(&format!(
+        "<p>Légende des tableaux : {}.</p>\n",
+        escape(LEGEND_FR)
+    ));
     h.push_str(&sources_table(manifest).html("h3"));
     let mut m = methodology_table(view, manifest);
     m.title = "Définitions des indicateurs".into();

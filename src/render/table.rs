@@ -27,7 +27,11 @@ impl Cell {
     pub fn value(v: Option<f64>, st: Status, decimals: u8) -> Cell {
         match (st, v) {
             (Status::Ok, Some(v)) => Cell::Number(v, decimals),
-            (st, _) => Cell::Marker(if st == Status::Ok { Status::Missing } else { st }),
+            (st, _) => Cell::Marker(if st == Status::Ok {
+                Status::Missing
+            } else {
+                st
+            }),
         }
     }
 
@@ -35,7 +39,11 @@ impl Cell {
     pub fn change(v: Option<f64>, st: Option<Status>, decimals: u8) -> Cell {
         match (st, v) {
             (Some(Status::Ok), Some(v)) => Cell::Signed(v, decimals),
-            (Some(st), _) => Cell::Marker(if st == Status::Ok { Status::Missing } else { st }),
+            (Some(st), _) => Cell::Marker(if st == Status::Ok {
+                Status::Missing
+            } else {
+                st
+            }),
             (None, _) => Cell::Marker(Status::Missing),
         }
     }
@@ -79,7 +87,12 @@ pub struct Table {
 impl Table {
     pub fn new(title: impl Into<String>, header: Vec<String>) -> Table {
         let n = header.len();
-        Table { title: title.into(), header, numeric: vec![false; n], ..Default::default() }
+        Table {
+            title: title.into(),
+            header,
+            numeric: vec![false; n],
+            ..Default::default()
+        }
     }
 
     pub fn terminal(&self) -> String {
@@ -123,13 +136,32 @@ impl Table {
         if !self.title.is_empty() {
             out.push_str(&format!("## {}\n\n", self.title));
         }
-        out.push_str(&format!("| {} |\n", self.header.iter().map(|h| esc(h)).collect::<Vec<_>>().join(" | ")));
+        out.push_str(&format!(
+            "| {} |\n",
+            self.header
+                .iter()
+                .map(|h| esc(h))
+                .collect::<Vec<_>>()
+                .join(" | ")
+        ));
         let aligns: Vec<&str> = (0..self.header.len())
-            .map(|j| if self.numeric.get(j) == Some(&true) { "---:" } else { "---" })
+            .map(|j| {
+                if self.numeric.get(j) == Some(&true) {
+                    "---:"
+                } else {
+                    "---"
+                }
+            })
             .collect();
         out.push_str(&format!("| {} |\n", aligns.join(" | ")));
         for row in &self.rows {
-            out.push_str(&format!("| {} |\n", row.iter().map(|v| esc(&v.display())).collect::<Vec<_>>().join(" | ")));
+            out.push_str(&format!(
+                "| {} |\n",
+                row.iter()
+                    .map(|v| esc(&v.display()))
+                    .collect::<Vec<_>>()
+                    .join(" | ")
+            ));
         }
         if !self.notes.is_empty() {
             out.push('\n');
@@ -144,13 +176,16 @@ impl Table {
     /// French CSV: `;` separator, decimal comma, BOM. Notes are not included
     /// (the file stays a rectangular table).
     pub fn csv(&self) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::WriterBuilder::new().delimiter(b';').from_writer(vec![0xEF, 0xBB, 0xBF]);
+        let mut w = csv::WriterBuilder::new()
+            .delimiter(b';')
+            .from_writer(vec![0xEF, 0xBB, 0xBF]);
         w.write_record(&self.header)?;
         for row in &self.rows {
             // Thousands separators would make numbers text in a spreadsheet.
             w.write_record(row.iter().map(|v| v.display().replace(fr::THOUSANDS, "")))?;
         }
-        w.into_inner().map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))
+        w.into_inner()
+            .map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))
     }
 }
 
@@ -161,7 +196,10 @@ impl Table {
         let keep: Vec<bool> = (0..self.header.len())
             .map(|j| {
                 self.numeric.get(j) != Some(&true)
-                    || self.rows.iter().any(|r| matches!(r.get(j), Some(Cell::Number(..) | Cell::Signed(..))))
+                    || self
+                        .rows
+                        .iter()
+                        .any(|r| matches!(r.get(j), Some(Cell::Number(..) | Cell::Signed(..))))
             })
             .collect();
         retain_columns(&mut self.header, &keep);
@@ -184,10 +222,18 @@ impl Table {
         }
         out.push_str("</tr></thead>\n<tbody>\n");
         for (i, row) in self.rows.iter().enumerate() {
-            let class = if self.references_from.is_some_and(|r| i >= r) { " class=\"ref\"" } else { "" };
+            let class = if self.references_from.is_some_and(|r| i >= r) {
+                " class=\"ref\""
+            } else {
+                ""
+            };
             out.push_str(&format!("<tr{class}>"));
             for (j, c) in row.iter().enumerate() {
-                let num = if self.numeric.get(j) == Some(&true) { " class=\"num\"" } else { "" };
+                let num = if self.numeric.get(j) == Some(&true) {
+                    " class=\"num\""
+                } else {
+                    ""
+                };
                 out.push_str(&format!("<td{num}>{}</td>", escape(&c.display())));
             }
             out.push_str("</tr>\n");
@@ -210,7 +256,10 @@ fn retain_columns<T>(v: &mut Vec<T>, keep: &[bool]) {
 
 /// Escapes text for HTML and XML.
 pub fn escape(s: &str) -> String {
-    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn terminal_width() -> Option<u16> {
@@ -225,8 +274,14 @@ mod tests {
     fn cells_show_numbers_in_french_and_status_markers() {
         assert_eq!(Cell::value(None, Status::Secret, 1).display(), "nd");
         assert_eq!(Cell::value(Some(40.1), Status::Ok, 1).display(), "40,1");
-        assert_eq!(Cell::value(None, Status::NotAggregable, 1).display(), "n.c.");
-        assert_eq!(Cell::change(Some(0.7), Some(Status::Ok), 1).display(), "+0,7");
+        assert_eq!(
+            Cell::value(None, Status::NotAggregable, 1).display(),
+            "n.c."
+        );
+        assert_eq!(
+            Cell::change(Some(0.7), Some(Status::Ok), 1).display(),
+            "+0,7"
+        );
         assert_eq!(Cell::change(None, None, 1).display(), "–");
     }
 
@@ -235,17 +290,32 @@ mod tests {
         let mut t = Table::new("A & B", vec!["x<y".into()]);
         t.rows.push(vec![Cell::text("\"q\"")]);
         let h = t.html("h3");
-        assert!(h.contains("<h3>A &amp; B</h3>") && h.contains("<th>x&lt;y</th>") && h.contains("&quot;q&quot;"));
+        assert!(
+            h.contains("<h3>A &amp; B</h3>")
+                && h.contains("<th>x&lt;y</th>")
+                && h.contains("&quot;q&quot;")
+        );
     }
 
     #[test]
     fn columns_without_any_number_are_dropped() {
         let mut t = Table::new("", vec!["Territoire".into(), "a".into(), "b".into()]);
         t.numeric = vec![false, true, true];
-        t.rows.push(vec![Cell::text("X"), Cell::Marker(Status::Secret), Cell::Number(1.0, 0)]);
-        t.rows.push(vec![Cell::text("Y"), Cell::Marker(Status::Missing), Cell::Marker(Status::Secret)]);
+        t.rows.push(vec![
+            Cell::text("X"),
+            Cell::Marker(Status::Secret),
+            Cell::Number(1.0, 0),
+        ]);
+        t.rows.push(vec![
+            Cell::text("Y"),
+            Cell::Marker(Status::Missing),
+            Cell::Marker(Status::Secret),
+        ]);
         t.drop_empty_columns();
         assert_eq!(t.header, vec!["Territoire".to_string(), "b".to_string()]);
-        assert_eq!(t.rows[1], vec![Cell::text("Y"), Cell::Marker(Status::Secret)]);
+        assert_eq!(
+            t.rows[1],
+            vec![Cell::text("Y"), Cell::Marker(Status::Secret)]
+        );
     }
 }

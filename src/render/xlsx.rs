@@ -15,19 +15,33 @@ fn x<T>(r: Result<T, rust_xlsxwriter::XlsxError>) -> Result<T> {
 }
 
 fn number_format(decimals: u8, signed: bool) -> Format {
-    let base = if decimals == 0 { "#,##0".to_string() } else { format!("#,##0.{}", "0".repeat(decimals as usize)) };
-    let code = if signed { format!("+{base};-{base};{base}") } else { base };
+    let base = if decimals == 0 {
+        "#,##0".to_string()
+    } else {
+        format!("#,##0.{}", "0".repeat(decimals as usize))
+    };
+    let code = if signed {
+        format!("+{base};-{base};{base}")
+    } else {
+        base
+    };
     Format::new().set_num_format(code)
 }
 
 /// Excel sheet names: at most 31 characters, none of `[]:*?/\`.
 fn sheet_name(s: &str) -> String {
-    s.chars().filter(|c| !"[]:*?/\\".contains(*c)).take(31).collect()
+    s.chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
 }
 
 fn write_table(ws: &mut Worksheet, t: &Table) -> Result<()> {
     let title = Format::new().set_bold().set_font_size(13);
-    let head = Format::new().set_bold().set_text_wrap().set_align(FormatAlign::Top);
+    let head = Format::new()
+        .set_bold()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top);
     let note = Format::new().set_italic();
     let marker = Format::new().set_align(FormatAlign::Right);
     x(ws.write_string_with_format(0, 0, &t.title, &title))?;
@@ -39,9 +53,15 @@ fn write_table(ws: &mut Worksheet, t: &Table) -> Result<()> {
         for (j, c) in row.iter().enumerate() {
             let col = j as u16;
             match c {
-                Cell::Number(v, d) => x(ws.write_number_with_format(r, col, *v, &number_format(*d, false)).map(|_| ()))?,
-                Cell::Signed(v, d) => x(ws.write_number_with_format(r, col, *v, &number_format(*d, true)).map(|_| ()))?,
-                Cell::Marker(_) => x(ws.write_string_with_format(r, col, c.display(), &marker).map(|_| ()))?,
+                Cell::Number(v, d) => x(ws
+                    .write_number_with_format(r, col, *v, &number_format(*d, false))
+                    .map(|_| ()))?,
+                Cell::Signed(v, d) => x(ws
+                    .write_number_with_format(r, col, *v, &number_format(*d, true))
+                    .map(|_| ()))?,
+                Cell::Marker(_) => x(ws
+                    .write_string_with_format(r, col, c.display(), &marker)
+                    .map(|_| ()))?,
                 Cell::Text(s) => x(ws.write_string(r, col, s).map(|_| ()))?,
             }
         }
@@ -58,7 +78,11 @@ fn write_table(ws: &mut Worksheet, t: &Table) -> Result<()> {
             .map(|c| c.display().chars().count())
             .max()
             .unwrap_or(0);
-        let width = if j == 0 { widest.clamp(12, 70) } else { widest.clamp(10, 18) + 2 };
+        let width = if j == 0 {
+            widest.clamp(12, 70)
+        } else {
+            widest.clamp(10, 18) + 2
+        };
         x(ws.set_column_width(j as u16, width as f64))?;
     }
     x(ws.set_row_height(1, 60))?;
