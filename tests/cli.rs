@@ -192,6 +192,21 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
     );
     assert!(csv.contains("loc_qp15_gambetta,\"QP Lourches, Denain, Escaudain - Gambetta\",qpv,indice_jeunesse,2019,2.19"));
     assert!(out.join("results.parquet").metadata().unwrap().len() > 1000);
+    // What is constant per indicator is in the dictionary, once.
+    let dict = read(&out.join("indicators.csv"));
+    assert!(dict.starts_with(
+        "indicator,indicator_label,theme,theme_label,unit,evol_unit,decimals,source,definition\n"
+    ));
+    assert!(
+        dict.contains("\nindice_jeunesse,Indice de jeunesse,famille,"),
+        "{dict}"
+    );
+    assert_eq!(
+        dict.lines()
+            .filter(|l| l.starts_with("indice_jeunesse,"))
+            .count(),
+        1
+    );
     let famille = read(&out.join("theme_02_famille.md"));
     assert!(famille.contains("| QP Lourches, Denain, Escaudain - Gambetta |"));
     assert!(famille.contains("2,2"));

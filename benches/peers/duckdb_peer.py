@@ -130,7 +130,7 @@ def main():
     con.execute(
         f"""CREATE TABLE results AS
         WITH d AS (
-          SELECT v.*, t.territory_name, t.level, i.indicator_label, i.theme, i.unit, i.relative,
+          SELECT v.*, t.territory_name, t.level, i.unit, i.relative,
             lag(v.vintage) OVER w AS prev_vintage, lag(v.value) OVER w AS prev_value, lag(v.status) OVER w AS prev_status,
             (v.status = {OK} AND t.level IN {in_list(sorted(RANKED))}) AS rankable
           FROM vals v LEFT JOIN terr t USING (territory_code) LEFT JOIN inds i USING (indicator)
@@ -140,8 +140,8 @@ def main():
                  count(*) OVER (PARTITION BY level, indicator, vintage) AS rt
           FROM d WHERE rankable),
         ref AS (SELECT indicator, vintage, value AS reference_value FROM vals WHERE territory_code = {lit(cfg.reference)} AND status = {OK})
-        SELECT d.territory_code, d.territory_name, d.level, d.indicator, d.vintage, d.value, d.unit, d.status, d.theme,
-          d.indicator_label, d.formula, d.prev_vintage,
+        SELECT d.territory_code, d.territory_name, d.level, d.indicator, d.vintage, d.value, d.unit, d.status,
+          d.formula, d.prev_vintage,
           CASE WHEN greatest(d.status, d.prev_status) = {OK} THEN d.value - d.prev_value END AS evol_abs,
           CASE WHEN greatest(d.status, d.prev_status) = {OK} AND d.relative AND d.prev_value <> 0
                THEN 100 * (d.value - d.prev_value) / abs(d.prev_value) END AS evol_pct,
@@ -154,6 +154,8 @@ def main():
     )
     con.execute(f"COPY results TO {lit(a.out + '.parquet')} (FORMAT parquet)")
     con.execute(f"COPY results TO {lit(a.out + '.csv')} (HEADER, DELIMITER ',')")
+    # The indicator dictionary beside it, as bcs writes it.
+    con.execute(f"COPY (SELECT indicator, indicator_label, theme, unit FROM inds) TO {lit(a.out + '-indicators.csv')} (HEADER, DELIMITER ',')")
     n = con.execute("SELECT count(*) FROM results").fetchone()[0]
     print(f"duckdb: {n} lignes", file=sys.stderr)
 

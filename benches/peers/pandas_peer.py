@@ -129,11 +129,13 @@ def main():
     d["reference_code"] = cfg.reference
     d["gap_reference"] = (d["value"] - d["reference_value"]).where(d["status"] == OK)
     results = d[
-        ["territory_code", "territory_name", "level", "indicator", "vintage", "value", "unit", "status", "theme", "indicator_label",
+        ["territory_code", "territory_name", "level", "indicator", "vintage", "value", "unit", "status",
          "formula", "prev_vintage", "evol_abs", "evol_pct", "rank", "rank_total", "reference_code", "gap_reference"]
     ]
     results.to_parquet(a.out + ".parquet", index=False)
     results.to_csv(a.out + ".csv", index=False)
+    # The indicator dictionary beside it, as bcs writes it.
+    inds[["indicator", "indicator_label", "theme", "unit"]].to_csv(a.out + "-indicators.csv", index=False)
     print(f"pandas: {len(results)} lignes", file=sys.stderr)
 
 

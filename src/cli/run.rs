@@ -32,7 +32,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         .unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
     let out = OutputDir::create(&target)?;
     let t = crate::timing::stage("écriture des résultats");
-    let parquet = write_results(&out, &s.results.frame, s.cached_results_file())?;
+    let parquet = write_results(&out, &s.results.frame, s.cached_results_file(), &s.catalog)?;
     drop(t);
     s.cache_results_file(&parquet);
     if args.results_only {

@@ -297,8 +297,8 @@ fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
     Ok((sorted, codes))
 }
 
-/// Joins territory names and levels (of `codes`, the values' territories),
-/// indicator units, themes and labels.
+/// Joins territory names and levels (of `codes`, the values' territories)
+/// and indicator units.
 fn describe(
     values: LazyFrame,
     codes: &[String],
@@ -312,12 +312,9 @@ fn describe(
     let inds = &catalog.indicators;
     let indicators = df!(
         "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
-        "indicator_label" => inds.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
-        "theme" => inds.iter().map(|i| i.theme.as_str()).collect::<Vec<_>>(),
         "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
         "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
         "relative_evol" => inds.iter().map(|i| i.unit.has_relative_evolution()).collect::<Vec<_>>(),
-        "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
     )?;
     Ok(values
         .join(

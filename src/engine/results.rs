@@ -5,8 +5,10 @@ use polars::prelude::*;
 
 use crate::status::Status;
 
-/// Column order of the results table (documented in README.md).
-pub const COLUMNS: [&str; 22] = [
+/// Column order of the results table (documented in README.md). What is
+/// constant per indicator (label, theme, source) is in the indicator
+/// dictionary written beside it, not repeated on every row.
+pub const COLUMNS: [&str; 19] = [
     "territory_code",
     "territory_name",
     "level",
@@ -15,8 +17,6 @@ pub const COLUMNS: [&str; 22] = [
     "value",
     "unit",
     "status",
-    "theme",
-    "indicator_label",
     "formula",
     "prev_vintage",
     "evol_abs",
@@ -27,7 +27,6 @@ pub const COLUMNS: [&str; 22] = [
     "rank_total",
     "reference_code",
     "gap_reference",
-    "source",
     "detail",
 ];
 

@@ -138,9 +138,16 @@ impl View<'_> {
     /// One table per theme: territories in rows, each indicator × vintage in
     /// columns, then its changes between vintages.
     pub fn theme_table(&self, theme: &str) -> Result<Option<Table>> {
-        let rows = self
-            .results
-            .rows(col("theme").eq(lit(theme)).and(self.not_missing()))?;
+        let ids: Vec<&str> = self
+            .catalog
+            .indicators
+            .iter()
+            .filter(|i| i.theme == theme)
+            .map(|i| i.id.as_str())
+            .collect();
+        let of_theme =
+            col("indicator").is_in(lit(Series::new("".into(), ids)).implode(false), false);
+        let rows = self.results.rows(of_theme.and(self.not_missing()))?;
         if rows.is_empty() {
             return Ok(None);
         }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
+use crate::catalog::Catalog;
+
 pub struct OutputDir {
     target: PathBuf,
     staging: tempfile::TempDir,
@@ -75,24 +77,24 @@ impl OutputDir {
 }
 
 /// Writes the tidy results table as CSV (comma, decimal point: for R,
-/// pandas and tools) and Parquet.
-/// Returns the Parquet file's path. Both files are written in parallel; the
+/// pandas and tools) and Parquet, and beside it the indicator dictionary
+/// (`indicators.csv`: what is constant per indicator, joined on `indicator`).
+/// Returns the Parquet file's path. Both tables are written in parallel; the
 /// Parquet one is copied from `parquet_of_frame` when given (a file holding
 /// exactly `frame`, e.g. the results cache).
 pub fn write_results(
     out: &OutputDir,
     frame: &DataFrame,
     parquet_of_frame: Option<&Path>,
+    catalog: &Catalog,
 ) -> Result<PathBuf> {
+    write_csv(
+        &out.file("indicators.csv")?,
+        &mut indicator_dictionary(catalog)?,
+    )?;
     let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
     let (a, b) = rayon::join(
-        || -> Result<()> {
-            let mut f = std::io::BufWriter::new(std::fs::File::create(&csv)?);
-            CsvWriter::new(&mut f)
-                .include_header(true)
-                .finish(&mut frame.clone())?;
-            Ok(())
-        },
+        || write_csv(&csv, &mut frame.clone()),
         || match parquet_of_frame {
             Some(from) => std::fs::copy(from, &parquet)
                 .map(|_| ())
@@ -103,4 +105,34 @@ pub fn write_results(
     a?;
     b?;
     Ok(parquet)
+}
+
+fn write_csv(path: &Path, frame: &mut DataFrame) -> Result<()> {
+    let file = std::fs::File::create(path)
+        .with_context(|| format!("écriture impossible : {}", path.display()))?;
+    CsvWriter::new(&mut std::io::BufWriter::new(file))
+        .include_header(true)
+        .finish(frame)?;
+    Ok(())
+}
+
+/// One row per catalogue indicator: label, theme, units, source, definition.
+pub fn indicator_dictionary(catalog: &Catalog) -> Result<DataFrame> {
+    let inds = &catalog.indicators;
+    let theme_label = |id: &str| {
+        catalog
+            .theme(id)
+            .map_or(id.to_string(), |t| t.label.clone())
+    };
+    Ok(df!(
+        "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        "indicator_label" => inds.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
+        "theme" => inds.iter().map(|i| i.theme.as_str()).collect::<Vec<_>>(),
+        "theme_label" => inds.iter().map(|i| theme_label(&i.theme)).collect::<Vec<_>>(),
+        "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
+        "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
+        "decimals" => inds.iter().map(|i| i.decimals as u32).collect::<Vec<_>>(),
+        "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
+        "definition" => inds.iter().map(|i| i.definition.as_str()).collect::<Vec<_>>(),
+    )?)
 }
