@@ -111,7 +111,11 @@ impl Cache {
         let mut tmp = tempfile::Builder::new()
             .prefix(".tmp-")
             .tempfile_in(&self.dir)?;
-        ParquetWriter::new(tmp.as_file_mut()).finish(&mut frame.clone())?;
+        // Snappy: the cache is written on every first run and read on every
+        // later one; zstd's smaller files measured slower both ways.
+        ParquetWriter::new(tmp.as_file_mut())
+            .with_compression(ParquetCompression::Snappy)
+            .finish(&mut frame.clone())?;
         tmp.persist(&target)
             .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
         let prefix = format!("{}-", src.id);
