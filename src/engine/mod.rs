@@ -8,9 +8,10 @@ mod aggregate;
 pub mod composite;
 mod results;
 
-use std::collections::HashSet;
+// Hash maps over millions of short codes: polars' fast hasher, not SipHash.
+use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use polars::prelude::*;
 
 pub use aggregate::{aggregate, aggregate_members};
@@ -66,11 +67,19 @@ pub fn compute(
         UnionArgs::default(),
     )?
     .filter(col("status").neq(Status::Missing.lit()));
-    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
-    // Sorted by series then vintage while the rows are narrow; the joins
-    // below keep this order.
-    let (sorted, territories) = sort_series(with_missing)?;
-    let described = describe(sorted, &territories, catalog, geo)?;
+    let t2 = crate::timing::stage("  absentes");
+    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?
+        .collect()?
+        .lazy();
+    drop(t2);
+    let t2 = crate::timing::stage("  tri, libellés");
+    let described = sort_series(
+        with_missing,
+        |codes| geo.frame(codes),
+        |ids| indicator_units(ids, catalog),
+    )?
+    .lazy();
+    drop(t2);
     drop(t);
     let t = crate::timing::stage("évolutions, rangs, écarts");
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
@@ -83,46 +92,9 @@ pub fn compute(
 /// Turns long observations into one row per (territory, vintage) with a value
 /// and a status column per variable, then evaluates every indicator.
 fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
-    let present: HashSet<String> = obs
-        .column("variable")?
-        .str()?
-        .iter()
-        .flatten()
-        .map(String::from)
-        .collect();
-    let mut aggs = vec![];
-    for v in catalog.variables.iter().filter(|v| present.contains(&v.id)) {
-        let is_v = col("variable").eq(lit(v.id.as_str()));
-        aggs.push(
-            col("value")
-                .filter(is_v.clone())
-                .first()
-                .alias(v.id.as_str()),
-        );
-        aggs.push(
-            col("status")
-                .filter(is_v)
-                .first()
-                .alias(status_column(&v.id)),
-        );
-    }
-    let mut wide = obs
-        .clone()
-        .lazy()
-        .group_by([col("territory_code"), col("vintage")])
-        .agg(aggs);
-    // Variables absent from the data: null, status missing.
-    let mut fill = vec![];
-    for v in &catalog.variables {
-        if present.contains(&v.id) {
-            fill.push(col(status_column(&v.id)).fill_null(Status::Missing.lit()));
-        } else {
-            fill.push(lit(NULL).cast(DataType::Float64).alias(v.id.as_str()));
-            fill.push(Status::Missing.lit().alias(status_column(&v.id)));
-        }
-    }
-    wide = wide.with_columns(fill);
-    let wide = wide.collect()?.lazy();
+    let t = crate::timing::stage("  pivot");
+    let wide = pivot_variables(obs, catalog)?.lazy();
+    drop(t);
 
     let mut per_indicator = vec![];
     // Composite outputs have no formula: the composite stage computes them.
@@ -165,6 +137,74 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
         .filter(col("status").neq(Status::Missing.lit())))
 }
 
+/// One row per (territory, vintage), a value and a status column per
+/// catalogue variable (null and `missing` where the variable is absent).
+/// The rows are grouped once and their values scattered into the columns,
+/// one pass, rather than one filtered aggregation per variable.
+fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
+    let long = obs
+        .clone()
+        .lazy()
+        .group_by([col("territory_code"), col("vintage")])
+        .agg([col("variable"), col("value"), col("status")])
+        .with_row_index("#g", None)
+        .collect()?;
+    let groups = long.height();
+    let cells = long
+        .clone()
+        .lazy()
+        .select([col("#g"), col("variable"), col("value"), col("status")])
+        .explode(
+            cols(["variable", "value", "status"]),
+            ExplodeOptions {
+                empty_as_null: false,
+                keep_nulls: false,
+            },
+        )
+        .collect()?;
+    let index: HashMap<&str, usize> = catalog
+        .variables
+        .iter()
+        .enumerate()
+        .map(|(i, v)| (v.id.as_str(), i))
+        .collect();
+    let n = catalog.variables.len();
+    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; groups]; n];
+    let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); groups]; n];
+    let mut seen = vec![vec![false; groups]; n];
+    let (g, var) = (cells.column("#g")?.idx()?, cells.column("variable")?.str()?);
+    let (value, status) = (
+        cells.column("value")?.f64()?,
+        cells.column("status")?.u32()?,
+    );
+    for (((g, var), value), status) in g
+        .iter()
+        .zip(var.iter())
+        .zip(value.iter())
+        .zip(status.iter())
+    {
+        let (Some(g), Some(&v)) = (g, var.and_then(|name| index.get(name))) else {
+            continue;
+        };
+        let g = g as usize;
+        // The first observation of a (territory, variable, vintage) wins.
+        if !seen[v][g] {
+            seen[v][g] = true;
+            values[v][g] = value;
+            statuses[v][g] = status.unwrap_or(Status::Missing.code());
+        }
+    }
+    let mut columns = vec![
+        long.column("territory_code")?.clone(),
+        long.column("vintage")?.clone(),
+    ];
+    for ((v, value), status) in catalog.variables.iter().zip(values).zip(statuses) {
+        columns.push(Column::new(v.id.as_str().into(), value));
+        columns.push(Column::new(status_column(&v.id).into(), status));
+    }
+    Ok(DataFrame::new(groups, columns)?)
+}
+
 /// One `missing` row (no vintage) for each territory with observations and
 /// each indicator the dataset has but the territory lacks; and, for the focus
 /// territories, for each indicator the dataset has nowhere. The catalogue is
@@ -201,29 +241,44 @@ fn add_missing_rows(
         .collect();
     focus.sort();
     focus.dedup();
-    let grid = |codes: Series, ids: Vec<&str>| -> Result<LazyFrame> {
-        Ok(DataFrame::new_infer_height(vec![codes.into()])?
-            .lazy()
-            .cross_join(df!("indicator" => ids)?.lazy(), None))
-    };
-    let all = concat(
-        [
-            grid(territories, with_data)?,
-            grid(Series::new("territory_code".into(), focus), without)?,
-        ],
-        UnionArgs::default(),
-    )?;
-    let missing = all
-        .join(
-            values
-                .clone()
-                .lazy()
-                .select([col("territory_code"), col("indicator")])
-                .unique(None, UniqueKeepStrategy::First),
-            [col("territory_code"), col("indicator")],
-            [col("territory_code"), col("indicator")],
-            JoinArgs::new(JoinType::Anti),
-        )
+    // Which (territory, indicator) pairs have a row: one bit per pair, one
+    // pass over the values (a cross join then anti-join of millions of
+    // string pairs measured several times slower).
+    let territories = territories.str()?;
+    let codes: Vec<&str> = territories.iter().flatten().collect();
+    let t_index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let i_index: HashMap<&str, usize> =
+        with_data.iter().enumerate().map(|(i, c)| (*c, i)).collect();
+    let mut has = vec![false; codes.len() * with_data.len()];
+    let (vt, vi) = (
+        values.column("territory_code")?.str()?,
+        values.column("indicator")?.str()?,
+    );
+    for (t, i) in vt.iter().zip(vi.iter()) {
+        if let (Some(t), Some(i)) = (
+            t.and_then(|t| t_index.get(t)),
+            i.and_then(|i| i_index.get(i)),
+        ) {
+            has[t * with_data.len() + i] = true;
+        }
+    }
+    let mut missing: (Vec<&str>, Vec<&str>) = (vec![], vec![]);
+    for (t, code) in codes.iter().enumerate() {
+        for (i, id) in with_data.iter().enumerate() {
+            if !has[t * with_data.len() + i] {
+                missing.0.push(code);
+                missing.1.push(id);
+            }
+        }
+    }
+    for code in &focus {
+        for id in &without {
+            missing.0.push(code);
+            missing.1.push(id);
+        }
+    }
+    let missing = df!("territory_code" => missing.0, "indicator" => missing.1)?
+        .lazy()
         .select([
             col("territory_code"),
             lit(NULL).cast(DataType::Int32).alias("vintage"),
@@ -233,102 +288,108 @@ fn add_missing_rows(
             lit(NULL).cast(DataType::String).alias("formula"),
             lit(NULL).cast(DataType::String).alias("detail"),
         ]);
-    Ok(concat([values.lazy(), missing], UnionArgs::default())?)
+    Ok(concat(
+        [values.clone().lazy(), missing],
+        UnionArgs::default(),
+    )?)
 }
 
 /// Sorts rows by territory code, indicator, then vintage (absent vintages
 /// last), like a sort on those three columns, but through one integer key:
 /// codes and indicators are ranked once (tens of thousands of distinct
 /// strings) instead of being compared at every step of a sort of millions of
-/// rows. Also returns the distinct territory codes, sorted.
-fn sort_series(lf: LazyFrame) -> Result<(LazyFrame, Vec<String>)> {
-    let df = lf.collect()?;
-    let distinct = |name: &str| -> Result<Vec<String>> {
-        let mut v: Vec<String> = df
-            .column(name)?
-            .unique()?
-            .str()?
+/// rows. What `territories` and `indicators` give for the sorted distinct
+/// codes and ids (names, levels, units; their first column is the code) is
+/// gathered by those ranks onto the sorted rows: described without a join.
+fn sort_series(
+    lf: LazyFrame,
+    territories: impl FnOnce(&[String]) -> Result<DataFrame>,
+    indicators: impl FnOnce(&[String]) -> Result<DataFrame>,
+) -> Result<DataFrame> {
+    use rayon::prelude::*;
+    let mut df = lf.collect()?;
+    // One chunk per column: a gather across the hundreds of chunks of the
+    // concatenated indicators takes the slow path.
+    df.rechunk_mut_par();
+    let (codes, ids) = (
+        df.column("territory_code")?.str()?,
+        df.column("indicator")?.str()?,
+    );
+    let ranks = |values: &StringChunked| -> (Vec<String>, HashMap<String, u32>) {
+        let mut distinct: Vec<String> = values
             .iter()
             .flatten()
+            .collect::<HashSet<&str>>()
+            .into_iter()
             .map(String::from)
             .collect();
-        v.sort_unstable();
-        Ok(v)
+        distinct.sort_unstable();
+        let rank = distinct
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.clone(), i as u32))
+            .collect();
+        (distinct, rank)
     };
-    let ranks = |name: &str, values: &[String], rank: &str| -> Result<LazyFrame> {
-        Ok(DataFrame::new_infer_height(vec![
-            Column::new(name.into(), values),
-            Column::new(rank.into(), (0..values.len() as u32).collect::<Vec<u32>>()),
-        ])?
-        .lazy())
+    let ((t_sorted, t_rank), (i_sorted, i_rank)) = rayon::join(|| ranks(codes), || ranks(ids));
+    let vintages = df.column("vintage")?.i32()?;
+    // Rank of the code, of the indicator, vintage 1900-2154 in the low byte
+    // (255 for an absent one, last). Codes and indicators are never null.
+    let mut keyed: Vec<(u64, IdxSize)> = codes
+        .iter()
+        .zip(ids.iter())
+        .zip(vintages.iter())
+        .enumerate()
+        .map(|(row, ((c, i), v))| {
+            let t = c
+                .and_then(|c| t_rank.get(c))
+                .copied()
+                .unwrap_or(u32::MAX >> 8);
+            let i = i
+                .and_then(|i| i_rank.get(i))
+                .copied()
+                .unwrap_or(u32::MAX >> 16);
+            let v = v.map_or(255, |v| (v - 1900).clamp(0, 254) as u64);
+            ((t as u64) << 24 | (i as u64) << 8 | v, row as IdxSize)
+        })
+        .collect();
+    keyed.par_sort_unstable();
+    let by = |f: fn(&(u64, IdxSize)) -> IdxSize| {
+        IdxCa::from_vec("".into(), keyed.iter().map(f).collect())
     };
-    let codes = distinct("territory_code")?;
-    let (territories, indicators) = (
-        ranks("territory_code", &codes, "#t")?,
-        ranks("indicator", &distinct("indicator")?, "#i")?,
+    let (t_by_row, i_by_row) = (
+        by(|k| (k.0 >> 24) as IdxSize),
+        by(|k| (k.0 >> 8 & 0xFFFF) as IdxSize),
     );
-    let u64_lit = |v: u64| lit(v).cast(DataType::UInt64);
-    // Vintages 1900-2154 in the low byte, 255 for an absent one (last).
-    let vintage = when(col("vintage").is_null()).then(u64_lit(255)).otherwise(
-        (col("vintage") - lit(1900))
-            .clip(lit(0), lit(254))
-            .cast(DataType::UInt64),
-    );
-    let key = col("#t").cast(DataType::UInt64) * u64_lit(1 << 24)
-        + col("#i").cast(DataType::UInt64) * u64_lit(1 << 8)
-        + vintage;
-    let sorted = df
-        .lazy()
-        .join(
-            territories,
-            [col("territory_code")],
-            [col("territory_code")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            indicators,
-            [col("indicator")],
-            [col("indicator")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_column(key.alias("#key"))
-        .sort(["#key"], Default::default())
-        .drop(cols(["#t", "#i", "#key"]));
-    Ok((sorted, codes))
+    let mut sorted = df.take(&by(|k| k.1))?;
+    for (attributes, by_row) in [
+        (territories(&t_sorted)?, t_by_row),
+        (indicators(&i_sorted)?, i_by_row),
+    ] {
+        let gathered = attributes.take(&by_row)?;
+        for c in gathered.columns().iter().skip(1) {
+            sorted.with_column(c.clone())?;
+        }
+    }
+    Ok(sorted)
 }
 
-/// Joins territory names and levels (of `codes`, the values' territories)
-/// and indicator units.
-fn describe(
-    values: LazyFrame,
-    codes: &[String],
-    catalog: &Catalog,
-    geo: &Geography,
-) -> Result<LazyFrame> {
-    // Sorted rows materialised here: the single later plan (sort, joins,
-    // shifts, windows) measured slower than two.
-    let values = values.collect()?.lazy();
-    let territories = geo.frame(codes)?;
-    let inds = &catalog.indicators;
-    let indicators = df!(
-        "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+/// Units of the indicators `ids` (sorted distinct ids of the results).
+fn indicator_units(ids: &[String], catalog: &Catalog) -> Result<DataFrame> {
+    let inds = ids
+        .iter()
+        .map(|id| {
+            catalog
+                .indicator(id)
+                .with_context(|| format!("indicateur absent du catalogue : {id}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(df!(
+        "indicator" => ids,
         "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
         "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
         "relative_evol" => inds.iter().map(|i| i.unit.has_relative_evolution()).collect::<Vec<_>>(),
-    )?;
-    Ok(values
-        .join(
-            territories.lazy(),
-            [col("territory_code")],
-            [col("territory_code")],
-            left_join_keeping_order(),
-        )
-        .join(
-            indicators.lazy(),
-            [col("indicator")],
-            [col("indicator")],
-            left_join_keeping_order(),
-        ))
+    )?)
 }
 
 /// A left join that keeps the left rows' order (the engine relies on it).
@@ -450,6 +511,62 @@ mod tests {
     use super::*;
 
     #[test]
+    fn pivot_scatters_values_and_statuses_per_territory_and_vintage() {
+        let catalog = Catalog::load(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("indicators")
+                .as_path(),
+        )
+        .unwrap();
+        let secret = Status::Secret.code();
+        let obs = df!(
+            "territory_code" => ["A", "A", "B", "A", "A"],
+            "variable" => ["population", "pop_etrangers", "population", "population", "population"],
+            "vintage" => [2021, 2021, 2021, 2015, 2021],
+            "value" => [Some(100.0), None, Some(50.0), Some(90.0), Some(999.0)],
+            "status" => [0u32, secret, 0, 0, 0],
+        )
+        .unwrap();
+        let wide = pivot_variables(&obs, &catalog)
+            .unwrap()
+            .lazy()
+            .sort(["territory_code", "vintage"], Default::default())
+            .collect()
+            .unwrap();
+        assert_eq!(wide.height(), 3);
+        let f64s = |c: &str| {
+            wide.column(c)
+                .unwrap()
+                .f64()
+                .unwrap()
+                .iter()
+                .collect::<Vec<_>>()
+        };
+        let u32s = |c: &str| {
+            wide.column(c)
+                .unwrap()
+                .u32()
+                .unwrap()
+                .iter()
+                .flatten()
+                .collect::<Vec<_>>()
+        };
+        // A 2015, A 2021 (the first of its two populations), B 2021.
+        assert_eq!(f64s("population"), [Some(90.0), Some(100.0), Some(50.0)]);
+        assert_eq!(f64s("pop_etrangers"), [None, None, None]);
+        let missing = Status::Missing.code();
+        assert_eq!(
+            u32s(&status_column("pop_etrangers")),
+            [missing, secret, missing]
+        );
+        assert_eq!(
+            u32s(&status_column("pop_moins_20")),
+            [missing; 3],
+            "a variable nowhere in the data"
+        );
+    }
+
+    #[test]
     fn series_sort_equals_the_three_column_sort() {
         let df = df!(
             "territory_code" => ["2A", "10", "2", "10", "2", "10", "QN05954M", "2"],
@@ -458,9 +575,17 @@ mod tests {
             "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
         )
         .unwrap();
-        let (by_key, codes) = sort_series(df.clone().lazy()).unwrap();
-        let by_key = by_key.collect().unwrap();
-        assert_eq!(codes, ["10", "2", "2A", "QN05954M"]);
+        let mut seen = vec![];
+        let by_key = sort_series(
+            df.clone().lazy(),
+            |codes| {
+                seen = codes.to_vec();
+                Ok(df!("territory_code" => codes)?)
+            },
+            |ids| Ok(df!("indicator" => ids)?),
+        )
+        .unwrap();
+        assert_eq!(seen, ["10", "2", "2A", "QN05954M"]);
         let by_columns = df
             .lazy()
             .sort(

@@ -146,7 +146,9 @@ pub fn load_cached(
     fail_with(&problems)?;
     let _t = crate::timing::stage("  cache des sources");
     if let Some(c) = &cache {
-        to_store.par_iter().try_for_each(|(src, key, df)| c.put(src, key, df))?;
+        to_store
+            .par_iter()
+            .try_for_each(|(src, key, df)| c.put(src, key, df))?;
     }
     Ok((frame, served))
 }
