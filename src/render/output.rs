@@ -94,12 +94,18 @@ pub fn write_results(
     )?;
     let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
     let (a, b) = rayon::join(
-        || write_csv(&csv, &mut frame.clone()),
+        || {
+            let _t = crate::timing::stage("  csv");
+            write_csv(&csv, &mut frame.clone())
+        },
         || match parquet_of_frame {
             Some(from) => std::fs::copy(from, &parquet)
                 .map(|_| ())
                 .with_context(|| format!("copie impossible de {}", from.display())),
-            None => crate::engine::write_parquet(&parquet, frame),
+            None => {
+                let _t = crate::timing::stage("  parquet");
+                crate::engine::write_parquet(&parquet, frame)
+            }
         },
     );
     a?;
