@@ -298,7 +298,8 @@ fn add_missing_rows(
 /// last), like a sort on those three columns, but through one integer key:
 /// codes and indicators are ranked once (tens of thousands of distinct
 /// strings) instead of being compared at every step of a sort of millions of
-/// rows. What `territories` and `indicators` give for the sorted distinct
+/// rows (the key's indicator and vintage part is kept in a `#iv` column).
+/// What `territories` and `indicators` give for the sorted distinct
 /// codes and ids (names, levels, units; their first column is the code) is
 /// gathered by those ranks onto the sorted rows: described without a join.
 fn sort_series(
@@ -362,6 +363,12 @@ fn sort_series(
         by(|k| (k.0 >> 8 & 0xFFFF) as IdxSize),
     );
     let mut sorted = df.take(&by(|k| k.1))?;
+    // The (indicator, vintage) part of the key: the evolutions' ranks and
+    // reference values group on it rather than on strings.
+    sorted.with_column(Column::new(
+        "#iv".into(),
+        keyed.iter().map(|k| k.0 & 0xFF_FFFF).collect::<Vec<u64>>(),
+    ))?;
     for (attributes, by_row) in [
         (territories(&t_sorted)?, t_by_row),
         (indicators(&i_sorted)?, i_by_row),
@@ -441,7 +448,18 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
     let rank_value = when(rankable)
         .then(col("value"))
         .otherwise(lit(NULL).cast(DataType::Float64));
-    let partition = [col("level"), col("indicator"), col("vintage")];
+    // Partitions of the ranks: level, indicator and vintage as one integer.
+    let level =
+        Level::ALL
+            .into_iter()
+            .enumerate()
+            .fold(lit(NULL).cast(DataType::UInt64), |e, (n, l)| {
+                when(col("level").eq(lit(l.as_str())))
+                    .then(lit(n as u64))
+                    .otherwise(e)
+            });
+    let lf = lf.with_column((col("#iv") * lit(16u64) + level).alias("#part"));
+    let partition = [col("#part")];
     let lf = lf.with_columns([
         when(evol_ok.clone())
             .then(col("value") - col("prev_value"))
@@ -484,16 +502,12 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
                 .eq(lit(reference))
                 .and(col("status").eq(ok.lit())),
         )
-        .select([
-            col("indicator"),
-            col("vintage"),
-            col("value").alias("reference_value"),
-        ]);
+        .select([col("#iv"), col("value").alias("reference_value")]);
     let lf = lf
         .join(
             reference_values,
-            [col("indicator"), col("vintage")],
-            [col("indicator"), col("vintage")],
+            [col("#iv")],
+            [col("#iv")],
             left_join_keeping_order(),
         )
         .with_columns([
@@ -584,6 +598,8 @@ mod tests {
             },
             |ids| Ok(df!("indicator" => ids)?),
         )
+        .unwrap()
+        .drop("#iv")
         .unwrap();
         assert_eq!(seen, ["10", "2", "2A", "QN05954M"]);
         let by_columns = df
