@@ -10,6 +10,7 @@
 //!   precedence over the computed sum.
 
 use anyhow::Result;
+use polars::prelude::PlHashMap as HashMap;
 use polars::prelude::*;
 
 use crate::catalog::{Catalog, VariableKind};
@@ -42,123 +43,127 @@ pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<
 
 /// Sums of every variable over the members of every composed territory,
 /// whether or not the territory also has a published value.
+///
+/// Every commune sits in four parents (millions of (parent, observation)
+/// pairs at national scale): the sums are accumulated in one pass over the
+/// observations into a dense (parent, variable, vintage) table, rather than
+/// by joining each observation to its parents and grouping the pairs.
 pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
     let pairs = geo.composition();
-    // Integer keys for the heavy join and grouping (every commune sits in
-    // four parents: millions of rows at national scale); codes and names are
-    // put back on the ~100 000 sums.
-    let mut parent_ids: std::collections::HashMap<&str, u32> = std::collections::HashMap::new();
+    let mut parent_index: HashMap<&str, usize> = HashMap::new();
     let mut parents: Vec<&str> = vec![];
-    let mut pair_parent = Vec::with_capacity(pairs.len());
-    for (p, _) in &pairs {
-        let next = parents.len() as u32;
-        let id = *parent_ids.entry(p.as_str()).or_insert_with(|| {
+    let mut n_members: Vec<u32> = vec![];
+    let mut parents_of: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (p, m) in &pairs {
+        let id = *parent_index.entry(p.as_str()).or_insert_with(|| {
             parents.push(p.as_str());
-            next
+            n_members.push(0);
+            parents.len() - 1
         });
-        pair_parent.push(id);
+        n_members[id] += 1;
+        parents_of.entry(m.as_str()).or_default().push(id);
     }
-    let composition = df!(
-        "parent_id" => pair_parent,
-        "member" => pairs.iter().map(|p| p.1.as_str()).collect::<Vec<_>>(),
-    )?
-    .lazy();
-    let parent_codes = df!(
-        "parent_id" => (0..parents.len() as u32).collect::<Vec<_>>(),
-        "parent" => parents,
-    )?
-    .lazy();
-    let variables = df!(
-        "variable_id" => (0..catalog.variables.len() as u32).collect::<Vec<_>>(),
-        "variable" => catalog.variables.iter().map(|v| v.id.as_str()).collect::<Vec<_>>(),
-    )?
-    .lazy();
-    let sizes = composition
-        .clone()
-        .group_by([col("parent_id")])
-        .agg([len().alias("n_members")]);
-    let counts: Vec<&str> = catalog
+    let variables: HashMap<&str, usize> = catalog
         .variables
         .iter()
-        .filter(|v| v.kind == VariableKind::Count)
-        .map(|v| v.id.as_str())
+        .enumerate()
+        .map(|(i, v)| (v.id.as_str(), i))
         .collect();
-    let is_count = col("variable").is_in(lit(Series::new("".into(), counts)).implode(false), false);
-
-    let ok = Status::Ok.lit();
-    let out = obs
-        .clone()
-        .lazy()
-        .select([
-            col("territory_code"),
-            col("variable"),
-            col("vintage"),
-            col("value"),
-            col("status"),
-        ])
-        .join(
-            variables.clone(),
-            [col("variable")],
-            [col("variable")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .join(
-            composition,
-            [col("territory_code")],
-            [col("member")],
-            JoinArgs::new(JoinType::Inner),
-        )
-        .group_by([col("parent_id"), col("variable_id"), col("vintage")])
-        .agg([
-            col("value").sum().alias("sum"),
-            col("status").max().alias("worst"),
-            len().alias("n"),
-        ])
-        .join(
-            sizes,
-            [col("parent_id")],
-            [col("parent_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            parent_codes,
-            [col("parent_id")],
-            [col("parent_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .join(
-            variables,
-            [col("variable_id")],
-            [col("variable_id")],
-            JoinArgs::new(JoinType::Left),
-        )
-        .with_columns([when(is_count.clone().not())
-            .then(Status::NotAggregable.lit())
-            .when(col("worst").eq(Status::Secret.lit()))
-            .then(Status::Secret.lit())
-            .when(
-                col("worst")
-                    .neq(ok.clone())
-                    .or(col("n").lt(col("n_members"))),
-            )
-            .then(Status::Missing.lit())
-            .otherwise(ok.clone())
-            .alias("status")])
-        .select([
-            col("parent").alias("territory_code"),
-            col("variable"),
-            col("vintage"),
-            when(col("status").eq(ok))
-                .then(col("sum"))
-                .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("value"),
-            col("status").cast(DataType::UInt32),
-            lit("agrégation").alias("source"),
-        ])
-        .sort(
-            ["territory_code", "variable", "vintage"],
-            Default::default(),
-        )
-        .collect()?;
-    Ok(out)
+    let (codes, names) = (
+        obs.column("territory_code")?.str()?,
+        obs.column("variable")?.str()?,
+    );
+    let (vintages, values, statuses) = (
+        obs.column("vintage")?.i32()?,
+        obs.column("value")?.f64()?,
+        obs.column("status")?.u32()?,
+    );
+    let mut vintage_list: Vec<Option<i32>> = vintages.unique()?.iter().collect();
+    vintage_list.sort();
+    let n_vintages = vintage_list.len();
+    let n_variables = catalog.variables.len();
+    #[derive(Clone, Copy, Default)]
+    struct Acc {
+        sum: f64,
+        /// Neumaier compensation: the sum does not depend on the order of
+        /// the members (to the last bits), as with a pairwise sum.
+        compensation: f64,
+        worst: u32,
+        n: u32,
+    }
+    let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
+    let empty = vec![];
+    for ((((code, name), vintage), value), status) in codes
+        .iter()
+        .zip(names.iter())
+        .zip(vintages.iter())
+        .zip(values.iter())
+        .zip(statuses.iter())
+    {
+        let of = code.and_then(|c| parents_of.get(c)).unwrap_or(&empty);
+        let Some(&v) = name.and_then(|n| variables.get(n)) else {
+            continue;
+        };
+        if of.is_empty() {
+            continue;
+        }
+        let y = vintage_list.binary_search(&vintage).unwrap_or(0);
+        for &p in of {
+            let a = &mut acc[(p * n_variables + v) * n_vintages + y];
+            let x = value.unwrap_or(0.0);
+            let t = a.sum + x;
+            a.compensation += if a.sum.abs() >= x.abs() {
+                (a.sum - t) + x
+            } else {
+                (x - t) + a.sum
+            };
+            a.sum = t;
+            a.worst = a.worst.max(status.unwrap_or(Status::Missing.code()));
+            a.n += 1;
+        }
+    }
+    let is_count: Vec<bool> = catalog
+        .variables
+        .iter()
+        .map(|v| v.kind == VariableKind::Count)
+        .collect();
+    let (mut t, mut var, mut vin, mut val, mut st) = (vec![], vec![], vec![], vec![], vec![]);
+    for (p, parent) in parents.iter().enumerate() {
+        for (v, variable) in catalog.variables.iter().enumerate() {
+            for (y, vintage) in vintage_list.iter().enumerate() {
+                let a = acc[(p * n_variables + v) * n_vintages + y];
+                if a.n == 0 {
+                    continue;
+                }
+                let status = if !is_count[v] {
+                    Status::NotAggregable
+                } else if a.worst == Status::Secret.code() {
+                    Status::Secret
+                } else if a.worst != Status::Ok.code() || a.n < n_members[p] {
+                    Status::Missing
+                } else {
+                    Status::Ok
+                };
+                t.push(*parent);
+                var.push(variable.id.as_str());
+                vin.push(*vintage);
+                val.push((status == Status::Ok).then_some(a.sum + a.compensation));
+                st.push(status.code());
+            }
+        }
+    }
+    Ok(df!(
+        "territory_code" => t,
+        "variable" => var,
+        "vintage" => vin,
+        "value" => val,
+        "status" => st,
+    )?
+    .lazy()
+    .with_column(lit("agrégation").alias("source"))
+    .sort(
+        ["territory_code", "variable", "vintage"],
+        Default::default(),
+    )
+    .collect()?)
 }
