@@ -103,30 +103,31 @@ impl ResultsCache {
 
     /// Stores the results (atomically) and removes the stale entries.
     pub fn put(&self, frame: &DataFrame, sensitivity: &Sensitivity) -> Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
-        self.clear()?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
-        write_parquet(tmp.path(), frame)?;
-        tmp.persist(self.path("resultats", "parquet"))
-            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
-        std::fs::write(
-            self.path("resultats", "json"),
-            serde_json::to_vec(sensitivity)?,
-        )?;
-        Ok(())
+        self.store(|tmp| write_parquet(tmp, frame), sensitivity)
     }
 
     /// Stores results already written as Parquet by [`write_parquet`] (the
     /// output of a run): a copy, not a second encoding.
     pub fn put_file(&self, parquet: &Path, sensitivity: &Sensitivity) -> Result<()> {
+        self.store(
+            |tmp| Ok(std::fs::copy(parquet, tmp).map(|_| ())?),
+            sensitivity,
+        )
+    }
+
+    /// Replaces the cached results by what `write` writes to a temporary
+    /// file, renamed into place once complete.
+    fn store(
+        &self,
+        write: impl FnOnce(&Path) -> Result<()>,
+        sensitivity: &Sensitivity,
+    ) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
         let tmp = tempfile::Builder::new()
             .prefix(".tmp-")
             .tempfile_in(&self.dir)?;
-        std::fs::copy(parquet, tmp.path())?;
+        write(tmp.path())?;
         tmp.persist(self.path("resultats", "parquet"))
             .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
         std::fs::write(

@@ -207,6 +207,14 @@ impl Opened {
 }
 
 impl Session {
+    /// The output folder: `out` when given, else `reports/<dataset id>`.
+    pub fn output_dir(&self, out: Option<&std::path::Path>) -> PathBuf {
+        out.map_or_else(
+            || PathBuf::from("reports").join(&self.manifest.dataset.id),
+            PathBuf::from,
+        )
+    }
+
     /// The Parquet file holding exactly these results, when they were read
     /// whole from the results cache (a run copies it instead of re-encoding).
     pub fn cached_results_file(&self) -> Option<&std::path::Path> {

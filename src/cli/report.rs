@@ -65,11 +65,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
     let shapes = args.contours.load(&s)?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
-    let out = OutputDir::create(&target)?;
+    let out = OutputDir::create(&s.output_dir(args.out.as_deref()))?;
     let n = write_report(&s, &out, &shapes)?;
     let path = out.commit()?;
     println!(

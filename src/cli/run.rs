@@ -26,11 +26,7 @@ pub struct Args {
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let mut s = cli.session(args.reference.as_deref())?;
     let shapes = args.contours.load(&s)?;
-    let target = args
-        .out
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("reports").join(&s.manifest.dataset.id));
-    let out = OutputDir::create(&target)?;
+    let out = OutputDir::create(&s.output_dir(args.out.as_deref()))?;
     let t = crate::timing::stage("écriture des résultats");
     let parquet = write_results(&out, &s.results.frame, s.cached_results_file(), &s.catalog)?;
     drop(t);
