@@ -146,22 +146,33 @@ fn the_workbook_reads_back_with_the_same_numbers() {
     );
     assert_eq!(names.get(1).map(String::as_str), Some("Contexte"));
     assert_eq!(names.last().map(String::as_str), Some("Méthodologie"));
+    // The sheets' second row holds the column titles; rows start with a name.
+    let header = |sheet: &calamine::Range<Data>| -> Vec<String> {
+        sheet
+            .rows()
+            .nth(1)
+            .unwrap()
+            .iter()
+            .map(|c| c.to_string())
+            .collect()
+    };
+    let column = |header: &[String], starts: &str| {
+        header.iter().position(|h| h.starts_with(starts)).unwrap()
+    };
+    let row_of = |sheet: &calamine::Range<Data>, name: &str| -> Vec<Data> {
+        sheet
+            .rows()
+            .find(|r| r[0].get_string() == Some(name))
+            .unwrap()
+            .to_vec()
+    };
     let sante = wb.worksheet_range("Santé").unwrap();
-    let header: Vec<String> = sante
-        .rows()
-        .nth(1)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = header
-        .iter()
-        .position(|h| h.starts_with("Taux de couverture C2S des assurés sociaux (2022"))
-        .unwrap();
-    let row = sante
-        .rows()
-        .find(|r| r[0].get_string() == Some("QP Douchy-les-Mines - Boulevard De La Liberté"))
-        .unwrap();
+    let header_sante = header(&sante);
+    let col = column(
+        &header_sante,
+        "Taux de couverture C2S des assurés sociaux (2022",
+    );
+    let row = row_of(&sante, "QP Douchy-les-Mines - Boulevard De La Liberté");
     assert_eq!(row[col], Data::Float(40.1), "stored as a number");
     // Display formats: one decimal for the rate, signed integer for a change
     // in number (shown « 40,1 » and « +132 » by a French Excel).
@@ -178,28 +189,18 @@ fn the_workbook_reads_back_with_the_same_numbers() {
             .map(|f| f.format_code.clone())
     };
     assert_eq!(format_at(col).as_deref(), Some("#,##0.0"));
-    let evol = header
+    let evol = header_sante
         .iter()
         .position(|h| h.contains("Évol. 2020-2022 (nb)"))
         .unwrap();
     assert_eq!(row[evol], Data::Float(132.0));
     assert_eq!(format_at(evol).as_deref(), Some("+#,##0;-#,##0;#,##0"));
     let nationalite = wb.worksheet_range("Contexte").unwrap();
-    let header: Vec<String> = nationalite
-        .rows()
-        .nth(1)
-        .unwrap()
-        .iter()
-        .map(|c| c.to_string())
-        .collect();
-    let col = header
-        .iter()
-        .position(|h| h.starts_with("Personnes de nationalité étrangère (2019"))
-        .unwrap();
-    let sabatier = nationalite
-        .rows()
-        .find(|r| r[0].get_string() == Some("QP Raismes - Sabatier"))
-        .unwrap();
+    let col = column(
+        &header(&nationalite),
+        "Personnes de nationalité étrangère (2019",
+    );
+    let sabatier = row_of(&nationalite, "QP Raismes - Sabatier");
     assert_eq!(
         sabatier[col],
         Data::String("nd".into()),

@@ -122,29 +122,23 @@ fn results_cache_serves_terminal_queries_and_follows_source_changes() {
         v
     };
     assert!(cached().is_empty());
-    let first = bcs(&[
-        "--dataset",
-        ds,
-        "show",
-        "Denain",
-        "--level",
-        "commune",
-        "--format",
-        "csv",
-    ]);
+    let show_denain = || {
+        bcs(&[
+            "--dataset",
+            ds,
+            "show",
+            "Denain",
+            "--level",
+            "commune",
+            "--format",
+            "csv",
+        ])
+    };
+    let first = show_denain();
     let entries = cached();
     assert_eq!(entries.len(), 2, "{entries:?}");
     // Served from the cache: same rows, Denain's and the reference's only.
-    let second = bcs(&[
-        "--dataset",
-        ds,
-        "show",
-        "Denain",
-        "--level",
-        "commune",
-        "--format",
-        "csv",
-    ]);
+    let second = show_denain();
     assert_eq!(first, second);
     assert!(
         second
@@ -172,16 +166,7 @@ fn results_cache_serves_terminal_queries_and_follows_source_changes() {
     let mut fields: Vec<&str> = line.split(';').collect();
     fields[2] = "12345,0";
     std::fs::write(&path, rp.replace(&line, &fields.join(";"))).unwrap();
-    let third = bcs(&[
-        "--dataset",
-        ds,
-        "show",
-        "Denain",
-        "--level",
-        "commune",
-        "--format",
-        "csv",
-    ]);
+    let third = show_denain();
     assert!(
         third
             .lines()
