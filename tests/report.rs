@@ -12,16 +12,21 @@ fn bcs() -> Command {
     c
 }
 
-fn run_into(dir: &Path) {
-    let out = bcs()
-        .args(["run", "--out", dir.to_str().unwrap()])
-        .output()
-        .unwrap();
+/// Fails the test with the command's stderr unless it succeeded.
+fn succeeded(out: &std::process::Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+fn run_into(dir: &Path) {
+    let out = bcs()
+        .args(["run", "--out", dir.to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&out);
 }
 
 /// One barometer built once for all the tests of this file.
@@ -279,11 +284,7 @@ fn chart_command_draws_a_map_from_geojson_contours() {
         .args(["--out", tmp.path().to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    succeeded(&out);
     let (w, _, rgb) = decode_png(
         &tmp.path()
             .join("fig_contexte_part_etrangers_2019_carte.png"),
