@@ -41,6 +41,12 @@ fn compute(ds: &Path) -> anyhow::Result<Results> {
     engine::compute(&obs, &catalog, &geo, &opts)
 }
 
+/// The results of a dataset made of these sources (see [`dataset`]).
+fn compute_sources(sources: &[(&str, &[u8], &str)]) -> anyhow::Result<Results> {
+    let tmp = tempfile::tempdir().unwrap();
+    compute(&dataset(tmp.path(), sources))
+}
+
 fn embedded() -> Results {
     compute(&root().join("datasets/caph")).unwrap()
 }
@@ -58,16 +64,12 @@ fn census_base_at_epci_and_departement_level_matches_the_annex() {
         "CODGEO;LIBGEO;P19_POP6074;P19_POP7589;P19_POP90P;P13_POP6074;P13_POP7589;P13_POP90P\n\
                 200042190;CA de la Porte du Hainaut;24576;11000;1416;22000;10000;1000\n\
                 59;Nord;392831;170000;27603;350000;160000;20000\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[(
-            "base-cc-evol-struct-pop-2019.csv",
-            file.as_bytes(),
-            "profile = \"insee_base_cc\"",
-        )],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[(
+        "base-cc-evol-struct-pop-2019.csv",
+        file.as_bytes(),
+        "profile = \"insee_base_cc\"",
+    )];
+    let r = compute_sources(sources).unwrap();
     let e = embedded();
     for t in ["200042190", "59"] {
         let mine = value(&r, t, "indice_vieillissement", 2019).unwrap();
@@ -86,16 +88,12 @@ fn census_base_at_epci_and_departement_level_matches_the_annex() {
 fn qpv_file_matches_the_contract_where_they_overlap() {
     // QPV shape: code column, lower-case names, vintage declared.
     let file = "CODGEO;libelle;disp_q2;tp60\nQN05953M;Couture Savonnerie;15760;s\nQN05954M;Gambetta;14670;41,2\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[(
-            "qpv.csv",
-            file.as_bytes(),
-            "profile = \"insee_qpv\"\nvintage = 2019",
-        )],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[(
+        "qpv.csv",
+        file.as_bytes(),
+        "profile = \"insee_qpv\"\nvintage = 2019",
+    )];
+    let r = compute_sources(sources).unwrap();
     let e = embedded();
     for t in ["QN05953M", "QN05954M"] {
         assert_eq!(
@@ -113,23 +111,19 @@ fn qpv_file_matches_the_contract_where_they_overlap() {
 fn filosofi_and_census_communes_together() {
     let filo = "CODGEO;LIBGEO;MED21;TP6021;D121;D921\n59172;Denain;15120;s;9800;27440\n59526;Saint-Amand-les-Eaux;21460;14;11200;38100\n";
     let rp = "CODGEO,P21_POP,C21_MEN,C21_MENPSEUL\n59172,20665,9000,3600\n59526,15974,7000,2450\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[
-            (
-                "FILO2021_DEC_COM.csv",
-                filo.as_bytes(),
-                "profile = \"insee_filosofi_communes\"",
-            ),
-            (
-                "base-cc-couples-familles-menages-2021.csv",
-                rp.as_bytes(),
-                "profile = \"insee_base_cc\"\ndecimal = \".\"",
-            ),
-        ],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[
+        (
+            "FILO2021_DEC_COM.csv",
+            filo.as_bytes(),
+            "profile = \"insee_filosofi_communes\"",
+        ),
+        (
+            "base-cc-couples-familles-menages-2021.csv",
+            rp.as_bytes(),
+            "profile = \"insee_base_cc\"\ndecimal = \".\"",
+        ),
+    ];
+    let r = compute_sources(sources).unwrap();
     assert_eq!(value(&r, "59526", "revenu_median_uc", 2021), Some(21460.0));
     assert!((value(&r, "59172", "rapport_interdecile", 2021).unwrap() - 2.8).abs() < 1e-12);
     assert_eq!(
@@ -147,12 +141,8 @@ fn filosofi_and_census_communes_together() {
 #[test]
 fn a_profile_file_without_vintage_is_refused() {
     let file = "CODGEO;tp60\nQN05953M;30\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[("qpv.csv", file.as_bytes(), "profile = \"insee_qpv\"")],
-    );
-    let err = format!("{:#}", compute(&ds).err().unwrap());
+    let sources = &[("qpv.csv", file.as_bytes(), "profile = \"insee_qpv\"")];
+    let err = format!("{:#}", compute_sources(sources).err().unwrap());
     assert!(
         err.contains("indiquez vintage = … pour cette source"),
         "{err}"
@@ -168,12 +158,8 @@ fn cnam_file_with_stacked_years_matches_the_annex_c2s_counts() {
                 loc_qp15_liberte;2020;1061;s\n\
                 loc_qp15_denain_centre;2022;5343;40,0\n\
                 loc_qp15_denain_centre;2020;4606;s\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[("c2s_qp.csv", file.as_bytes(), "profile = \"cnam_c2s\"")],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[("c2s_qp.csv", file.as_bytes(), "profile = \"cnam_c2s\"")];
+    let r = compute_sources(sources).unwrap();
     let e = embedded();
     for t in ["loc_qp15_liberte", "loc_qp15_denain_centre"] {
         for y in [2020, 2022] {
@@ -206,16 +192,12 @@ fn france_travail_file_with_dates_gives_the_annex_job_seekers() {
     let file = "codgeo,libelle,date,defm_a,defm_abc,defm_abc_moins_26\n\
                 loc_qp15_dutemple,Dutemple,31/12/2021,,632,145\n\
                 loc_qp15_gambetta,Gambetta,31/12/2021,,219,50\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[(
-            "defm.csv",
-            file.as_bytes(),
-            "profile = \"france_travail_defm\"",
-        )],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[(
+        "defm.csv",
+        file.as_bytes(),
+        "profile = \"france_travail_defm\"",
+    )];
+    let r = compute_sources(sources).unwrap();
     let e = embedded();
     for t in ["loc_qp15_dutemple", "loc_qp15_gambetta"] {
         assert_eq!(
@@ -239,16 +221,12 @@ fn caf_file_reads_dtref_and_keeps_only_the_declared_vintage() {
                 59172;Denain;31/12/2021;6120;1450\n\
                 59172;Denain;31/12/2022;6050;s\n\
                 59526;Saint-Amand-les-Eaux;31/12/2022;4300;640\n";
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(
-        tmp.path(),
-        &[(
-            "caf.csv",
-            file.as_bytes(),
-            "profile = \"caf_allocataires\"\nvintage = 2022",
-        )],
-    );
-    let r = compute(&ds).unwrap();
+    let sources = &[(
+        "caf.csv",
+        file.as_bytes(),
+        "profile = \"caf_allocataires\"\nvintage = 2022",
+    )];
+    let r = compute_sources(sources).unwrap();
     let a = r
         .get("59172", "nb_familles_monoparentales", 2022)
         .unwrap()
@@ -264,11 +242,11 @@ fn caf_file_reads_dtref_and_keeps_only_the_declared_vintage() {
 
 /// The error of a dataset made of one source, which must be refused.
 fn refused(name: &str, file: &str, options: &str) -> String {
-    let tmp = tempfile::tempdir().unwrap();
-    let ds = dataset(tmp.path(), &[(name, file.as_bytes(), options)]);
     format!(
         "{:#}",
-        compute(&ds).err().expect("the source must be refused")
+        compute_sources(&[(name, file.as_bytes(), options)])
+            .err()
+            .expect("the source must be refused")
     )
 }
 
