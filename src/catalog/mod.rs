@@ -183,7 +183,9 @@ pub struct Catalog {
     pub indicators: Vec<Indicator>,
     pub variables: Vec<Variable>,
     pub composites: Option<Composites>,
-    variable_index: HashMap<String, usize>,
+    /// Position of each variable in `variables` (polars' hasher: the engine
+    /// looks variables up row by row over millions of observations).
+    variable_index: polars::prelude::PlHashMap<String, usize>,
 }
 
 /// Placeholders a lecture template may use.
@@ -193,7 +195,7 @@ impl Catalog {
     pub fn load(dir: &Path) -> Result<Catalog> {
         let var_path = dir.join("variables.toml");
         let vf: VariableFile = parse_toml(&var_path)?;
-        let mut variable_index = HashMap::new();
+        let mut variable_index = polars::prelude::PlHashMap::default();
         for (i, v) in vf.variable.iter().enumerate() {
             if variable_index.insert(v.id.clone(), i).is_some() {
                 bail!(
@@ -310,7 +312,12 @@ impl Catalog {
     }
 
     pub fn variable(&self, id: &str) -> Option<&Variable> {
-        self.variable_index.get(id).map(|&i| &self.variables[i])
+        self.variable_position(id).map(|i| &self.variables[i])
+    }
+
+    /// Position of a variable in [`Catalog::variables`].
+    pub fn variable_position(&self, id: &str) -> Option<usize> {
+        self.variable_index.get(id).copied()
     }
 
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {

@@ -63,12 +63,6 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         n_members[id] += 1;
         parents_of.entry(m.as_str()).or_default().push(id);
     }
-    let variables: HashMap<&str, usize> = catalog
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id.as_str(), i))
-        .collect();
     let (codes, names) = (
         obs.column("territory_code")?.str()?,
         obs.column("variable")?.str()?,
@@ -101,7 +95,7 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         .zip(statuses.iter())
     {
         let of = code.and_then(|c| parents_of.get(c)).unwrap_or(&empty);
-        let Some(&v) = name.and_then(|n| variables.get(n)) else {
+        let Some(v) = name.and_then(|n| catalog.variable_position(n)) else {
             continue;
         };
         if of.is_empty() {

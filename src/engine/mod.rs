@@ -162,12 +162,6 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
             },
         )
         .collect()?;
-    let index: HashMap<&str, usize> = catalog
-        .variables
-        .iter()
-        .enumerate()
-        .map(|(i, v)| (v.id.as_str(), i))
-        .collect();
     let n = catalog.variables.len();
     let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; groups]; n];
     let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); groups]; n];
@@ -183,7 +177,7 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
         .zip(value.iter())
         .zip(status.iter())
     {
-        let (Some(g), Some(&v)) = (g, var.and_then(|name| index.get(name))) else {
+        let (Some(g), Some(v)) = (g, var.and_then(|name| catalog.variable_position(name))) else {
             continue;
         };
         let g = g as usize;
