@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::catalog::Catalog;
 use crate::engine::composite::Sensitivity;
 use crate::engine::write_parquet;
-use crate::ingest::cache::{hash_file, Cache};
+use crate::ingest::cache::{hash_file, write_atomically, Cache};
 use crate::ingest::Manifest;
 
 /// Cache of computed results, so that terminal queries (`bcs show`, `bcs
@@ -75,10 +75,7 @@ impl ResultsCache {
     /// The cached results, restricted to the rows matching `rows` (read with
     /// predicate pushdown: only the row groups that may match are decoded).
     pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, Sensitivity)>> {
-        let (frame, extra) = (
-            self.path("resultats", "parquet"),
-            self.path("resultats", "json"),
-        );
+        let (frame, extra) = (self.file(), self.path("resultats", "json"));
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
@@ -124,12 +121,7 @@ impl ResultsCache {
     ) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
-        let tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
-        write(tmp.path())?;
-        tmp.persist(self.path("resultats", "parquet"))
-            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        write_atomically(&self.file(), write)?;
         std::fs::write(
             self.path("resultats", "json"),
             serde_json::to_vec(sensitivity)?,

@@ -25,6 +25,21 @@ pub struct Cache {
     common: blake3::Hash,
 }
 
+/// Writes `target` whole or not at all: `write` fills a temporary file in
+/// the same folder (created if needed), renamed to `target` once complete.
+pub(crate) fn write_atomically(
+    target: &Path,
+    write: impl FnOnce(&Path) -> Result<()>,
+) -> Result<()> {
+    let dir = target.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir)?;
+    let tmp = tempfile::Builder::new().prefix(".tmp-").tempfile_in(dir)?;
+    write(tmp.path())?;
+    tmp.persist(target)
+        .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+    Ok(())
+}
+
 pub(crate) fn hash_file(h: &mut blake3::Hasher, path: &Path) -> Result<()> {
     let bytes =
         std::fs::read(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
@@ -106,18 +121,15 @@ impl Cache {
     /// Stores a source's observations (atomically) and removes its stale
     /// entries.
     pub fn put(&self, src: &SourceConf, key: &str, frame: &DataFrame) -> Result<()> {
-        std::fs::create_dir_all(&self.dir)?;
         let target = self.path(src, key);
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".tmp-")
-            .tempfile_in(&self.dir)?;
-        // Snappy: the cache is written on every first run and read on every
-        // later one; zstd's smaller files measured slower both ways.
-        ParquetWriter::new(tmp.as_file_mut())
-            .with_compression(ParquetCompression::Snappy)
-            .finish(&mut frame.clone())?;
-        tmp.persist(&target)
-            .map_err(|e| anyhow::anyhow!("cache : {e}"))?;
+        write_atomically(&target, |tmp| {
+            // Snappy rather than zstd: cheaper to encode, and the cache is
+            // written on every first run.
+            ParquetWriter::new(std::fs::File::create(tmp)?)
+                .with_compression(ParquetCompression::Snappy)
+                .finish(&mut frame.clone())?;
+            Ok(())
+        })?;
         let prefix = format!("{}-", src.id);
         for e in std::fs::read_dir(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
