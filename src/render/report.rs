@@ -141,13 +141,15 @@ pub fn html(
         .as_ref()
         .map(|c| c.theme.id.clone())
         .unwrap_or_default();
-    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
-    for t in view
+    // Every theme but the composite indices' (they have the IDH-4 section).
+    let themes: Vec<&crate::catalog::Theme> = view
         .catalog
         .themes
         .iter()
         .filter(|t| t.id != composite_theme)
-    {
+        .collect();
+    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    for t in &themes {
         h.push_str(&format!(
             "<li><a href=\"#theme-{}\">{}</a></li>\n",
             t.id,
@@ -186,12 +188,7 @@ pub fn html(
     }
     h.push_str("</section>\n");
 
-    for theme in view
-        .catalog
-        .themes
-        .iter()
-        .filter(|t| t.id != composite_theme)
-    {
+    for theme in &themes {
         h.push_str(&format!(
             "<section id=\"theme-{}\"><h2>{}</h2>\n",
             theme.id,
