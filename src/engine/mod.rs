@@ -68,9 +68,7 @@ pub fn compute(
     )?
     .filter(col("status").neq(Status::Missing.lit()));
     let t2 = crate::timing::stage("  absentes");
-    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?
-        .collect()?
-        .lazy();
+    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
     drop(t2);
     let t2 = crate::timing::stage("  tri, libellés");
     let described = sort_series(
@@ -210,7 +208,7 @@ fn add_missing_rows(
     catalog: &Catalog,
     geo: &Geography,
     focus: &[String],
-) -> Result<LazyFrame> {
+) -> Result<DataFrame> {
     let values = values.collect()?;
     let territories = obs
         .column("territory_code")?
@@ -282,10 +280,7 @@ fn add_missing_rows(
             lit(NULL).cast(DataType::String).alias("formula"),
             lit(NULL).cast(DataType::String).alias("detail"),
         ]);
-    Ok(concat(
-        [values.clone().lazy(), missing],
-        UnionArgs::default(),
-    )?)
+    Ok(concat([values.clone().lazy(), missing], UnionArgs::default())?.collect()?)
 }
 
 /// Sorts rows by territory code, indicator, then vintage (absent vintages
@@ -297,12 +292,11 @@ fn add_missing_rows(
 /// codes and ids (names, levels, units; their first column is the code) is
 /// gathered by those ranks onto the sorted rows: described without a join.
 fn sort_series(
-    lf: LazyFrame,
+    mut df: DataFrame,
     territories: impl FnOnce(&[String]) -> Result<DataFrame>,
     indicators: impl FnOnce(&[String]) -> Result<DataFrame>,
 ) -> Result<DataFrame> {
     use rayon::prelude::*;
-    let mut df = lf.collect()?;
     // One chunk per column: a gather across the hundreds of chunks of the
     // concatenated indicators takes the slow path.
     df.rechunk_mut_par();
@@ -585,7 +579,7 @@ mod tests {
         .unwrap();
         let mut seen = vec![];
         let by_key = sort_series(
-            df.clone().lazy(),
+            df.clone(),
             |codes| {
                 seen = codes.to_vec();
                 Ok(df!("territory_code" => codes)?)
