@@ -9,24 +9,53 @@ fn enabled() -> bool {
     *ON.get_or_init(|| std::env::var_os("BCS_TIMINGS").is_some())
 }
 
-/// Prints its duration when dropped.
+/// Prints its duration when dropped, with the CPU time the whole process
+/// spent meanwhile (all threads): a stage whose CPU time is close to its
+/// duration ran on one core.
 pub struct Stage {
     name: &'static str,
     start: Instant,
+    cpu: Option<f64>,
 }
 
 pub fn stage(name: &'static str) -> Stage {
     Stage {
         name,
         start: Instant::now(),
+        cpu: if enabled() {
+            process_cpu_seconds()
+        } else {
+            None
+        },
     }
+}
+
+/// User and system time of the process so far, all threads.
+#[cfg(unix)]
+fn process_cpu_seconds() -> Option<f64> {
+    // SAFETY: getrusage only writes into the struct it is given.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
+        return None;
+    }
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+}
+
+#[cfg(not(unix))]
+fn process_cpu_seconds() -> Option<f64> {
+    None
 }
 
 impl Drop for Stage {
     fn drop(&mut self) {
         if enabled() {
+            let cpu = match (self.cpu, process_cpu_seconds()) {
+                (Some(start), Some(end)) => format!("   (CPU {:>7.1} ms)", (end - start) * 1000.0),
+                _ => String::new(),
+            };
             eprintln!(
-                "[durée] {:<28} {:>8.1} ms",
+                "[durée] {:<28} {:>8.1} ms{cpu}",
                 self.name,
                 self.start.elapsed().as_secs_f64() * 1000.0
             );
