@@ -3,7 +3,7 @@
 //! priority classification (standardised, polarity-aligned, weighted score,
 //! quintile classes, main drivers, sensitivity to each indicator).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::sync::Arc;
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -19,21 +19,36 @@ use crate::status::Status;
 /// (value, status) of one indicator for one territory and vintage.
 type Cell = (Option<f64>, Status);
 
-/// Indicator values indexed by territory, indicator, then vintage (nested so
-/// that look-ups by `&str` allocate nothing).
-struct Values {
-    map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>>,
+/// The values of the indicators the composites read, in one dense table
+/// indexed by territory, indicator and vintage numbers: borrowed codes, no
+/// per-row allocation.
+struct Values<'a> {
+    territory: PlHashMap<&'a str, usize>,
+    indicator: PlHashMap<&'a str, usize>,
+    /// The vintages present, ascending.
+    vintages: Vec<i32>,
+    /// ((territory × indicators) + indicator) × vintages + vintage.
+    cells: Vec<Option<Cell>>,
 }
 
-impl Values {
-    /// The values of the indicators the composites read (`inputs`), only.
-    fn from_frame(df: &DataFrame, inputs: &HashSet<&str>) -> Result<Values> {
-        let t = df.column("territory_code")?.str()?.clone();
-        let i = df.column("indicator")?.str()?.clone();
-        let y = df.column("vintage")?.i32()?.clone();
-        let v = df.column("value")?.f64()?.clone();
-        let s = df.column("status")?.u32()?.clone();
-        let mut map: HashMap<String, HashMap<String, BTreeMap<i32, Cell>>> = HashMap::new();
+impl<'a> Values<'a> {
+    /// The values of the indicators the composites read (`inputs`): `df`
+    /// holds those rows only (see `compute`).
+    fn from_frame(df: &'a DataFrame, inputs: &[&'a str]) -> Result<Values<'a>> {
+        let t = df.column("territory_code")?.str()?;
+        let i = df.column("indicator")?.str()?;
+        let y = df.column("vintage")?.i32()?;
+        let v = df.column("value")?.f64()?;
+        let s = df.column("status")?.u32()?;
+        let mut vintages: Vec<i32> = y.unique()?.iter().flatten().collect();
+        vintages.sort_unstable();
+        let mut values = Values {
+            territory: PlHashMap::new(),
+            indicator: inputs.iter().enumerate().map(|(n, i)| (*i, n)).collect(),
+            vintages,
+            cells: vec![],
+        };
+        let stride = inputs.len() * values.vintages.len();
         // Sequential iterators: indexing a column of many chunks row by row
         // searches the chunk each time.
         for ((((t, i), y), v), s) in t
@@ -43,82 +58,112 @@ impl Values {
             .zip(v.iter())
             .zip(s.iter())
         {
-            if let (Some(t), Some(i), Some(y)) = (t, i, y) {
-                if !inputs.contains(i) {
-                    continue;
-                }
-                let per_territory = match map.get_mut(t) {
-                    Some(m) => m,
-                    None => map.entry(t.to_string()).or_default(),
-                };
-                let series = match per_territory.get_mut(i) {
-                    Some(m) => m,
-                    None => per_territory.entry(i.to_string()).or_default(),
-                };
-                series.insert(y, (v, Status::from_code(s.unwrap_or(1))));
+            let (Some(t), Some(i), Some(y)) = (t, i, y) else {
+                continue;
+            };
+            let (Some(&k), Ok(slot)) = (values.indicator.get(i), values.vintages.binary_search(&y))
+            else {
+                continue;
+            };
+            let next = values.territory.len();
+            let n = *values.territory.entry(t).or_insert(next);
+            if n == next {
+                values.cells.resize((n + 1) * stride, None);
             }
+            // A later row for the same vintage replaces the earlier one.
+            values.cells[n * stride + k * values.vintages.len() + slot] =
+                Some((v, Status::from_code(s.unwrap_or(1))));
         }
-        Ok(Values { map })
+        Ok(values)
     }
 
-    fn series(&self, territory: &str, indicator: &str) -> Option<&BTreeMap<i32, Cell>> {
-        self.map.get(territory).and_then(|m| m.get(indicator))
+    /// One cell per vintage of `self.vintages`; None if the territory has
+    /// no value of the indicator at all.
+    fn series(&self, territory: &str, indicator: &str) -> Option<&[Option<Cell>]> {
+        let n = *self.territory.get(territory)?;
+        let k = *self.indicator.get(indicator)?;
+        let width = self.vintages.len();
+        let start = (n * self.indicator.len() + k) * width;
+        let s = &self.cells[start..start + width];
+        s.iter().any(Option::is_some).then_some(s)
+    }
+
+    /// The known cells of a series, in vintage order.
+    fn known(&self, territory: &str, indicator: &str) -> impl Iterator<Item = Cell> + '_ {
+        self.series(territory, indicator)
+            .into_iter()
+            .flat_map(|s| s.iter().flatten().copied())
+    }
+
+    /// The latest known vintage of a series and its cell.
+    fn latest(&self, territory: &str, indicator: &str) -> Option<(i32, Cell)> {
+        let s = self.series(territory, indicator)?;
+        let slot = s.iter().rposition(Option::is_some)?;
+        Some((self.vintages[slot], s[slot]?))
     }
 
     fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Option<Cell> {
-        self.series(territory, indicator)
-            .and_then(|s| s.get(&vintage))
-            .copied()
+        let slot = self.vintages.binary_search(&vintage).ok()?;
+        self.series(territory, indicator)?[slot]
     }
 
     /// Vintages at which a territory has any of the indicators, ascending.
     fn vintages(&self, territory: &str, indicators: &[&str]) -> Vec<i32> {
-        let mut v: Vec<i32> = indicators
+        let series: Vec<&[Option<Cell>]> = indicators
             .iter()
             .filter_map(|i| self.series(territory, i))
-            .flat_map(|s| s.keys().copied())
             .collect();
-        v.sort();
-        v.dedup();
-        v
-    }
-
-    fn territories_with(&self, indicators: &[&str]) -> Vec<String> {
-        let mut v: Vec<String> = self
-            .map
+        self.vintages
             .iter()
-            .filter(|(_, m)| indicators.iter().any(|i| m.contains_key(*i)))
-            .map(|(t, _)| t.clone())
+            .enumerate()
+            .filter(|(slot, _)| series.iter().any(|s| s[*slot].is_some()))
+            .map(|(_, y)| *y)
+            .collect()
+    }
+
+    /// Territories with any of the indicators, by code.
+    fn territories_with(&self, indicators: &[&str]) -> Vec<&'a str> {
+        let mut v: Vec<&'a str> = self
+            .territory
+            .keys()
+            .filter(|t| indicators.iter().any(|i| self.series(t, i).is_some()))
+            .copied()
             .collect();
-        v.sort();
+        v.sort_unstable();
         v
     }
 }
 
-/// One output row.
+/// One output row. The indicator and the detail are shared by many rows.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Row {
-    pub territory: String,
-    pub indicator: String,
-    pub vintage: i32,
-    pub value: Option<f64>,
-    pub status: Status,
-    pub detail: String,
+struct Row<'a> {
+    territory: &'a str,
+    indicator: Arc<str>,
+    vintage: i32,
+    value: Option<f64>,
+    status: Status,
+    detail: Arc<str>,
 }
 
-fn row(territory: &str, indicator: &str, vintage: i32, cell: Cell, detail: &str) -> Row {
+fn row<'a>(
+    territory: &'a str,
+    indicator: &Arc<str>,
+    vintage: i32,
+    cell: Cell,
+    detail: &Arc<str>,
+) -> Row<'a> {
     let (value, status) = match cell {
         (Some(v), Status::Ok) if v.is_finite() => (Some(v), Status::Ok),
         (_, Status::Ok) => (None, Status::Missing),
         (_, st) => (None, st),
     };
     Row {
-        territory: territory.into(),
-        indicator: indicator.into(),
+        territory,
+        indicator: indicator.clone(),
         vintage,
         value,
         status,
-        detail: detail.into(),
+        detail: detail.clone(),
     }
 }
 
@@ -237,12 +282,12 @@ fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<Strin
     }
 }
 
-fn idh4(
+fn idh4<'a>(
     conf: &composites::Idh4,
-    values: &Values,
+    values: &Values<'a>,
     geo: &Geography,
     territory: Option<&str>,
-) -> Vec<Row> {
+) -> Vec<Row<'a>> {
     let (members, described) = universe(geo, conf.universe, territory);
     let inputs = [
         (&conf.sante, Scaling::Inverted),
@@ -256,9 +301,8 @@ fn idh4(
             Bounds::of(
                 members
                     .iter()
-                    .filter_map(|m| values.series(m, ind))
-                    .flat_map(|s| s.values())
-                    .filter_map(|(v, st)| if *st == Status::Ok { *v } else { None }),
+                    .flat_map(|m| values.known(m, ind))
+                    .filter_map(|(v, st)| if st == Status::Ok { v } else { None }),
             )
         })
         .collect();
@@ -268,22 +312,25 @@ fn idh4(
         .filter(|m| {
             inputs.iter().any(|(ind, _)| {
                 values
-                    .series(m, ind)
-                    .is_some_and(|s| s.values().any(|(v, st)| *st == Status::Ok && v.is_some()))
+                    .known(m, ind)
+                    .any(|(v, st)| st == Status::Ok && v.is_some())
             })
         })
         .count();
-    let detail = format!(
+    let detail: Arc<str> = format!(
         "univers de normalisation : {described} ({} communes avec données), bornes communes à tous les millésimes",
         fr::number(n as f64, 0)
-    );
+    )
+    .into();
     let ids: Vec<&str> = inputs.iter().map(|(i, _)| i.as_str()).collect();
+    let part_ids: Vec<Arc<str>> = IDH4_PARTS.iter().map(|(id, _)| Arc::from(*id)).collect();
+    let idh4_id: Arc<str> = IDH4.into();
     let mut out = vec![];
     for t in values.territories_with(&ids) {
-        for y in values.vintages(&t, &ids) {
+        for y in values.vintages(t, &ids) {
             let mut parts = vec![];
-            for (((ind, scaling), b), (id, _)) in inputs.iter().zip(&bounds).zip(IDH4_PARTS) {
-                let cell = match values.get(&t, ind, y) {
+            for (((ind, scaling), b), id) in inputs.iter().zip(&bounds).zip(&part_ids) {
+                let cell = match values.get(t, ind, y) {
                     Some((Some(x), Status::Ok)) => match b.and_then(|b| subindex(x, b, *scaling)) {
                         Some(s) => (Some(s), Status::Ok),
                         None => (None, Status::Missing),
@@ -299,7 +346,7 @@ fn idh4(
             }
             for (id, cell) in &parts {
                 if cell.1 != Status::Missing {
-                    out.push(row(&t, id, y, *cell, &detail));
+                    out.push(row(t, id, y, *cell, &detail));
                 }
             }
             let parts: Vec<Cell> = parts.into_iter().map(|(_, c)| c).collect();
@@ -319,20 +366,26 @@ fn idh4(
                         .max(Status::Missing),
                 )
             };
-            out.push(row(&t, IDH4, y, cell, &detail));
+            out.push(row(t, &idh4_id, y, cell, &detail));
         }
     }
     out
 }
 
-fn idt_bcs(
+fn idt_bcs<'a>(
     conf: &composites::IdtBcs,
-    values: &Values,
+    values: &Values<'a>,
     geo: &Geography,
     reference: &str,
-) -> Vec<Row> {
+) -> Vec<Row<'a>> {
     let reference = conf.reference.as_deref().unwrap_or(reference);
-    let detail = format!("référence : {} (= 0)", geo.name(reference));
+    let detail: Arc<str> = format!("référence : {} (= 0)", geo.name(reference)).into();
+    let component_ids: Vec<Arc<str>> = conf
+        .component
+        .iter()
+        .map(|c| format!("idt_bcs_{}", c.indicator).into())
+        .collect();
+    let idt_id: Arc<str> = IDT_BCS.into();
     let ids: Vec<&str> = conf
         .component
         .iter()
@@ -340,12 +393,12 @@ fn idt_bcs(
         .collect();
     let mut out = vec![];
     for t in values.territories_with(&ids) {
-        for y in values.vintages(&t, &ids) {
+        for y in values.vintages(t, &ids) {
             let mut total = 0.0;
             let mut worst = Status::Ok;
-            for c in &conf.component {
+            for (c, id) in conf.component.iter().zip(&component_ids) {
                 let cell = match (
-                    values.get(&t, &c.indicator, y),
+                    values.get(t, &c.indicator, y),
                     values.get(reference, &c.indicator, y),
                 ) {
                     (Some((Some(x), Status::Ok)), Some((Some(r), Status::Ok))) if r != 0.0 => {
@@ -358,20 +411,14 @@ fn idt_bcs(
                     (Some(v), Status::Ok) => total += c.weight * v,
                     (_, st) => worst = worst.max(st),
                 }
-                out.push(row(
-                    &t,
-                    &format!("idt_bcs_{}", c.indicator),
-                    y,
-                    cell,
-                    &detail,
-                ));
+                out.push(row(t, id, y, cell, &detail));
             }
             let cell = if worst == Status::Ok {
                 (Some(total), Status::Ok)
             } else {
                 (None, worst)
             };
-            out.push(row(&t, IDT_BCS, y, cell, &detail));
+            out.push(row(t, &idt_id, y, cell, &detail));
         }
     }
     out
@@ -393,8 +440,8 @@ pub struct Classified {
 /// Standardises each indicator over the territories (z-scores), aligns it on
 /// its polarity (a higher score = greater need), averages with the weights
 /// and cuts into quintiles. `inputs`: territory → one value per indicator.
-pub fn classify(
-    inputs: &[(String, Vec<f64>)],
+pub fn classify<T: AsRef<str>>(
+    inputs: &[(T, Vec<f64>)],
     indicators: &[(String, f64, Polarity)],
 ) -> Option<Vec<Classified>> {
     let n = inputs.len();
@@ -436,7 +483,7 @@ pub fn classify(
             let score = contributions.iter().map(|c| c.1).sum();
             contributions.sort_by(|a, b| b.1.abs().total_cmp(&a.1.abs()).then(a.0.cmp(&b.0)));
             Classified {
-                territory: t.clone(),
+                territory: t.as_ref().to_string(),
                 score,
                 class: 0,
                 contributions,
@@ -462,18 +509,18 @@ pub fn classify(
     Some(out)
 }
 
-struct PriorityInputs {
-    complete: Vec<(String, Vec<f64>)>,
-    incomplete: Vec<(String, Status, String)>,
+struct PriorityInputs<'a> {
+    complete: Vec<(&'a str, Vec<f64>)>,
+    incomplete: Vec<(&'a str, Status, String)>,
     vintage: i32,
 }
 
-fn priority_inputs(
+fn priority_inputs<'a>(
     conf: &composites::Priority,
-    values: &Values,
+    values: &Values<'a>,
     geo: &Geography,
     catalog: &Catalog,
-) -> PriorityInputs {
+) -> PriorityInputs<'a> {
     let ids: Vec<&str> = conf
         .indicator
         .iter()
@@ -483,27 +530,27 @@ fn priority_inputs(
     let mut incomplete = vec![];
     let mut vintage = i32::MIN;
     for t in values.territories_with(&ids) {
-        if geo.get(&t).map(|g| g.level.as_str()) != Some(conf.level.as_str()) {
+        if geo.get(t).map(|g| g.level.as_str()) != Some(conf.level.as_str()) {
             continue;
         }
         let mut xs = vec![];
         let mut problem: Option<(Status, String)> = None;
         for id in &ids {
             // Latest vintage of the indicator for this territory.
-            match values.series(&t, id).and_then(|s| s.iter().next_back()) {
+            match values.latest(t, id) {
                 Some((y, (Some(x), Status::Ok))) => {
-                    xs.push(*x);
-                    vintage = vintage.max(*y);
+                    xs.push(x);
+                    vintage = vintage.max(y);
                 }
                 Some((_, (_, st))) => {
                     let label = catalog
                         .indicator(id)
                         .map(|i| i.label.clone())
                         .unwrap_or_default();
-                    let st = if *st == Status::Ok {
+                    let st = if st == Status::Ok {
                         Status::Missing
                     } else {
-                        *st
+                        st
                     };
                     if problem.as_ref().is_none_or(|p| st > p.0) {
                         problem = Some((st, label));
@@ -546,12 +593,12 @@ fn weights(conf: &composites::Priority, catalog: &Catalog) -> Vec<(String, f64, 
         .collect()
 }
 
-fn priority(
+fn priority<'a>(
     conf: &composites::Priority,
-    values: &Values,
+    values: &Values<'a>,
     geo: &Geography,
     catalog: &Catalog,
-) -> Vec<Row> {
+) -> Vec<Row<'a>> {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
     let level = Level::parse(&conf.level)
@@ -566,7 +613,9 @@ fn priority(
     let Some(classes) = classify(&p.complete, &w) else {
         return out;
     };
-    for c in classes {
+    let (score_id, class_id): (Arc<str>, Arc<str>) = (PRIORITY_SCORE.into(), PRIORITY_CLASS.into());
+    // classify keeps the order of its inputs.
+    for ((t, _), c) in p.complete.iter().zip(classes) {
         let drivers: Vec<String> = c
             .contributions
             .iter()
@@ -582,26 +631,27 @@ fn priority(
                 )
             })
             .collect();
-        let detail = format!("facteurs principaux : {} ; {setting}", drivers.join(", "));
+        let detail: Arc<str> =
+            format!("facteurs principaux : {} ; {setting}", drivers.join(", ")).into();
         out.push(row(
-            &c.territory,
-            PRIORITY_SCORE,
+            t,
+            &score_id,
             p.vintage,
             (Some(c.score), Status::Ok),
             &detail,
         ));
         out.push(row(
-            &c.territory,
-            PRIORITY_CLASS,
+            t,
+            &class_id,
             p.vintage,
             (Some(c.class as f64), Status::Ok),
             &detail,
         ));
     }
     for (t, st, label) in p.incomplete {
-        let detail = format!("non classé : « {label} » indisponible ; {setting}");
-        out.push(row(&t, PRIORITY_SCORE, p.vintage, (None, st), &detail));
-        out.push(row(&t, PRIORITY_CLASS, p.vintage, (None, st), &detail));
+        let detail: Arc<str> = format!("non classé : « {label} » indisponible ; {setting}").into();
+        out.push(row(t, &score_id, p.vintage, (None, st), &detail));
+        out.push(row(t, &class_id, p.vintage, (None, st), &detail));
     }
     out
 }
@@ -621,12 +671,12 @@ fn priority_sensitivity(
     };
     let mut out = vec![];
     for j in 0..w.len() {
-        let inputs: Vec<(String, Vec<f64>)> = p
+        let inputs: Vec<(&str, Vec<f64>)> = p
             .complete
             .iter()
             .map(|(t, xs)| {
                 (
-                    t.clone(),
+                    *t,
                     xs.iter()
                         .enumerate()
                         .filter(|(k, _)| *k != j)
@@ -670,7 +720,7 @@ pub fn compute(
     let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
         return Ok((frame(&[])?, vec![]));
     };
-    let mut inputs: HashSet<&str> = HashSet::new();
+    let mut inputs: Vec<&str> = vec![];
     if let Some(c) = &conf.idh4 {
         inputs.extend([
             c.sante.as_str(),
@@ -684,9 +734,18 @@ pub fn compute(
         .flat_map(|c| &c.component)
         .chain(conf.priorite.iter().flat_map(|c| &c.indicator))
     {
-        inputs.insert(w.indicator.as_str());
+        inputs.push(w.indicator.as_str());
     }
-    let values = Values::from_frame(values_frame, &inputs)?;
+    inputs.sort_unstable();
+    inputs.dedup();
+    // Selected by polars (in parallel) before the row-by-row indexing: a
+    // quarter of the rows.
+    let input_rows = values_frame
+        .clone()
+        .lazy()
+        .filter(col("indicator").is_in(lit(Series::new("".into(), &inputs)).implode(false), false))
+        .collect()?;
+    let values = Values::from_frame(&input_rows, &inputs)?;
     // The four computations are independent: in parallel.
     let ((a, b), (c, sensitivity)) = rayon::join(
         || {
@@ -723,19 +782,52 @@ pub fn compute(
         },
     );
     let rows: Vec<Row> = a.into_iter().chain(b).chain(c).collect();
-    Ok((frame(&rows)?, sensitivity))
+    let f = frame(&rows)?;
+    Ok((f, sensitivity))
 }
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
-    df!(
-        "territory_code" => rows.iter().map(|r| r.territory.as_str()).collect::<Vec<_>>(),
+    let mut df = df!(
+        "territory_code" => rows.iter().map(|r| r.territory).collect::<Vec<_>>(),
         "vintage" => rows.iter().map(|r| r.vintage).collect::<Vec<_>>(),
-        "indicator" => rows.iter().map(|r| r.indicator.as_str()).collect::<Vec<_>>(),
         "value" => rows.iter().map(|r| r.value).collect::<Vec<_>>(),
         "status" => rows.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
-        "formula" => rows.iter().map(|_| None::<&str>).collect::<Vec<_>>(),
-        "detail" => rows.iter().map(|r| r.detail.as_str()).collect::<Vec<_>>(),
-    )
+    )?;
+    df.insert_column(
+        2,
+        shared_strings("indicator", rows.iter().map(|r| &r.indicator))?,
+    )?;
+    df.with_column(Column::full_null(
+        "formula".into(),
+        rows.len(),
+        &DataType::String,
+    ))?;
+    df.with_column(shared_strings("detail", rows.iter().map(|r| &r.detail))?)?;
+    Ok(df)
+}
+
+/// A string column of texts shared by many rows: each distinct text stored
+/// once and the rows gathered from it (views into one buffer rather than a
+/// copy of the text per row, which for the details was 140 bytes a row).
+fn shared_strings<'r>(
+    name: &str,
+    texts: impl Iterator<Item = &'r Arc<str>>,
+) -> PolarsResult<Column> {
+    let mut distinct: Vec<&str> = vec![];
+    let mut number: PlHashMap<*const u8, IdxSize> = PlHashMap::new();
+    let mut rows: Vec<IdxSize> = vec![];
+    for text in texts {
+        let n = *number.entry(Arc::as_ptr(text).cast()).or_insert_with(|| {
+            distinct.push(text);
+            (distinct.len() - 1) as IdxSize
+        });
+        rows.push(n);
+    }
+    let distinct = StringChunked::from_slice(name.into(), &distinct);
+    Ok(distinct
+        .take(&IdxCa::from_vec("".into(), rows))?
+        .into_series()
+        .into())
 }
 
 #[cfg(test)]
