@@ -357,6 +357,11 @@ fn sort_series(
         "#iv".into(),
         keyed.iter().map(|k| k.0 & 0xFF_FFFF).collect::<Vec<u64>>(),
     ))?;
+    // The (territory, indicator) part: one series, compared as an integer.
+    sorted.with_column(Column::new(
+        "#series".into(),
+        keyed.iter().map(|k| k.0 >> 8).collect::<Vec<u64>>(),
+    ))?;
     for (attributes, by_row) in [
         (territories(&t_sorted)?, t_by_row),
         (indicators(&i_sorted)?, i_by_row),
@@ -399,9 +404,8 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
     let ok = Status::Ok;
     // The rows come sorted by series then vintage: the previous row of the
     // same series is the previous vintage, a plain shift, no window grouping.
-    let same_series = col("territory_code")
-        .eq(col("territory_code").shift(lit(1)))
-        .and(col("indicator").eq(col("indicator").shift(lit(1))))
+    let same_series = col("#series")
+        .eq(col("#series").shift(lit(1)))
         .fill_null(lit(false));
     let previous = |c: &str| {
         when(same_series.clone())
@@ -424,12 +428,12 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
                 .alias("evol_status"),
         ]);
     let evol_ok = col("evol_status").eq(ok.lit());
-    let ranked_levels: Vec<&str> = Level::ALL
+    let ranked_levels: Vec<u32> = Level::ALL
         .into_iter()
         .filter(|l| l.is_ranked())
-        .map(|l| l.as_str())
+        .map(Level::number)
         .collect();
-    let rankable = col("status").eq(ok.lit()).and(col("level").is_in(
+    let rankable = col("status").eq(ok.lit()).and(col("#level").is_in(
         lit(Series::new("".into(), ranked_levels)).implode(false),
         false,
     ));
@@ -437,16 +441,9 @@ fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame
         .then(col("value"))
         .otherwise(lit(NULL).cast(DataType::Float64));
     // Partitions of the ranks: level, indicator and vintage as one integer.
-    let level =
-        Level::ALL
-            .into_iter()
-            .enumerate()
-            .fold(lit(NULL).cast(DataType::UInt64), |e, (n, l)| {
-                when(col("level").eq(lit(l.as_str())))
-                    .then(lit(n as u64))
-                    .otherwise(e)
-            });
-    let lf = lf.with_column((col("#iv") * lit(16u64) + level).alias("#part"));
+    let lf = lf.with_column(
+        (col("#iv") * lit(16u64) + col("#level").cast(DataType::UInt64)).alias("#part"),
+    );
     let partition = [col("#part")];
     let lf = lf.with_columns([
         when(evol_ok.clone())

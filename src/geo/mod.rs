@@ -8,7 +8,7 @@
 pub mod contours;
 mod resolve;
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -72,6 +72,11 @@ impl Level {
     }
 
     /// Levels whose territories are ranked against each other ("tri décroissant").
+    /// Position in `Level::ALL`.
+    pub fn number(self) -> u32 {
+        Level::ALL.iter().position(|l| *l == self).unwrap_or(0) as u32
+    }
+
     pub fn is_ranked(self) -> bool {
         !matches!(self, Level::Group | Level::France)
     }
@@ -345,10 +350,13 @@ impl Geography {
     }
 
     /// A (code, name, level) frame for joining onto results.
+    /// Code, name, level and level number (position in `Level::ALL`, column
+    /// `#level`, for integer comparisons) of the territories `codes`.
     pub fn frame(&self, codes: &[String]) -> Result<DataFrame> {
         let mut c = Vec::with_capacity(codes.len());
         let mut n = Vec::with_capacity(codes.len());
         let mut l = Vec::with_capacity(codes.len());
+        let mut ln = Vec::with_capacity(codes.len());
         for code in codes {
             let t = self
                 .get(code)
@@ -356,8 +364,9 @@ impl Geography {
             c.push(t.code.as_str());
             n.push(t.name.as_str());
             l.push(t.level.as_str());
+            ln.push(t.level.number());
         }
-        Ok(df!("territory_code" => c, "territory_name" => n, "level" => l)?)
+        Ok(df!("territory_code" => c, "territory_name" => n, "level" => l, "#level" => ln)?)
     }
 }
 

@@ -8,7 +8,7 @@ pub mod cache;
 pub mod manifest;
 pub mod read;
 
-use std::collections::HashMap;
+use polars::prelude::PlHashMap as HashMap;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -304,7 +304,7 @@ fn read_source(
         }
         *years = vec![d];
     }
-    let mut seen: HashMap<(String, Option<i32>), usize> = HashMap::new();
+    let mut seen: HashMap<(&str, Option<i32>), usize> = HashMap::new();
     for (i, k) in keys.iter().enumerate() {
         let line = i + first_line;
         let k = k.unwrap_or("").trim();
@@ -321,7 +321,7 @@ fn read_source(
                 Some(&key),
                 format!("code territoire « {k} » inconnu de la géographie du jeu de données"),
             ));
-        } else if let Some(first) = seen.insert((k.to_string(), year), line) {
+        } else if let Some(first) = seen.insert((k, year), line) {
             let when = year.map(|y| format!(" pour {y}")).unwrap_or_default();
             problems.push(problem(
                 Some(line),
