@@ -67,17 +67,14 @@ pub fn compute(
         UnionArgs::default(),
     )?
     .filter(col("status").neq(Status::Missing.lit()));
-    let t2 = crate::timing::stage("  absentes");
-    let with_missing = add_missing_rows(values, &all_obs, catalog, geo, &opts.focus)?;
-    drop(t2);
-    let t2 = crate::timing::stage("  tri, libellés");
-    let described = sort_series(
-        with_missing,
+    let universe = Universe::new(&all_obs, catalog, geo, &opts.focus)?;
+    let described = complete_and_sort(
+        values.collect()?,
+        &universe,
         |codes| geo.frame(codes),
         |ids| indicator_units(ids, catalog),
     )?
     .lazy();
-    drop(t2);
     drop(t);
     let t = crate::timing::stage("évolutions, rangs, écarts");
     let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
@@ -197,151 +194,142 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
     Ok(DataFrame::new(groups, columns)?)
 }
 
-/// One `missing` row (no vintage) for each territory with observations and
-/// each indicator the dataset has but the territory lacks; and, for the focus
-/// territories, for each indicator the dataset has nowhere. The catalogue is
-/// thus complete where users look, without a row per commune and absent
-/// indicator at national scale.
-fn add_missing_rows(
-    values: LazyFrame,
-    obs: &DataFrame,
-    catalog: &Catalog,
-    geo: &Geography,
-    focus: &[String],
+/// The territories and indicators results are reported for: sorted,
+/// distinct, with which (territory, indicator) pairs owe a row. Every
+/// observed territory owes a row (`missing` if need be) for each indicator
+/// the dataset has; the focus territories also for each indicator it has
+/// nowhere. The catalogue is thus complete where users look, without a row
+/// per commune and absent indicator at national scale.
+struct Universe {
+    codes: Vec<String>,
+    /// The territory has observations: it reports every indicator that has
+    /// data somewhere.
+    observed: Vec<bool>,
+    /// A focus territory: it also reports the indicators with no data.
+    focus: Vec<bool>,
+    indicators: Vec<String>,
+}
+
+impl Universe {
+    fn new(obs: &DataFrame, catalog: &Catalog, geo: &Geography, focus: &[String]) -> Result<Self> {
+        let observed: HashSet<&str> = obs
+            .column("territory_code")?
+            .str()?
+            .iter()
+            .flatten()
+            .collect();
+        let focus: HashSet<&str> = focus
+            .iter()
+            .map(String::as_str)
+            .filter(|c| geo.get(c).is_some())
+            .collect();
+        let mut codes: Vec<&str> = observed.iter().chain(&focus).copied().collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let mut indicators: Vec<String> = catalog.indicators.iter().map(|i| i.id.clone()).collect();
+        indicators.sort_unstable();
+        indicators.dedup();
+        Ok(Universe {
+            observed: codes.iter().map(|c| observed.contains(c)).collect(),
+            focus: codes.iter().map(|c| focus.contains(c)).collect(),
+            codes: codes.into_iter().map(String::from).collect(),
+            indicators,
+        })
+    }
+}
+
+/// Adds a `missing` row for every pair of the universe that owes one and
+/// has none (an observed territory and an indicator with data somewhere; a
+/// focus territory and an indicator with none), then sorts the rows by
+/// territory code, indicator, then vintage (absent vintages last), like a
+/// sort on those three columns, but through one integer key: codes and
+/// indicators are ranked in the universe, each row hashed once, instead of
+/// strings compared at every step of a sort of millions of rows. The key's
+/// parts are kept as `#iv` (indicator, vintage) and `#series` (territory,
+/// indicator). What `territories` and `indicators` give for the universe's
+/// codes and ids (names, levels, units; their first column is the code) is
+/// gathered by those ranks onto the sorted rows: described without a join.
+fn complete_and_sort(
+    values: DataFrame,
+    universe: &Universe,
+    territories: impl FnOnce(&[String]) -> Result<DataFrame>,
+    indicators: impl FnOnce(&[String]) -> Result<DataFrame>,
 ) -> Result<DataFrame> {
-    let values = values.collect()?;
-    let territories = obs
-        .column("territory_code")?
-        .unique_stable()?
-        .as_materialized_series()
-        .clone();
-    let present: HashSet<&str> = values
-        .column("indicator")?
-        .str()?
-        .iter()
-        .flatten()
-        .collect();
-    let (with_data, without): (Vec<&str>, Vec<&str>) = catalog
-        .indicators
-        .iter()
-        .map(|i| i.id.as_str())
-        .partition(|id| present.contains(id));
-    let mut focus: Vec<&str> = focus
-        .iter()
-        .map(String::as_str)
-        .filter(|c| geo.get(c).is_some())
-        .collect();
-    focus.sort();
-    focus.dedup();
-    // Which (territory, indicator) pairs have a row: one bit per pair, one
-    // pass over the values (a cross join then anti-join of millions of
-    // string pairs measured several times slower).
-    let territories = territories.str()?;
-    let codes: Vec<&str> = territories.iter().flatten().collect();
-    let t_index: HashMap<&str, usize> = codes.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let i_index: HashMap<&str, usize> =
-        with_data.iter().enumerate().map(|(i, c)| (*c, i)).collect();
-    let mut has = vec![false; codes.len() * with_data.len()];
-    let (vt, vi) = (
+    use rayon::prelude::*;
+    fn rank(values: &[String]) -> HashMap<&str, u32> {
+        values
+            .iter()
+            .enumerate()
+            .map(|(n, v)| (v.as_str(), n as u32))
+            .collect()
+    }
+    let (t_rank, i_rank) = (rank(&universe.codes), rank(&universe.indicators));
+    let ni = universe.indicators.len();
+    let (codes, ids, vintages) = (
         values.column("territory_code")?.str()?,
         values.column("indicator")?.str()?,
+        values.column("vintage")?.i32()?,
     );
-    for (t, i) in vt.iter().zip(vi.iter()) {
-        if let (Some(t), Some(i)) = (
-            t.and_then(|t| t_index.get(t)),
-            i.and_then(|i| i_index.get(i)),
-        ) {
-            has[t * with_data.len() + i] = true;
-        }
+    // Rank of the code, of the indicator, vintage 1900-2154 in the low byte
+    // (255 for an absent one, last); and which pairs have a row.
+    let key = |t: u32, i: u32, v: Option<i32>| -> u64 {
+        let v = v.map_or(255, |v| (v - 1900).clamp(0, 254) as u64);
+        (t as u64) << 24 | (i as u64) << 8 | v
+    };
+    let mut has = vec![false; universe.codes.len() * ni];
+    let mut keyed: Vec<(u64, IdxSize)> = Vec::with_capacity(values.height());
+    for (row, ((c, i), v)) in codes
+        .iter()
+        .zip(ids.iter())
+        .zip(vintages.iter())
+        .enumerate()
+    {
+        let (Some(&t), Some(&i)) = (c.and_then(|c| t_rank.get(c)), i.and_then(|i| i_rank.get(i)))
+        else {
+            anyhow::bail!(
+                "ligne de résultat hors de l'univers des territoires et indicateurs : {c:?}, {i:?}"
+            );
+        };
+        has[t as usize * ni + i as usize] = true;
+        keyed.push((key(t, i, v), row as IdxSize));
     }
+    let with_data: Vec<bool> = (0..ni)
+        .map(|i| (0..universe.codes.len()).any(|t| has[t * ni + i]))
+        .collect();
     let mut missing: (Vec<&str>, Vec<&str>) = (vec![], vec![]);
-    for (t, code) in codes.iter().enumerate() {
-        for (i, id) in with_data.iter().enumerate() {
-            if !has[t * with_data.len() + i] {
+    for (t, code) in universe.codes.iter().enumerate() {
+        for (i, id) in universe.indicators.iter().enumerate() {
+            let owed = if with_data[i] {
+                universe.observed[t]
+            } else {
+                universe.focus[t]
+            };
+            if owed && !has[t * ni + i] {
+                keyed.push((
+                    key(t as u32, i as u32, None),
+                    (values.height() + missing.0.len()) as IdxSize,
+                ));
                 missing.0.push(code);
                 missing.1.push(id);
             }
         }
     }
-    for code in &focus {
-        for id in &without {
-            missing.0.push(code);
-            missing.1.push(id);
-        }
-    }
-    let missing = df!("territory_code" => missing.0, "indicator" => missing.1)?
-        .lazy()
-        .select([
-            col("territory_code"),
-            lit(NULL).cast(DataType::Int32).alias("vintage"),
-            col("indicator"),
-            lit(NULL).cast(DataType::Float64).alias("value"),
-            Status::Missing.lit().alias("status"),
-            lit(NULL).cast(DataType::String).alias("formula"),
-            lit(NULL).cast(DataType::String).alias("detail"),
-        ]);
-    Ok(concat([values.clone().lazy(), missing], UnionArgs::default())?.collect()?)
-}
-
-/// Sorts rows by territory code, indicator, then vintage (absent vintages
-/// last), like a sort on those three columns, but through one integer key:
-/// codes and indicators are ranked once (tens of thousands of distinct
-/// strings) instead of being compared at every step of a sort of millions of
-/// rows (the key's indicator and vintage part is kept in a `#iv` column).
-/// What `territories` and `indicators` give for the sorted distinct
-/// codes and ids (names, levels, units; their first column is the code) is
-/// gathered by those ranks onto the sorted rows: described without a join.
-fn sort_series(
-    mut df: DataFrame,
-    territories: impl FnOnce(&[String]) -> Result<DataFrame>,
-    indicators: impl FnOnce(&[String]) -> Result<DataFrame>,
-) -> Result<DataFrame> {
-    use rayon::prelude::*;
+    let n_missing = missing.0.len();
+    let missing = df!(
+        "territory_code" => missing.0,
+        "vintage" => vec![None::<i32>; n_missing],
+        "indicator" => missing.1,
+        "value" => vec![None::<f64>; n_missing],
+        "status" => vec![Status::Missing.code(); n_missing],
+        "formula" => vec![None::<&str>; n_missing],
+        "detail" => vec![None::<&str>; n_missing],
+    )?;
+    let mut df = values
+        .select(missing.get_column_names().into_iter().cloned())?
+        .vstack(&missing)?;
     // One chunk per column: a gather across the hundreds of chunks of the
     // concatenated indicators takes the slow path.
     df.rechunk_mut_par();
-    let (codes, ids) = (
-        df.column("territory_code")?.str()?,
-        df.column("indicator")?.str()?,
-    );
-    let ranks = |values: &StringChunked| -> (Vec<String>, HashMap<String, u32>) {
-        let mut distinct: Vec<String> = values
-            .iter()
-            .flatten()
-            .collect::<HashSet<&str>>()
-            .into_iter()
-            .map(String::from)
-            .collect();
-        distinct.sort_unstable();
-        let rank = distinct
-            .iter()
-            .enumerate()
-            .map(|(i, c)| (c.clone(), i as u32))
-            .collect();
-        (distinct, rank)
-    };
-    let ((t_sorted, t_rank), (i_sorted, i_rank)) = rayon::join(|| ranks(codes), || ranks(ids));
-    let vintages = df.column("vintage")?.i32()?;
-    // Rank of the code, of the indicator, vintage 1900-2154 in the low byte
-    // (255 for an absent one, last). Codes and indicators are never null.
-    let mut keyed: Vec<(u64, IdxSize)> = codes
-        .iter()
-        .zip(ids.iter())
-        .zip(vintages.iter())
-        .enumerate()
-        .map(|(row, ((c, i), v))| {
-            let t = c
-                .and_then(|c| t_rank.get(c))
-                .copied()
-                .unwrap_or(u32::MAX >> 8);
-            let i = i
-                .and_then(|i| i_rank.get(i))
-                .copied()
-                .unwrap_or(u32::MAX >> 16);
-            let v = v.map_or(255, |v| (v - 1900).clamp(0, 254) as u64);
-            ((t as u64) << 24 | (i as u64) << 8 | v, row as IdxSize)
-        })
-        .collect();
     keyed.par_sort_unstable();
     let by = |f: fn(&(u64, IdxSize)) -> IdxSize| {
         IdxCa::from_vec("".into(), keyed.iter().map(f).collect())
@@ -352,19 +340,19 @@ fn sort_series(
     );
     let mut sorted = df.take(&by(|k| k.1))?;
     // The (indicator, vintage) part of the key: the evolutions' ranks and
-    // reference values group on it rather than on strings.
+    // reference values group on it rather than on strings; the (territory,
+    // indicator) part: one series, compared as an integer.
     sorted.with_column(Column::new(
         "#iv".into(),
         keyed.iter().map(|k| k.0 & 0xFF_FFFF).collect::<Vec<u64>>(),
     ))?;
-    // The (territory, indicator) part: one series, compared as an integer.
     sorted.with_column(Column::new(
         "#series".into(),
         keyed.iter().map(|k| k.0 >> 8).collect::<Vec<u64>>(),
     ))?;
     for (attributes, by_row) in [
-        (territories(&t_sorted)?, t_by_row),
-        (indicators(&i_sorted)?, i_by_row),
+        (territories(&universe.codes)?, t_by_row),
+        (indicators(&universe.indicators)?, i_by_row),
     ] {
         let gathered = attributes.take(&by_row)?;
         for c in gathered.columns().iter().skip(1) {
@@ -569,14 +557,25 @@ mod tests {
     fn series_sort_equals_the_three_column_sort() {
         let df = df!(
             "territory_code" => ["2A", "10", "2", "10", "2", "10", "QN05954M", "2"],
-            "indicator" => ["b", "a", "b", "a", "a", "b", "a", "a"],
             "vintage" => [Some(2021), Some(2021), None, Some(2015), Some(2019), Some(2015), Some(2024), Some(2015)],
+            "indicator" => ["b", "a", "b", "a", "a", "b", "a", "a"],
             "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            "status" => [0u32; 8],
+            "formula" => [None::<&str>; 8],
+            "detail" => [None::<&str>; 8],
         )
         .unwrap();
+        let codes = ["10", "2", "2A", "QN05954M"];
+        let universe = |observed: [bool; 4], focus: [bool; 4]| Universe {
+            codes: codes.map(String::from).to_vec(),
+            observed: observed.to_vec(),
+            focus: focus.to_vec(),
+            indicators: vec!["a".into(), "b".into(), "c".into()],
+        };
         let mut seen = vec![];
-        let by_key = sort_series(
+        let by_key = complete_and_sort(
             df.clone(),
+            &universe([false; 4], [false; 4]),
             |codes| {
                 seen = codes.to_vec();
                 Ok(df!("territory_code" => codes)?)
@@ -584,10 +583,10 @@ mod tests {
             |ids| Ok(df!("indicator" => ids)?),
         )
         .unwrap()
-        .drop("#iv")
-        .unwrap();
-        assert_eq!(seen, ["10", "2", "2A", "QN05954M"]);
+        .drop_many(["#iv", "#series"]);
+        assert_eq!(seen, codes);
         let by_columns = df
+            .clone()
             .lazy()
             .sort(
                 ["territory_code", "indicator", "vintage"],
@@ -604,5 +603,46 @@ mod tests {
             .into_no_null_iter()
             .collect();
         assert_eq!(values, [4.0, 2.0, 6.0, 8.0, 5.0, 3.0, 1.0, 7.0]);
+
+        // 2A is observed: it owes a row for "a" (data elsewhere), none for
+        // "c" (no data anywhere); QN05954M is a focus territory: it owes one
+        // for "c" too. Missing rows have no vintage and sort last in their
+        // series.
+        let completed = complete_and_sort(
+            df,
+            &universe([false, false, true, false], [false, false, false, true]),
+            |codes| Ok(df!("territory_code" => codes)?),
+            |ids| Ok(df!("indicator" => ids)?),
+        )
+        .unwrap();
+        let column = |c: &str| -> Vec<String> {
+            let s = completed
+                .column(c)
+                .unwrap()
+                .cast(&DataType::String)
+                .unwrap();
+            s.str()
+                .unwrap()
+                .iter()
+                .map(|v| v.unwrap_or("-").to_string())
+                .collect()
+        };
+        let rows: Vec<String> = column("territory_code")
+            .iter()
+            .zip(column("indicator"))
+            .zip(column("vintage"))
+            .zip(column("status"))
+            .map(|(((t, i), v), s)| format!("{t} {i} {v} {s}"))
+            .collect();
+        let missing = Status::Missing.code();
+        assert_eq!(
+            rows[6..],
+            [
+                format!("2A a - {missing}"),
+                "2A b 2021 0".into(),
+                "QN05954M a 2024 0".into(),
+                format!("QN05954M c - {missing}"),
+            ]
+        );
     }
 }
