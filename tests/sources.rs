@@ -378,3 +378,36 @@ fn a_part_greater_than_its_whole_is_refused() {
     );
     assert!(!out.exists());
 }
+
+#[test]
+fn a_variable_given_by_two_sources_for_one_territory_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "s.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\nQN05954M;Faubourg;900;1,0\n",
+        "",
+    );
+    // A second source gives the 2021 population again: for QN05954M (a
+    // duplicate) and for QN05955M (not in the first source: no duplicate).
+    std::fs::write(
+        ds.join("sources/autre.csv"),
+        "code;pop\nQN05954M;901\nQN05955M;700\n",
+    )
+    .unwrap();
+    let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap()
+        + "[[source]]\nid = \"autre\"\nfile = \"sources/autre.csv\"\ntitle = \"autre\"\nproducer = \"essai\"\nkey = \"code\"\n\
+           [[source.variable]]\nvariable = \"population\"\nvintage = 2021\nexpr = \"pop\"\n";
+    std::fs::write(ds.join("dataset.toml"), manifest).unwrap();
+    let out = tmp.path().join("out");
+    let o = bcs_run(&ds, &out);
+    let msg = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        msg.contains("la variable « population » (2021) du territoire « QN05954M » est fournie plusieurs fois"),
+        "{msg}"
+    );
+    assert!(!msg.contains("QN05955M"), "{msg}");
+    assert!(!msg.contains("« QN05953M » est fournie"), "{msg}");
+    assert!(!out.exists());
+}
