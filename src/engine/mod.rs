@@ -327,6 +327,9 @@ fn complete_and_sort(
     let mut df = values
         .select(missing.get_column_names().into_iter().cloned())?
         .vstack(&missing)?;
+    // Two copies of the table at most at any time: the chunks of `values`
+    // are freed as `df` is rechunked, `df` as soon as it is gathered.
+    drop(values);
     // One chunk per column: a gather across the hundreds of chunks of the
     // concatenated indicators takes the slow path.
     df.rechunk_mut_par();
@@ -339,6 +342,7 @@ fn complete_and_sort(
         by(|k| (k.0 >> 8 & 0xFFFF) as IdxSize),
     );
     let mut sorted = df.take(&by(|k| k.1))?;
+    drop(df);
     // The (indicator, vintage) part of the key: the evolutions' ranks and
     // reference values group on it rather than on strings; the (territory,
     // indicator) part: one series, compared as an integer.
