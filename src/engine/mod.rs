@@ -247,8 +247,10 @@ impl Universe {
 /// strings compared at every step of a sort of millions of rows. The key's
 /// parts are kept as `#iv` (indicator, vintage) and `#series` (territory,
 /// indicator). What `territories` and `indicators` give for the universe's
-/// codes and ids (names, levels, units; their first column is the code) is
-/// gathered by those ranks onto the sorted rows: described without a join.
+/// codes and ids (the code itself as `territory_code` and `indicator`, then
+/// names, levels, units) is gathered by those ranks onto the sorted rows:
+/// described without a join, and the code columns gathered from the small
+/// universe rather than from the table.
 fn complete_and_sort(
     values: DataFrame,
     universe: &Universe,
@@ -296,9 +298,11 @@ fn complete_and_sort(
     let with_data: Vec<bool> = (0..ni)
         .map(|i| (0..universe.codes.len()).any(|t| has[t * ni + i]))
         .collect();
-    let mut missing: (Vec<&str>, Vec<&str>) = (vec![], vec![]);
-    for (t, code) in universe.codes.iter().enumerate() {
-        for (i, id) in universe.indicators.iter().enumerate() {
+    // A missing row is a key and a row of nulls: its code and indicator,
+    // like every row's, come from the universe by rank below.
+    let mut n_missing = 0;
+    for t in 0..universe.codes.len() {
+        for i in 0..ni {
             let owed = if with_data[i] {
                 universe.observed[t]
             } else {
@@ -307,18 +311,14 @@ fn complete_and_sort(
             if owed && !has[t * ni + i] {
                 keyed.push((
                     key(t as u32, i as u32, None),
-                    (values.height() + missing.0.len()) as IdxSize,
+                    (values.height() + n_missing) as IdxSize,
                 ));
-                missing.0.push(code);
-                missing.1.push(id);
+                n_missing += 1;
             }
         }
     }
-    let n_missing = missing.0.len();
     let missing = df!(
-        "territory_code" => missing.0,
         "vintage" => vec![None::<i32>; n_missing],
-        "indicator" => missing.1,
         "value" => vec![None::<f64>; n_missing],
         "status" => vec![Status::Missing.code(); n_missing],
         "formula" => vec![None::<&str>; n_missing],
@@ -358,8 +358,7 @@ fn complete_and_sort(
         (territories(&universe.codes)?, t_by_row),
         (indicators(&universe.indicators)?, i_by_row),
     ] {
-        let gathered = attributes.take(&by_row)?;
-        for c in gathered.columns().iter().skip(1) {
+        for c in attributes.take(&by_row)?.columns() {
             sorted.with_column(c.clone())?;
         }
     }
@@ -598,6 +597,7 @@ mod tests {
             )
             .collect()
             .unwrap();
+        let by_key = by_key.select(by_columns.get_column_names_owned()).unwrap();
         assert!(by_key.equals_missing(&by_columns), "{by_key}\n{by_columns}");
         let values: Vec<f64> = by_key
             .column("value")
