@@ -119,15 +119,21 @@ fn expected() -> Vec<(String, String, String, String)> {
 fn fails(name: &str, bytes: &[u8], options: &str, needles: &[&str]) {
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset(tmp.path(), name, bytes, options);
-    let out = tmp.path().join("out");
-    let o = bcs_run(&ds, &out);
+    refused(tmp.path(), &ds, name, needles);
+}
+
+/// The run of `ds` (in `tmp`) fails, says all of `needles`, and writes
+/// nothing; returns what it said.
+fn refused(tmp: &Path, ds: &Path, name: &str, needles: &[&str]) -> String {
+    let out = tmp.join("out");
+    let o = bcs_run(ds, &out);
     let msg = String::from_utf8_lossy(&o.stderr).to_string();
     assert!(!o.status.success(), "{name} should fail");
     for n in needles {
         assert!(msg.contains(n), "{name}: « {n} » not in:\n{msg}");
     }
     assert!(!out.exists(), "{name}: output written");
-    let left: Vec<_> = std::fs::read_dir(tmp.path())
+    let left: Vec<_> = std::fs::read_dir(tmp)
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -136,6 +142,13 @@ fn fails(name: &str, bytes: &[u8], options: &str, needles: &[&str]) {
         vec![std::ffi::OsString::from("ds")],
         "{name}: leftovers"
     );
+    msg
+}
+
+/// Appends TOML to the dataset's manifest (more variables or sources).
+fn append_manifest(ds: &Path, toml: &str) {
+    let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap() + toml;
+    std::fs::write(ds.join("dataset.toml"), manifest).unwrap();
 }
 
 #[test]
@@ -365,18 +378,16 @@ fn a_part_greater_than_its_whole_is_refused() {
         "",
     );
     // Map foreign nationals too: 1 500 of 1 134 inhabitants.
-    let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap()
-        + "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"etr\"\n";
-    std::fs::write(ds.join("dataset.toml"), manifest).unwrap();
-    let out = tmp.path().join("out");
-    let o = bcs_run(&ds, &out);
-    let msg = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success());
-    assert!(
-        msg.contains("Couture Savonnerie (QN05953M), 2021 : « pop_etrangers » = 1\u{202F}500 dépasse « population » = 1\u{202F}134"),
-        "{msg}"
+    append_manifest(
+        &ds,
+        "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"etr\"\n",
     );
-    assert!(!out.exists());
+    refused(
+        tmp.path(),
+        &ds,
+        "part > tout",
+        &["Couture Savonnerie (QN05953M), 2021 : « pop_etrangers » = 1\u{202F}500 dépasse « population » = 1\u{202F}134"],
+    );
 }
 
 #[test]
@@ -395,19 +406,17 @@ fn a_variable_given_by_two_sources_for_one_territory_is_refused() {
         "code;pop\nQN05954M;901\nQN05955M;700\n",
     )
     .unwrap();
-    let manifest = std::fs::read_to_string(ds.join("dataset.toml")).unwrap()
-        + "[[source]]\nid = \"autre\"\nfile = \"sources/autre.csv\"\ntitle = \"autre\"\nproducer = \"essai\"\nkey = \"code\"\n\
-           [[source.variable]]\nvariable = \"population\"\nvintage = 2021\nexpr = \"pop\"\n";
-    std::fs::write(ds.join("dataset.toml"), manifest).unwrap();
-    let out = tmp.path().join("out");
-    let o = bcs_run(&ds, &out);
-    let msg = String::from_utf8_lossy(&o.stderr);
-    assert!(!o.status.success());
-    assert!(
-        msg.contains("la variable « population » (2021) du territoire « QN05954M » est fournie plusieurs fois"),
-        "{msg}"
+    append_manifest(
+        &ds,
+        "[[source]]\nid = \"autre\"\nfile = \"sources/autre.csv\"\ntitle = \"autre\"\nproducer = \"essai\"\nkey = \"code\"\n\
+         [[source.variable]]\nvariable = \"population\"\nvintage = 2021\nexpr = \"pop\"\n",
+    );
+    let msg = refused(
+        tmp.path(),
+        &ds,
+        "doublon entre sources",
+        &["la variable « population » (2021) du territoire « QN05954M » est fournie plusieurs fois"],
     );
     assert!(!msg.contains("QN05955M"), "{msg}");
     assert!(!msg.contains("« QN05953M » est fournie"), "{msg}");
-    assert!(!out.exists());
 }
