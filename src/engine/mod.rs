@@ -137,20 +137,37 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
 /// The rows are grouped once and their values scattered into the columns,
 /// one pass, rather than one filtered aggregation per variable.
 fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
+    // Each row's variable as its catalogue position, found in one pass (the
+    // observations come in runs of one variable: one look-up per run), so
+    // that the grouping carries integers and the scatter hashes nothing.
+    let mut run: (&str, Option<u32>) = ("", None);
+    let positions: Vec<Option<u32>> = obs
+        .column("variable")?
+        .str()?
+        .iter()
+        .map(|name| {
+            let name = name?;
+            if name != run.0 {
+                run = (name, catalog.variable_position(name).map(|v| v as u32));
+            }
+            run.1
+        })
+        .collect();
     let long = obs
         .clone()
         .lazy()
+        .with_column(lit(Series::new("#v".into(), positions)))
         .group_by([col("territory_code"), col("vintage")])
-        .agg([col("variable"), col("value"), col("status")])
+        .agg([col("#v"), col("value"), col("status")])
         .with_row_index("#g", None)
         .collect()?;
     let groups = long.height();
     let cells = long
         .clone()
         .lazy()
-        .select([col("#g"), col("variable"), col("value"), col("status")])
+        .select([col("#g"), col("#v"), col("value"), col("status")])
         .explode(
-            cols(["variable", "value", "status"]),
+            cols(["#v", "value", "status"]),
             ExplodeOptions {
                 empty_as_null: false,
                 keep_nulls: false,
@@ -161,7 +178,7 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
     let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; groups]; n];
     let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); groups]; n];
     let mut seen = vec![vec![false; groups]; n];
-    let (g, var) = (cells.column("#g")?.idx()?, cells.column("variable")?.str()?);
+    let (g, var) = (cells.column("#g")?.idx()?, cells.column("#v")?.u32()?);
     let (value, status) = (
         cells.column("value")?.f64()?,
         cells.column("status")?.u32()?,
@@ -172,10 +189,10 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
         .zip(value.iter())
         .zip(status.iter())
     {
-        let (Some(g), Some(v)) = (g, var.and_then(|name| catalog.variable_position(name))) else {
+        let (Some(g), Some(v)) = (g, var) else {
             continue;
         };
-        let g = g as usize;
+        let (g, v) = (g as usize, v as usize);
         // The first observation of a (territory, variable, vintage) wins.
         if !seen[v][g] {
             seen[v][g] = true;
