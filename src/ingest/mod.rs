@@ -649,7 +649,7 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
         frame.column("vintage")?.i32()?,
     );
     let mut first_source: HashMap<(&str, Option<i32>), &str> = HashMap::new();
-    let mut suspect: (Vec<&str>, Vec<Option<i32>>) = (vec![], vec![]);
+    let mut suspect: Vec<(&str, Option<i32>)> = vec![];
     let mut run = None;
     for ((s, v), y) in sources.iter().zip(variables.iter()).zip(vintages.iter()) {
         let row = (s.unwrap_or(""), v.unwrap_or(""), y);
@@ -657,23 +657,18 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
             continue;
         }
         run = Some(row);
-        let first = *first_source.entry((row.1, row.2)).or_insert(row.0);
-        if first != row.0
-            && !suspect
-                .0
-                .iter()
-                .zip(&suspect.1)
-                .any(|p| p == (&row.1, &row.2))
-        {
-            suspect.0.push(row.1);
-            suspect.1.push(row.2);
+        if *first_source.entry((row.1, row.2)).or_insert(row.0) != row.0 {
+            suspect.push((row.1, row.2));
         }
     }
-    if suspect.0.is_empty() {
+    if suspect.is_empty() {
         return Ok(());
     }
+    suspect.sort_unstable();
+    suspect.dedup();
+    let (variables, vintages): (Vec<&str>, Vec<Option<i32>>) = suspect.into_iter().unzip();
     let pairs = [col("variable"), col("vintage")];
-    let suspect = df!("variable" => suspect.0, "vintage" => suspect.1)?.lazy();
+    let suspect = df!("variable" => variables, "vintage" => vintages)?.lazy();
     let rows =
         frame
             .clone()
@@ -755,39 +750,43 @@ fn check_shares(
         .collect();
     pairs.sort();
     pairs.dedup();
-    let involved: Vec<&str> = pairs
-        .iter()
-        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
-        .collect();
     if pairs.is_empty() {
         return Ok(());
     }
+    let mut involved: Vec<&str> = pairs
+        .iter()
+        .flat_map(|(a, b)| [a.as_str(), b.as_str()])
+        .collect();
+    involved.sort_unstable();
+    involved.dedup();
+    let position: HashMap<&str, usize> =
+        involved.iter().enumerate().map(|(k, v)| (*v, k)).collect();
     // The published rows of each involved variable, found in one pass (the
     // rows come in runs of one variable: one look-up per run) instead of a
     // filter over every row for each side of each pair.
-    let mut rows: HashMap<&str, Vec<IdxSize>> = involved.iter().map(|v| (*v, vec![])).collect();
+    let mut rows: Vec<Vec<IdxSize>> = vec![vec![]; involved.len()];
     let ok = Status::Ok.code();
     let (variables, statuses) = (
         frame.column("variable")?.str()?,
         frame.column("status")?.u32()?,
     );
-    let mut run: (&str, bool) = ("", false);
+    let mut run: (&str, Option<usize>) = ("", None);
     for (n, (v, s)) in variables.iter().zip(statuses.iter()).enumerate() {
         let Some(v) = v else { continue };
         if v != run.0 {
-            run = (v, rows.contains_key(v));
+            run = (v, position.get(v).copied());
         }
-        if run.1 && s == Some(ok) {
-            if let Some(r) = rows.get_mut(v) {
-                r.push(n as IdxSize);
+        if let (Some(k), Some(s)) = (run.1, s) {
+            if s == ok {
+                rows[k].push(n as IdxSize);
             }
         }
     }
     let columns = frame.select(["territory_code", "vintage", "value", "source"])?;
-    let mut of_variable: HashMap<&str, DataFrame> = HashMap::new();
-    for (v, r) in rows {
-        of_variable.insert(v, columns.take(&IdxCa::from_vec("".into(), r))?);
-    }
+    let of_variable = rows
+        .into_iter()
+        .map(|r| columns.take(&IdxCa::from_vec("".into(), r)))
+        .collect::<PolarsResult<Vec<_>>>()?;
     // Territory and vintage numbers over those rows, then one dense table of
     // (value, row) per variable: each pair is compared cell by cell rather
     // than joined on (code, vintage) strings (34 joins of 70 000 rows on the
@@ -795,44 +794,48 @@ fn check_shares(
     let mut territory: HashMap<&str, usize> = HashMap::new();
     let mut codes: Vec<&str> = vec![];
     let mut vintages: Vec<i32> = vec![];
-    for df in of_variable.values() {
-        for (t, y) in df
-            .column("territory_code")?
-            .str()?
-            .iter()
-            .zip(df.column("vintage")?.i32()?.iter())
-        {
-            if let Some(t) = t {
-                territory.entry(t).or_insert_with(|| {
-                    codes.push(t);
-                    codes.len() - 1
-                });
-            }
-            if let Some(y) = y.filter(|y| !vintages.contains(y)) {
-                vintages.push(y);
-            }
-        }
-    }
-    let ny = vintages.len();
-    let mut cells: HashMap<&str, Vec<Option<(f64, usize)>>> = HashMap::new();
-    for (v, df) in &of_variable {
-        let mut table = vec![None; codes.len() * ny];
+    let mut numbered: Vec<Vec<(usize, usize, f64, usize)>> = vec![];
+    for df in &of_variable {
         let (t, y, x) = (
             df.column("territory_code")?.str()?,
             df.column("vintage")?.i32()?,
             df.column("value")?.f64()?,
         );
+        let mut cells = vec![];
         for (row, ((t, y), x)) in t.iter().zip(y.iter()).zip(x.iter()).enumerate() {
-            if let (Some(t), Some(y), Some(x)) = (t, y, x) {
-                let slot = vintages.iter().position(|v| *v == y).unwrap_or(0);
-                table[territory[t] * ny + slot] = Some((x, row));
-            }
+            let (Some(t), Some(y), Some(x)) = (t, y, x) else {
+                continue;
+            };
+            let t = *territory.entry(t).or_insert_with(|| {
+                codes.push(t);
+                codes.len() - 1
+            });
+            let slot = match vintages.iter().position(|v| *v == y) {
+                Some(slot) => slot,
+                None => {
+                    vintages.push(y);
+                    vintages.len() - 1
+                }
+            };
+            cells.push((t, slot, x, row));
         }
-        cells.insert(v, table);
+        numbered.push(cells);
     }
+    let ny = vintages.len();
+    let cells: Vec<Vec<Option<(f64, usize)>>> = numbered
+        .into_iter()
+        .map(|cells| {
+            let mut table = vec![None; codes.len() * ny];
+            for (t, slot, x, row) in cells {
+                table[t * ny + slot] = Some((x, row));
+            }
+            table
+        })
+        .collect();
     for (a, b) in &pairs {
-        let (num, den) = (&cells[a.as_str()], &cells[b.as_str()]);
-        let sources = of_variable[a.as_str()].column("source")?.str()?;
+        let (a_k, b_k) = (position[a.as_str()], position[b.as_str()]);
+        let (num, den) = (&cells[a_k], &cells[b_k]);
+        let sources = of_variable[a_k].column("source")?.str()?;
         let mut bad: Vec<(&str, i32, f64, f64, usize)> = num
             .iter()
             .zip(den)
