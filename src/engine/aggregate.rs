@@ -63,16 +63,8 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         n_members[id] += 1;
         parents_of.entry(m.as_str()).or_default().push(id);
     }
-    let (codes, names) = (
-        obs.column("territory_code")?.str()?,
-        obs.column("variable")?.str()?,
-    );
-    let (vintages, values, statuses) = (
-        obs.column("vintage")?.i32()?,
-        obs.column("value")?.f64()?,
-        obs.column("status")?.u32()?,
-    );
-    let mut vintage_list: Vec<Option<i32>> = vintages.unique()?.iter().collect();
+    let mut vintage_list: Vec<Option<i32>> =
+        obs.column("vintage")?.i32()?.unique()?.iter().collect();
     vintage_list.sort();
     let n_vintages = vintage_list.len();
     let n_variables = catalog.variables.len();
@@ -87,13 +79,7 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     }
     let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
     let empty = vec![];
-    for ((((code, name), vintage), value), status) in codes
-        .iter()
-        .zip(names.iter())
-        .zip(vintages.iter())
-        .zip(values.iter())
-        .zip(statuses.iter())
-    {
+    for (code, name, vintage, value, status) in super::long_rows(obs, "variable")? {
         let of = code.and_then(|c| parents_of.get(c)).unwrap_or(&empty);
         let Some(v) = name.and_then(|n| catalog.variable_position(n)) else {
             continue;

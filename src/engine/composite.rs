@@ -35,12 +35,13 @@ impl<'a> Values<'a> {
     /// The values of the indicators the composites read (`inputs`): `df`
     /// holds those rows only (see `compute`).
     fn from_frame(df: &'a DataFrame, inputs: &[&'a str]) -> Result<Values<'a>> {
-        let t = df.column("territory_code")?.str()?;
-        let i = df.column("indicator")?.str()?;
-        let y = df.column("vintage")?.i32()?;
-        let v = df.column("value")?.f64()?;
-        let s = df.column("status")?.u32()?;
-        let mut vintages: Vec<i32> = y.unique()?.iter().flatten().collect();
+        let mut vintages: Vec<i32> = df
+            .column("vintage")?
+            .i32()?
+            .unique()?
+            .iter()
+            .flatten()
+            .collect();
         vintages.sort_unstable();
         let mut values = Values {
             territory: PlHashMap::new(),
@@ -49,15 +50,7 @@ impl<'a> Values<'a> {
             cells: vec![],
         };
         let stride = inputs.len() * values.vintages.len();
-        // Sequential iterators: indexing a column of many chunks row by row
-        // searches the chunk each time.
-        for ((((t, i), y), v), s) in t
-            .iter()
-            .zip(i.iter())
-            .zip(y.iter())
-            .zip(v.iter())
-            .zip(s.iter())
-        {
+        for (t, i, y, v, s) in super::long_rows(df, "indicator")? {
             let (Some(t), Some(i), Some(y)) = (t, i, y) else {
                 continue;
             };
@@ -782,8 +775,7 @@ pub fn compute(
         },
     );
     let rows: Vec<Row> = a.into_iter().chain(b).chain(c).collect();
-    let f = frame(&rows)?;
-    Ok((f, sensitivity))
+    Ok((frame(&rows)?, sensitivity))
 }
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {

@@ -84,6 +84,31 @@ pub fn compute(
     Ok(results)
 }
 
+/// One row of a long frame: territory code, name (variable or indicator),
+/// vintage, value, status.
+type LongRow<'a> = (
+    Option<&'a str>,
+    Option<&'a str>,
+    Option<i32>,
+    Option<f64>,
+    Option<u32>,
+);
+
+/// The rows of a long frame (`territory_code`, the `name` column, `vintage`,
+/// `value`, `status`), in order, through sequential iterators: indexing a
+/// column of many chunks row by row searches the chunk each time.
+fn long_rows<'a>(df: &'a DataFrame, name: &str) -> Result<impl Iterator<Item = LongRow<'a>>> {
+    let rows = df
+        .column("territory_code")?
+        .str()?
+        .iter()
+        .zip(df.column(name)?.str()?.iter())
+        .zip(df.column("vintage")?.i32()?.iter())
+        .zip(df.column("value")?.f64()?.iter())
+        .zip(df.column("status")?.u32()?.iter());
+    Ok(rows.map(|((((t, n), y), v), s)| (t, n, y, v, s)))
+}
+
 /// Turns long observations into one row per (territory, vintage) with a value
 /// and a status column per variable, then evaluates every indicator.
 fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
