@@ -194,13 +194,7 @@ fn idh4_needs_a_universe_that_can_normalise() {
     obs.extend(idh_inputs("C2", 2019, 80.0, 60.0, 10000.0));
     let r = run(&geo, &obs);
     assert!(r.get("C1", "idh4", 2019).unwrap().is_none());
-    let rows = r
-        .rows(
-            col("territory_code")
-                .eq(lit("C1"))
-                .and(col("indicator").eq(lit("idh4"))),
-        )
-        .unwrap();
+    let rows = common::series(&r, "C1", "idh4");
     assert_eq!(
         (rows.len(), rows[0].status, rows[0].value, rows[0].vintage),
         (1, Status::Missing, None, None)

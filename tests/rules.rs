@@ -6,7 +6,6 @@ use bcs::catalog::Catalog;
 use bcs::engine::{self, Results};
 use bcs::geo::{Geography, Level, Territory};
 use bcs::status::Status;
-use polars::prelude::*;
 
 mod common;
 use common::{observations, Obs};
@@ -168,13 +167,7 @@ fn a_member_without_data_makes_the_group_missing() {
     // H = A + C; C has nothing.
     let r = run(&[("A", "jeunes", 2019, Some(10.0), OK)]);
     assert!(r.get("H", "jeunes", 2019).unwrap().is_none());
-    let rows = r
-        .rows(
-            col("territory_code")
-                .eq(lit("H"))
-                .and(col("indicator").eq(lit("jeunes"))),
-        )
-        .unwrap();
+    let rows = common::series(&r, "H", "jeunes");
     assert_eq!(rows.len(), 1);
     assert_eq!((rows[0].status, rows[0].vintage), (Status::Missing, None));
 }

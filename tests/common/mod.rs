@@ -18,3 +18,18 @@ pub fn observations(rows: &[Obs]) -> DataFrame {
     )
     .expect("observations frame")
 }
+
+/// Every result row of one territory and indicator, whatever the vintage
+/// (a `missing` row has none).
+pub fn series(
+    r: &bcs::engine::Results,
+    territory: &str,
+    indicator: &str,
+) -> Vec<bcs::engine::ResultRow> {
+    r.rows(
+        col("territory_code")
+            .eq(lit(territory))
+            .and(col("indicator").eq(lit(indicator))),
+    )
+    .expect("rows of a series")
+}
