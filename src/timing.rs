@@ -15,7 +15,7 @@ fn enabled() -> bool {
 pub struct Stage {
     name: &'static str,
     start: Instant,
-    cpu: Option<f64>,
+    cpu: Option<(f64, f64)>,
 }
 
 pub fn stage(name: &'static str) -> Stage {
@@ -32,18 +32,18 @@ pub fn stage(name: &'static str) -> Stage {
 
 /// User and system time of the process so far, all threads.
 #[cfg(unix)]
-fn process_cpu_seconds() -> Option<f64> {
+fn process_cpu_seconds() -> Option<(f64, f64)> {
     // SAFETY: getrusage only writes into the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
         return None;
     }
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Some(secs(usage.ru_utime) + secs(usage.ru_stime))
+    Some((secs(usage.ru_utime), secs(usage.ru_stime)))
 }
 
 #[cfg(not(unix))]
-fn process_cpu_seconds() -> Option<f64> {
+fn process_cpu_seconds() -> Option<(f64, f64)> {
     None
 }
 
@@ -51,7 +51,11 @@ impl Drop for Stage {
     fn drop(&mut self) {
         if enabled() {
             let cpu = match (self.cpu, process_cpu_seconds()) {
-                (Some(start), Some(end)) => format!("   (CPU {:>7.1} ms)", (end - start) * 1000.0),
+                (Some(start), Some(end)) => format!(
+                    "   (CPU {:>7.1} ms, dont système {:>7.1} ms)",
+                    (end.0 + end.1 - start.0 - start.1) * 1000.0,
+                    (end.1 - start.1) * 1000.0
+                ),
                 _ => String::new(),
             };
             eprintln!(
