@@ -11,11 +11,11 @@ fn enabled() -> bool {
 
 /// Prints its duration when dropped, with the CPU time the whole process
 /// spent meanwhile (all threads): a stage whose CPU time is close to its
-/// duration ran on one core.
+/// duration ran on one core; and the peak resident memory at its end.
 pub struct Stage {
     name: &'static str,
     start: Instant,
-    cpu: Option<(f64, f64)>,
+    cpu: Option<(f64, f64, f64)>,
 }
 
 pub fn stage(name: &'static str) -> Stage {
@@ -30,20 +30,26 @@ pub fn stage(name: &'static str) -> Stage {
     }
 }
 
-/// User and system time of the process so far, all threads.
+/// User and system time of the process so far, all threads, and its peak
+/// resident memory (MiB).
 #[cfg(unix)]
-fn process_cpu_seconds() -> Option<(f64, f64)> {
+fn process_cpu_seconds() -> Option<(f64, f64, f64)> {
     // SAFETY: getrusage only writes into the struct it is given.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) } != 0 {
         return None;
     }
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    Some((secs(usage.ru_utime), secs(usage.ru_stime)))
+    // ru_maxrss is in KiB on Linux.
+    Some((
+        secs(usage.ru_utime),
+        secs(usage.ru_stime),
+        usage.ru_maxrss as f64 / 1024.0,
+    ))
 }
 
 #[cfg(not(unix))]
-fn process_cpu_seconds() -> Option<(f64, f64)> {
+fn process_cpu_seconds() -> Option<(f64, f64, f64)> {
     None
 }
 
@@ -52,9 +58,10 @@ impl Drop for Stage {
         if enabled() {
             let cpu = match (self.cpu, process_cpu_seconds()) {
                 (Some(start), Some(end)) => format!(
-                    "   (CPU {:>7.1} ms, dont système {:>7.1} ms)",
+                    "   (CPU {:>7.1} ms, dont système {:>7.1} ms ; mémoire max {:>5.0} Mio)",
                     (end.0 + end.1 - start.0 - start.1) * 1000.0,
-                    (end.1 - start.1) * 1000.0
+                    (end.1 - start.1) * 1000.0,
+                    end.2
                 ),
                 _ => String::new(),
             };
