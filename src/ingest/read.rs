@@ -40,7 +40,8 @@ pub struct Opened {
 }
 
 enum Inner {
-    /// Decoded text from the header line on, checked for structure.
+    /// Decoded text from the header line on; its structure is checked when
+    /// its rows are read.
     Csv {
         body: String,
         delimiter: u8,
@@ -51,8 +52,7 @@ enum Inner {
     Table(Table),
 }
 
-/// Opens a source: reads its header (CSV: also decodes the text and checks
-/// that every line has the header's fields).
+/// Opens a source: reads its header (CSV: also decodes the text).
 pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
     let ext = path
         .extension()
@@ -77,8 +77,10 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
 }
 
 impl Opened {
-    /// The rows, as text, of the columns in `keep`: the CSV parser reads
-    /// only those, which matters for producer files of hundreds of columns.
+    /// The rows, as text, of the columns in `keep` (CSV: in one pass that
+    /// also checks that every line has the header's fields; only the kept
+    /// fields are copied, which matters for producer files of hundreds of
+    /// columns).
     pub fn read(self, keep: &[String]) -> Result<Table> {
         match self.inner {
             Inner::Table(t) => Ok(Table {
@@ -92,19 +94,7 @@ impl Opened {
                 file,
                 encoding,
             } => {
-                let projection = Some(
-                    keep.iter()
-                        .map(|c| PlSmallStr::from(c.as_str()))
-                        .collect::<Arc<[_]>>(),
-                );
-                let frame = CsvReadOptions::default()
-                    .with_has_header(true)
-                    .with_infer_schema_length(Some(0))
-                    .with_columns(projection)
-                    .map_parse_options(|o| o.with_separator(delimiter))
-                    .into_reader_with_file_handle(std::io::Cursor::new(body.as_bytes()))
-                    .finish()
-                    .map_err(|e| anyhow!("{file} : lecture CSV impossible ({e})"))?;
+                let frame = read_csv_columns(&body, delimiter, &self.columns, keep, &file, skip)?;
                 Ok(Table {
                     frame,
                     first_line: skip + 2,
@@ -216,8 +206,7 @@ fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     let delimiter = layout
         .delimiter
         .unwrap_or_else(|| sniff_delimiter(header_line));
-    // Locate any structural problem (ragged row, unclosed quote) with its line.
-    let columns = check_structure(&body, delimiter, &file, skip)?;
+    let columns = header_names(&body, delimiter, &file)?;
     Ok(Opened {
         columns,
         inner: Inner::Csv {
@@ -230,26 +219,73 @@ fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     })
 }
 
-/// Every record must have as many fields as the header; quotes must close.
-/// Returns the header's column names.
-fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result<Vec<String>> {
-    let mut r = csv::ReaderBuilder::new()
+fn csv_reader(body: &str, delimiter: u8) -> csv::Reader<&[u8]> {
+    csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(true)
         .flexible(false)
-        .from_reader(body.as_bytes());
-    let names: Vec<String> = r
+        .from_reader(body.as_bytes())
+}
+
+/// The header's column names.
+fn header_names(body: &str, delimiter: u8, file: &str) -> Result<Vec<String>> {
+    Ok(csv_reader(body, delimiter)
         .headers()
         .map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?
         .iter()
         .map(String::from)
+        .collect())
+}
+
+/// Reads the columns `keep` of a CSV text in one pass, checking on the way
+/// that every record has the header's fields and that quotes close (the
+/// first problem is reported with its line). Empty fields are null; only the
+/// kept fields are copied, which matters for producer files of hundreds of
+/// columns.
+fn read_csv_columns(
+    body: &str,
+    delimiter: u8,
+    header: &[String],
+    keep: &[String],
+    file: &str,
+    skip: usize,
+) -> Result<DataFrame> {
+    let n = header.len();
+    let positions: Vec<usize> = keep
+        .iter()
+        .map(|c| {
+            header
+                .iter()
+                .position(|h| h == c)
+                .ok_or_else(|| anyhow!("{file} : colonne « {c} » absente de l'en-tête"))
+        })
+        .collect::<Result<_>>()?;
+    let mut builders: Vec<StringChunkedBuilder> = keep
+        .iter()
+        .map(|c| StringChunkedBuilder::new(c.as_str().into(), 1024))
         .collect();
-    let n = names.len();
+    let mut r = csv_reader(body, delimiter);
+    r.headers()
+        .map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?;
     let mut record = csv::ByteRecord::new();
     loop {
         match r.read_byte_record(&mut record) {
-            Ok(false) => return Ok(names),
-            Ok(true) => {}
+            Ok(false) => break,
+            Ok(true) => {
+                for (b, &at) in builders.iter_mut().zip(&positions) {
+                    match record.get(at) {
+                        Some(field) if !field.is_empty() => {
+                            // Fields of a UTF-8 text cut at ASCII separators.
+                            let text = std::str::from_utf8(field).map_err(|_| {
+                                let line = record.position().map_or(0, |p| p.line() as usize);
+                                anyhow!("{file}, ligne {} : texte UTF-8 invalide", line + skip)
+                            })?;
+                            b.append_value(text)
+                        }
+                        _ => b.append_null(),
+                    }
+                }
+            }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize + skip).unwrap_or(0);
                 let msg = match e.kind() {
@@ -262,6 +298,11 @@ fn check_structure(body: &str, delimiter: u8, file: &str, skip: usize) -> Result
             }
         }
     }
+    let columns: Vec<Column> = builders
+        .into_iter()
+        .map(|b| b.finish().into_series().into_column())
+        .collect();
+    Ok(DataFrame::new_infer_height(columns)?)
 }
 
 fn cell_text(d: &calamine::Data) -> String {
