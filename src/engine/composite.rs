@@ -701,17 +701,10 @@ fn priority_sensitivity(
 /// territories classified).
 pub type Sensitivity = Vec<(String, usize, usize)>;
 
-/// Every composite row, as a frame shaped like the indicator values plus a
-/// `detail` column; and the sensitivity of the priority classification.
-pub fn compute(
-    values_frame: &DataFrame,
-    catalog: &Catalog,
-    geo: &Geography,
-    reference: &str,
-    territory: Option<&str>,
-) -> Result<(DataFrame, Sensitivity)> {
-    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
-        return Ok((frame(&[])?, vec![]));
+/// The indicators the composite indices read, sorted.
+pub fn inputs(catalog: &Catalog) -> Vec<&str> {
+    let Some(conf) = catalog.composites.as_ref() else {
+        return vec![];
     };
     let mut inputs: Vec<&str> = vec![];
     if let Some(c) = &conf.idh4 {
@@ -731,6 +724,24 @@ pub fn compute(
     }
     inputs.sort_unstable();
     inputs.dedup();
+    inputs
+}
+
+/// Every composite row, as a frame shaped like the indicator values plus a
+/// `detail` column; and the sensitivity of the priority classification.
+/// `values_frame` may hold rows of other indicators: only the inputs are
+/// read.
+pub fn compute(
+    values_frame: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    reference: &str,
+    territory: Option<&str>,
+) -> Result<(DataFrame, Sensitivity)> {
+    let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
+        return Ok((frame(&[])?, vec![]));
+    };
+    let inputs = inputs(catalog);
     // Selected by polars (in parallel) before the row-by-row indexing: a
     // quarter of the rows.
     let input_rows = values_frame

@@ -44,17 +44,20 @@ pub fn compute(
     let t = crate::timing::stage("agrégation");
     let all_obs = aggregate(observations, catalog, geo)?;
     drop(t);
+    let universe = Universe::new(&all_obs, catalog, geo, &opts.focus)?;
     let t = crate::timing::stage("indicateurs");
-    let values = evaluate_indicators(&all_obs, catalog)?.collect()?;
+    let (values, formulas) = evaluate_indicators(&all_obs, catalog, &universe)?;
+    let values = values.collect()?;
     drop(t);
     let t = crate::timing::stage("indices composites");
     let (composites, sensitivity) = composite::compute(
-        &values,
+        &universe.with_names(composite_inputs(&values, catalog, &universe)?)?,
         catalog,
         geo,
         &opts.reference,
         opts.territory.as_deref(),
     )?;
+    let composites = universe.numbered(&composites)?;
     drop(t);
     let t = crate::timing::stage("lignes absentes, libellés");
     let values = concat(
@@ -67,12 +70,12 @@ pub fn compute(
         UnionArgs::default(),
     )?
     .filter(col("status").neq(Status::Missing.lit()));
-    let universe = Universe::new(&all_obs, catalog, geo, &opts.focus)?;
     let described = complete_and_sort(
         values.collect()?,
         &universe,
         |codes| geo.frame(codes),
         |ids| indicator_units(ids, catalog),
+        &formulas,
     )?
     .lazy();
     drop(t);
@@ -110,12 +113,32 @@ fn long_rows<'a>(df: &'a DataFrame, name: &str) -> Result<impl Iterator<Item = L
 }
 
 /// Turns long observations into one row per (territory, vintage) with a value
-/// and a status column per variable, then evaluates every indicator.
-fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> {
+/// and a status column per variable, then evaluates every indicator. Rows
+/// carry numbers, not strings: the territory's rank in the universe (`#t`),
+/// the indicator's (`#i`) and the number of the formula used (`#f`), an
+/// index into the returned texts; the strings are gathered once, on the
+/// sorted results (see [`complete_and_sort`]).
+fn evaluate_indicators<'c>(
+    obs: &DataFrame,
+    catalog: &'c Catalog,
+    universe: &Universe,
+) -> Result<(LazyFrame, Vec<&'c str>)> {
     let t = crate::timing::stage("  pivot");
-    let wide = pivot_variables(obs, catalog)?.lazy();
+    let mut wide = pivot_variables(obs, catalog)?;
+    let ranks = universe.territory_ranks();
+    let numbers = wide
+        .column("territory_code")?
+        .str()?
+        .iter()
+        .map(|c| c.and_then(|c| ranks.get(c).copied()))
+        .collect::<IdxCa>()
+        .with_name("#t".into());
+    wide.with_column(numbers.into_series().into_column())?;
+    let wide = wide.lazy();
     drop(t);
 
+    let indicator_ranks = universe.indicator_ranks();
+    let mut formulas: Vec<&str> = vec![];
     let mut per_indicator = vec![];
     // Composite outputs have no formula: the composite stage computes them.
     for ind in catalog.indicators.iter().filter(|i| !i.formulas.is_empty()) {
@@ -127,11 +150,13 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
         // among them (a secret count beats an absent published rate).
         let ok = |s: &Expr| s.clone().eq(Status::Ok.lit());
         let mut value = lit(NULL).cast(DataType::Float64);
-        let mut formula = lit(NULL).cast(DataType::String);
+        let mut formula = lit(NULL).cast(IDX_DTYPE);
+        let first = formulas.len();
+        formulas.extend(ind.formulas.iter().map(String::as_str));
         for (i, (v, s)) in alternatives.iter().enumerate().rev() {
             value = when(ok(s)).then(v.clone()).otherwise(value);
             formula = when(ok(s))
-                .then(lit(ind.formulas[i].as_str()))
+                .then(lit((first + i) as IdxSize).cast(IDX_DTYPE))
                 .otherwise(formula);
         }
         let status = when(polars::lazy::dsl::any_horizontal(
@@ -144,17 +169,40 @@ fn evaluate_indicators(obs: &DataFrame, catalog: &Catalog) -> Result<LazyFrame> 
                 .map(|(_, s)| s.clone())
                 .collect::<Vec<_>>(),
         )?);
+        let Some(&number) = indicator_ranks.get(ind.id.as_str()) else {
+            anyhow::bail!("indicateur absent de l'univers : {}", ind.id);
+        };
         per_indicator.push(wide.clone().select([
-            col("territory_code"),
+            col("#t"),
             col("vintage"),
-            lit(ind.id.as_str()).alias("indicator"),
+            lit(number as IdxSize).cast(IDX_DTYPE).alias("#i"),
             value.alias("value"),
             status.cast(DataType::UInt32).alias("status"),
-            formula.alias("formula"),
+            formula.alias("#f"),
         ]));
     }
-    Ok(concat(per_indicator, UnionArgs::default())?
-        .filter(col("status").neq(Status::Missing.lit())))
+    let values = concat(per_indicator, UnionArgs::default())?
+        .filter(col("status").neq(Status::Missing.lit()));
+    Ok((values, formulas))
+}
+
+/// The rows of the indicators the composite indices read (a quarter of the
+/// values), selected by number before their strings are gathered.
+fn composite_inputs(
+    values: &DataFrame,
+    catalog: &Catalog,
+    universe: &Universe,
+) -> Result<DataFrame> {
+    let ranks = universe.indicator_ranks();
+    let inputs: Vec<IdxSize> = composite::inputs(catalog)
+        .into_iter()
+        .filter_map(|id| ranks.get(id).map(|&n| n as IdxSize))
+        .collect();
+    Ok(values
+        .clone()
+        .lazy()
+        .filter(col("#i").is_in(lit(Series::new("".into(), inputs)).implode(false), false))
+        .collect()?)
 }
 
 /// One row per (territory, vintage), a value and a status column per
@@ -236,6 +284,15 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
     Ok(DataFrame::new(groups, columns)?)
 }
 
+/// Each value's position in a list.
+fn ranks(values: &[String]) -> HashMap<&str, u32> {
+    values
+        .iter()
+        .enumerate()
+        .map(|(n, v)| (v.as_str(), n as u32))
+        .collect()
+}
+
 /// The territories and indicators results are reported for: sorted,
 /// distinct, with which (territory, indicator) pairs owe a row. Every
 /// observed territory owes a row (`missing` if need be) for each indicator
@@ -253,6 +310,65 @@ struct Universe {
 }
 
 impl Universe {
+    fn territory_ranks(&self) -> HashMap<&str, u32> {
+        ranks(&self.codes)
+    }
+
+    fn indicator_ranks(&self) -> HashMap<&str, u32> {
+        ranks(&self.indicators)
+    }
+
+    /// A numbered frame (`#t`, `#i`) with the territory codes and indicator
+    /// ids instead (`territory_code`, `indicator`), for the composite stage.
+    fn with_names(&self, numbered: DataFrame) -> Result<DataFrame> {
+        let names = |values: &[String], numbers: &IdxCa| -> Result<Column> {
+            let names =
+                StringChunked::from_iter_values("".into(), values.iter().map(String::as_str));
+            Ok(names.take(numbers)?.into_series().into_column())
+        };
+        let codes = names(&self.codes, numbered.column("#t")?.idx()?)?;
+        let ids = names(&self.indicators, numbered.column("#i")?.idx()?)?;
+        let mut df = numbered.drop_many(["#t", "#i", "#f"]);
+        df.with_column(codes.with_name("territory_code".into()))?;
+        df.with_column(ids.with_name("indicator".into()))?;
+        Ok(df)
+    }
+
+    /// The composite rows numbered like the indicator values: `#t`, `#i`,
+    /// and no formula.
+    fn numbered(&self, named: &DataFrame) -> Result<DataFrame> {
+        let number = |column: &str, ranks: HashMap<&str, u32>| -> Result<Column> {
+            let numbers = named
+                .column(column)?
+                .str()?
+                .iter()
+                .map(|name| match name.and_then(|n| ranks.get(n)) {
+                    Some(&n) => Ok(n as IdxSize),
+                    None => anyhow::bail!(
+                        "ligne d'indice composite hors de l'univers des territoires et indicateurs : {name:?}"
+                    ),
+                })
+                .collect::<Result<Vec<_>>>()?;
+            Ok(IdxCa::from_vec("".into(), numbers)
+                .into_series()
+                .into_column())
+        };
+        let t = number("territory_code", self.territory_ranks())?.with_name("#t".into());
+        let i = number("indicator", self.indicator_ranks())?.with_name("#i".into());
+        Ok(DataFrame::new(
+            named.height(),
+            vec![
+                t,
+                named.column("vintage")?.clone(),
+                i,
+                named.column("value")?.clone(),
+                named.column("status")?.clone(),
+                Column::full_null("#f".into(), named.height(), &IDX_DTYPE),
+                named.column("detail")?.clone(),
+            ],
+        )?)
+    }
+
     fn new(obs: &DataFrame, catalog: &Catalog, geo: &Geography, focus: &[String]) -> Result<Self> {
         let observed: HashSet<&str> = obs
             .column("territory_code")?
@@ -298,20 +414,13 @@ fn complete_and_sort(
     universe: &Universe,
     territories: impl FnOnce(&[String]) -> Result<DataFrame>,
     indicators: impl FnOnce(&[String]) -> Result<DataFrame>,
+    formulas: &[&str],
 ) -> Result<DataFrame> {
     use rayon::prelude::*;
-    fn rank(values: &[String]) -> HashMap<&str, u32> {
-        values
-            .iter()
-            .enumerate()
-            .map(|(n, v)| (v.as_str(), n as u32))
-            .collect()
-    }
-    let (t_rank, i_rank) = (rank(&universe.codes), rank(&universe.indicators));
     let ni = universe.indicators.len();
     let (codes, ids, vintages) = (
-        values.column("territory_code")?.str()?,
-        values.column("indicator")?.str()?,
+        values.column("#t")?.idx()?,
+        values.column("#i")?.idx()?,
         values.column("vintage")?.i32()?,
     );
     // Rank of the code, of the indicator, vintage 1900-2154 in the low byte
@@ -322,17 +431,14 @@ fn complete_and_sort(
     };
     let mut has = vec![false; universe.codes.len() * ni];
     let mut keyed: Vec<(u64, IdxSize)> = Vec::with_capacity(values.height());
-    for (row, ((c, i), v)) in codes
+    for (row, ((t, i), v)) in codes
         .iter()
         .zip(ids.iter())
         .zip(vintages.iter())
         .enumerate()
     {
-        let (Some(&t), Some(&i)) = (c.and_then(|c| t_rank.get(c)), i.and_then(|i| i_rank.get(i)))
-        else {
-            anyhow::bail!(
-                "ligne de résultat hors de l'univers des territoires et indicateurs : {c:?}, {i:?}"
-            );
+        let (Some(t), Some(i)) = (t, i) else {
+            anyhow::bail!("ligne de résultat sans territoire ou indicateur (ligne {row})");
         };
         has[t as usize * ni + i as usize] = true;
         keyed.push((key(t, i, v), row as IdxSize));
@@ -359,13 +465,17 @@ fn complete_and_sort(
             }
         }
     }
-    let missing = df!(
+    let mut missing = df!(
         "vintage" => vec![None::<i32>; n_missing],
         "value" => vec![None::<f64>; n_missing],
         "status" => vec![Status::Missing.code(); n_missing],
-        "formula" => vec![None::<&str>; n_missing],
-        "detail" => vec![None::<&str>; n_missing],
     )?;
+    missing.with_column(Column::full_null("#f".into(), n_missing, &IDX_DTYPE))?;
+    missing.with_column(Column::full_null(
+        "detail".into(),
+        n_missing,
+        &DataType::String,
+    ))?;
     let mut df = values
         .select(missing.get_column_names().into_iter().cloned())?
         .vstack(&missing)?;
@@ -385,6 +495,11 @@ fn complete_and_sort(
     );
     let mut sorted = df.take(&by(|k| k.1))?;
     drop(df);
+    // The formula texts, by number: views of one small column.
+    let texts = StringChunked::from_slice("formula".into(), formulas);
+    let formula = texts.take(sorted.column("#f")?.idx()?)?;
+    sorted.with_column(formula.into_series().into_column())?;
+    let mut sorted = sorted.drop("#f")?;
     // The (indicator, vintage) part of the key: the evolutions' ranks and
     // reference values group on it rather than on strings; the (territory,
     // indicator) part: one series, compared as an integer.
@@ -606,7 +721,7 @@ mod tests {
             "indicator" => ["b", "a", "b", "a", "a", "b", "a", "a"],
             "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
             "status" => [0u32; 8],
-            "formula" => [None::<&str>; 8],
+            "formula" => [Some("x"), None, Some("y"), Some("x"), None, None, Some("y"), None],
             "detail" => [None::<&str>; 8],
         )
         .unwrap();
@@ -617,15 +732,37 @@ mod tests {
             focus: focus.to_vec(),
             indicators: vec!["a".into(), "b".into(), "c".into()],
         };
+        // The engine's numbered rows: territory and indicator ranks, formula
+        // numbers.
+        let formulas = ["x", "y"];
+        let numbered = |u: &Universe| {
+            let mut n = u.numbered(&df).unwrap();
+            let f: IdxCa = df
+                .column("formula")
+                .unwrap()
+                .str()
+                .unwrap()
+                .iter()
+                .map(|f| {
+                    f.and_then(|f| formulas.iter().position(|x| *x == f))
+                        .map(|p| p as IdxSize)
+                })
+                .collect();
+            n.with_column(f.with_name("#f".into()).into_series().into_column())
+                .unwrap();
+            n
+        };
         let mut seen = vec![];
+        let sorted_universe = universe([false; 4], [false; 4]);
         let by_key = complete_and_sort(
-            df.clone(),
-            &universe([false; 4], [false; 4]),
+            numbered(&sorted_universe),
+            &sorted_universe,
             |codes| {
                 seen = codes.to_vec();
                 Ok(df!("territory_code" => codes)?)
             },
             |ids| Ok(df!("indicator" => ids)?),
+            &formulas,
         )
         .unwrap()
         .drop_many(["#iv", "#series"]);
@@ -654,11 +791,13 @@ mod tests {
         // "c" (no data anywhere); QN05954M is a focus territory: it owes one
         // for "c" too. Missing rows have no vintage and sort last in their
         // series.
+        let completing = universe([false, false, true, false], [false, false, false, true]);
         let completed = complete_and_sort(
-            df,
-            &universe([false, false, true, false], [false, false, false, true]),
+            numbered(&completing),
+            &completing,
             |codes| Ok(df!("territory_code" => codes)?),
             |ids| Ok(df!("indicator" => ids)?),
+            &formulas,
         )
         .unwrap();
         let column = |c: &str| -> Vec<String> {
