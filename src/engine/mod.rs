@@ -6,6 +6,7 @@
 
 mod aggregate;
 pub mod composite;
+mod evolutions;
 mod results;
 
 // Hash maps over millions of short codes: polars' fast hasher, not SipHash.
@@ -18,7 +19,7 @@ pub use aggregate::{aggregate, aggregate_members};
 pub use results::{write_parquet, ResultRow, Results, COLUMNS};
 
 use crate::catalog::Catalog;
-use crate::geo::{Geography, Level};
+use crate::geo::Geography;
 use crate::status::{evaluate, status_column, Status};
 
 /// Options of one computation.
@@ -76,11 +77,14 @@ pub fn compute(
         |codes| geo.frame(codes),
         |ids| indicator_units(ids, catalog),
         &formulas,
-    )?
-    .lazy();
+    )?;
     drop(t);
     let t = crate::timing::stage("évolutions, rangs, écarts");
-    let frame = add_evolutions_ranks_gaps(described, &opts.reference)?.collect()?;
+    let reference_rank = universe
+        .territory_ranks()
+        .get(opts.reference.as_str())
+        .copied();
+    let frame = evolutions::add_evolutions_ranks_gaps(described, &opts.reference, reference_rank)?;
     drop(t);
     let mut results = Results::new(frame, opts.reference.clone());
     results.sensitivity = sensitivity;
@@ -124,17 +128,7 @@ fn evaluate_indicators<'c>(
     universe: &Universe,
 ) -> Result<(LazyFrame, Vec<&'c str>)> {
     let t = crate::timing::stage("  pivot");
-    let mut wide = pivot_variables(obs, catalog)?;
-    let ranks = universe.territory_ranks();
-    let numbers = wide
-        .column("territory_code")?
-        .str()?
-        .iter()
-        .map(|c| c.and_then(|c| ranks.get(c).copied()))
-        .collect::<IdxCa>()
-        .with_name("#t".into());
-    wide.with_column(numbers.into_series().into_column())?;
-    let wide = wide.lazy();
+    let wide = pivot_variables(obs, catalog, universe)?.lazy();
     drop(t);
 
     let indicator_ranks = universe.indicator_ranks();
@@ -205,67 +199,68 @@ fn composite_inputs(
         .collect()?)
 }
 
-/// One row per (territory, vintage), a value and a status column per
-/// catalogue variable (null and `missing` where the variable is absent).
-/// The rows are grouped once and their values scattered into the columns,
-/// one pass, rather than one filtered aggregation per variable.
-fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
-    // Each row's variable as its catalogue position, found in one pass (the
-    // observations come in runs of one variable: one look-up per run), so
-    // that the grouping carries integers and the scatter hashes nothing.
-    let mut run: (&str, Option<u32>) = ("", None);
-    let positions: Vec<Option<u32>> = obs
-        .column("variable")?
-        .str()?
-        .iter()
-        .map(|name| {
-            let name = name?;
-            if name != run.0 {
-                run = (name, catalog.variable_position(name).map(|v| v as u32));
-            }
-            run.1
-        })
-        .collect();
-    let long = obs
-        .clone()
-        .lazy()
-        .with_column(lit(Series::new("#v".into(), positions)))
-        .group_by([col("territory_code"), col("vintage")])
-        .agg([col("#v"), col("value"), col("status")])
-        .with_row_index("#g", None)
-        .collect()?;
-    let groups = long.height();
-    let cells = long
-        .clone()
-        .lazy()
-        .select([col("#g"), col("#v"), col("value"), col("status")])
-        .explode(
-            cols(["#v", "value", "status"]),
-            ExplodeOptions {
-                empty_as_null: false,
-                keep_nulls: false,
-            },
-        )
-        .collect()?;
-    let n = catalog.variables.len();
-    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; groups]; n];
-    let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); groups]; n];
-    let mut seen = vec![vec![false; groups]; n];
-    let (g, var) = (cells.column("#g")?.idx()?, cells.column("#v")?.u32()?);
-    let (value, status) = (
-        cells.column("value")?.f64()?,
-        cells.column("status")?.u32()?,
-    );
-    for (((g, var), value), status) in g
-        .iter()
-        .zip(var.iter())
-        .zip(value.iter())
-        .zip(status.iter())
-    {
-        let (Some(g), Some(v)) = (g, var) else {
+/// One row per (territory, vintage) observed, in the order of the territory
+/// ranks then vintages: `#t` (the territory's rank in the universe),
+/// `vintage`, then a value and a status column per catalogue variable (null
+/// and `missing` where the variable is absent). Each observation is numbered
+/// by its (territory, vintage) cell and scattered into the columns: no
+/// grouping of strings.
+fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> Result<DataFrame> {
+    let ranks = universe.territory_ranks();
+    let mut vintages: Vec<Option<i32>> = obs.column("vintage")?.i32()?.unique()?.iter().collect();
+    vintages.sort_unstable();
+    let ny = vintages.len();
+    // Each row's variable as its catalogue position and its cell (territory
+    // rank × vintages + vintage slot); the observations come in runs of one
+    // variable and of one vintage: one look-up per run.
+    let mut variable_run: (&str, Option<u32>) = ("", None);
+    let mut vintage_run: (Option<i32>, usize) = (None, 0);
+    let mut present = vec![false; universe.codes.len() * ny];
+    // Per observation; SKIP for a row without a catalogue variable.
+    const SKIP: (u32, u32) = (u32::MAX, u32::MAX);
+    let mut cells: Vec<(u32, u32)> = Vec::with_capacity(obs.height());
+    for (code, name, vintage, _, _) in long_rows(obs, "variable")? {
+        let Some(name) = name else {
+            cells.push(SKIP);
             continue;
         };
-        let (g, v) = (g as usize, v as usize);
+        if name != variable_run.0 {
+            variable_run = (name, catalog.variable_position(name).map(|v| v as u32));
+        }
+        let Some(v) = variable_run.1 else {
+            cells.push(SKIP);
+            continue;
+        };
+        if vintage != vintage_run.0 || cells.is_empty() {
+            let slot = vintages.binary_search(&vintage).unwrap_or(0);
+            vintage_run = (vintage, slot);
+        }
+        let Some(&t) = code.and_then(|c| ranks.get(c)) else {
+            anyhow::bail!("observation hors de l'univers des territoires : {code:?}");
+        };
+        let cell = t * ny as u32 + vintage_run.1 as u32;
+        present[cell as usize] = true;
+        cells.push((cell, v));
+    }
+    // Rows of the wide frame: the present cells, in order.
+    let mut row_of = vec![u32::MAX; present.len()];
+    let (mut territory, mut vintage) = (vec![], vec![]);
+    for (cell, _) in present.iter().enumerate().filter(|(_, p)| **p) {
+        row_of[cell] = territory.len() as u32;
+        territory.push((cell / ny) as IdxSize);
+        vintage.push(vintages[cell % ny]);
+    }
+    let rows = territory.len();
+    let n = catalog.variables.len();
+    let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; rows]; n];
+    let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); rows]; n];
+    let mut seen = vec![vec![false; rows]; n];
+    let (value, status) = (obs.column("value")?.f64()?, obs.column("status")?.u32()?);
+    for (&(cell, v), (value, status)) in cells.iter().zip(value.iter().zip(status.iter())) {
+        if (cell, v) == SKIP {
+            continue;
+        }
+        let (g, v) = (row_of[cell as usize] as usize, v as usize);
         // The first observation of a (territory, variable, vintage) wins.
         if !seen[v][g] {
             seen[v][g] = true;
@@ -274,14 +269,14 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog) -> Result<DataFrame> {
         }
     }
     let mut columns = vec![
-        long.column("territory_code")?.clone(),
-        long.column("vintage")?.clone(),
+        Column::new("#t".into(), territory),
+        Column::new("vintage".into(), vintage),
     ];
     for ((v, value), status) in catalog.variables.iter().zip(values).zip(statuses) {
         columns.push(Column::new(v.id.as_str().into(), value));
         columns.push(Column::new(status_column(&v.id).into(), status));
     }
-    Ok(DataFrame::new(groups, columns)?)
+    Ok(DataFrame::new(rows, columns)?)
 }
 
 /// Each value's position in a list.
@@ -540,119 +535,6 @@ fn indicator_units(ids: &[String], catalog: &Catalog) -> Result<DataFrame> {
     )?)
 }
 
-/// A left join that keeps the left rows' order (the engine relies on it).
-fn left_join_keeping_order() -> JoinArgs {
-    JoinArgs {
-        maintain_order: MaintainOrderJoin::Left,
-        ..JoinArgs::new(JoinType::Left)
-    }
-}
-
-fn add_evolutions_ranks_gaps(lf: LazyFrame, reference: &str) -> Result<LazyFrame> {
-    let ok = Status::Ok;
-    // The rows come sorted by series then vintage: the previous row of the
-    // same series is the previous vintage, a plain shift, no window grouping.
-    let same_series = col("#series")
-        .eq(col("#series").shift(lit(1)))
-        .fill_null(lit(false));
-    let previous = |c: &str| {
-        when(same_series.clone())
-            .then(col(c).shift(lit(1)))
-            .otherwise(lit(NULL))
-    };
-    let lf = lf
-        .with_columns([
-            previous("vintage").alias("prev_vintage"),
-            previous("value").alias("prev_value"),
-            previous("status").alias("prev_status"),
-        ])
-        .with_columns([
-            when(col("prev_vintage").is_null().or(col("vintage").is_null()))
-                .then(lit(NULL).cast(DataType::UInt32))
-                .otherwise(polars::lazy::dsl::max_horizontal([
-                    col("status"),
-                    col("prev_status"),
-                ])?)
-                .alias("evol_status"),
-        ]);
-    let evol_ok = col("evol_status").eq(ok.lit());
-    let ranked_levels: Vec<u32> = Level::ALL
-        .into_iter()
-        .filter(|l| l.is_ranked())
-        .map(Level::number)
-        .collect();
-    let rankable = col("status").eq(ok.lit()).and(col("#level").is_in(
-        lit(Series::new("".into(), ranked_levels)).implode(false),
-        false,
-    ));
-    let rank_value = when(rankable)
-        .then(col("value"))
-        .otherwise(lit(NULL).cast(DataType::Float64));
-    // Partitions of the ranks: level, indicator and vintage as one integer.
-    let lf = lf.with_column(
-        (col("#iv") * lit(16u64) + col("#level").cast(DataType::UInt64)).alias("#part"),
-    );
-    let partition = [col("#part")];
-    let lf = lf.with_columns([
-        when(evol_ok.clone())
-            .then(col("value") - col("prev_value"))
-            .otherwise(lit(NULL))
-            .alias("evol_abs"),
-        when(
-            evol_ok
-                .and(col("relative_evol"))
-                .and(col("prev_value").neq(lit(0.0))),
-        )
-        .then(lit(100.0) * (col("value") - col("prev_value")) / col("prev_value").abs())
-        .otherwise(lit(NULL))
-        .alias("evol_pct"),
-        when(rank_value.clone().is_not_null())
-            .then(
-                rank_value
-                    .clone()
-                    .rank(
-                        RankOptions {
-                            method: RankMethod::Min,
-                            descending: true,
-                        },
-                        None,
-                    )
-                    .over(partition.clone())?,
-            )
-            .otherwise(lit(NULL))
-            .cast(DataType::UInt32)
-            .alias("rank"),
-        when(rank_value.clone().is_not_null())
-            .then(rank_value.count().over(partition)?)
-            .otherwise(lit(NULL))
-            .cast(DataType::UInt32)
-            .alias("rank_total"),
-    ]);
-    let reference_values = lf
-        .clone()
-        .filter(
-            col("territory_code")
-                .eq(lit(reference))
-                .and(col("status").eq(ok.lit())),
-        )
-        .select([col("#iv"), col("value").alias("reference_value")]);
-    let lf = lf
-        .join(
-            reference_values,
-            [col("#iv")],
-            [col("#iv")],
-            left_join_keeping_order(),
-        )
-        .with_columns([
-            lit(reference).alias("reference_code"),
-            when(col("status").eq(ok.lit()))
-                .then(col("value") - col("reference_value"))
-                .otherwise(lit(NULL))
-                .alias("gap_reference"),
-        ]);
-    Ok(lf.select(results::output_columns()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,21 +548,33 @@ mod tests {
         )
         .unwrap();
         let secret = Status::Secret.code();
+        // A variable outside the catalogue is skipped without shifting the
+        // values of the rows after it.
         let obs = df!(
-            "territory_code" => ["A", "A", "B", "A", "A"],
-            "variable" => ["population", "pop_etrangers", "population", "population", "population"],
-            "vintage" => [2021, 2021, 2021, 2015, 2021],
-            "value" => [Some(100.0), None, Some(50.0), Some(90.0), Some(999.0)],
-            "status" => [0u32, secret, 0, 0, 0],
+            "territory_code" => ["A", "B", "A", "B", "A", "A"],
+            "variable" => ["population", "hors_catalogue", "pop_etrangers", "population", "population", "population"],
+            "vintage" => [2021, 2021, 2021, 2021, 2015, 2021],
+            "value" => [Some(100.0), Some(7.0), None, Some(50.0), Some(90.0), Some(999.0)],
+            "status" => [0u32, 0, secret, 0, 0, 0],
         )
         .unwrap();
-        let wide = pivot_variables(&obs, &catalog)
-            .unwrap()
-            .lazy()
-            .sort(["territory_code", "vintage"], Default::default())
-            .collect()
-            .unwrap();
+        let universe = Universe {
+            codes: vec!["A".into(), "B".into()],
+            observed: vec![true, true],
+            focus: vec![false, false],
+            indicators: vec![],
+        };
+        let wide = pivot_variables(&obs, &catalog, &universe).unwrap();
         assert_eq!(wide.height(), 3);
+        let ranks: Vec<_> = wide
+            .column("#t")
+            .unwrap()
+            .idx()
+            .unwrap()
+            .iter()
+            .flatten()
+            .collect();
+        assert_eq!(ranks, [0, 0, 1]);
         let f64s = |c: &str| {
             wide.column(c)
                 .unwrap()

@@ -30,26 +30,6 @@ pub const COLUMNS: [&str; 19] = [
     "detail",
 ];
 
-fn status_text(name: &str) -> Expr {
-    let mut e = lit(NULL).cast(DataType::String);
-    for st in Status::ALL {
-        e = when(col(name).eq(lit(st.code())))
-            .then(lit(st.as_str()))
-            .otherwise(e);
-    }
-    e.alias(name)
-}
-
-pub(super) fn output_columns() -> Vec<Expr> {
-    COLUMNS
-        .iter()
-        .map(|c| match *c {
-            "status" | "evol_status" => status_text(c),
-            other => col(other),
-        })
-        .collect()
-}
-
 /// One row of the results table, typed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ResultRow {
