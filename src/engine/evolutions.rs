@@ -24,74 +24,63 @@ pub(super) fn add_evolutions_ranks_gaps(
     reference_rank: Option<u32>,
 ) -> Result<DataFrame> {
     let n = sorted.height();
-    let series: Vec<u64> = sorted
-        .column("#series")?
-        .u64()?
-        .into_no_null_iter()
-        .collect();
-    let iv: Vec<u64> = sorted.column("#iv")?.u64()?.into_no_null_iter().collect();
-    let vintage: Vec<Option<i32>> = sorted.column("vintage")?.i32()?.iter().collect();
-    let value: Vec<Option<f64>> = sorted.column("value")?.f64()?.iter().collect();
-    let status: Vec<u32> = sorted
-        .column("status")?
-        .u32()?
-        .iter()
-        .map(|s| s.unwrap_or(Status::Missing.code()))
-        .collect();
-    let level: Vec<u32> = sorted
-        .column("#level")?
-        .u32()?
-        .iter()
-        .map(|l| l.unwrap_or(0))
-        .collect();
-    let relative: Vec<bool> = sorted
-        .column("relative_evol")?
-        .bool()?
-        .iter()
-        .map(|r| r.unwrap_or(false))
-        .collect();
+    // Read through sequential iterators, written through builders: no
+    // intermediate vector of options per column (a dozen columns of 2,5 M
+    // rows at national scale).
     let ok = Status::Ok.code();
-
-    // Previous vintage of the same series: the row before.
-    let mut prev_vintage: Vec<Option<i32>> = vec![None; n];
-    let mut evol_abs: Vec<Option<f64>> = vec![None; n];
-    let mut evol_pct: Vec<Option<f64>> = vec![None; n];
-    let mut evol_status: Vec<Option<u32>> = vec![None; n];
-    for k in 1..n {
-        if series[k] != series[k - 1] {
-            continue;
-        }
-        prev_vintage[k] = vintage[k - 1];
-        if prev_vintage[k].is_none() || vintage[k].is_none() {
-            continue;
-        }
-        let st = status[k].max(status[k - 1]);
-        evol_status[k] = Some(st);
-        if st != ok {
-            continue;
-        }
-        if let (Some(x), Some(p)) = (value[k], value[k - 1]) {
-            evol_abs[k] = Some(x - p);
-            if relative[k] && p != 0.0 {
-                evol_pct[k] = Some(100.0 * (x - p) / p.abs());
-            }
-        }
-    }
-
-    // Ranks (1 = highest value, ties share the lowest rank) and counts
-    // within each (indicator, vintage, level), over the ok values of the
-    // ranked levels.
+    let rows = || sorted_rows(&sorted);
+    // Previous vintage of the same series: the row before. Meanwhile, the
+    // rankable values (ok, on a ranked level) with their partition, and the
+    // reference territory's ok values by (indicator, vintage).
+    let mut prev_vintage = PrimitiveChunkedBuilder::<Int32Type>::new("prev_vintage".into(), n);
+    let mut evol_abs = PrimitiveChunkedBuilder::<Float64Type>::new("evol_abs".into(), n);
+    let mut evol_pct = PrimitiveChunkedBuilder::<Float64Type>::new("evol_pct".into(), n);
+    let mut evol_status: Vec<Option<u32>> = Vec::with_capacity(n);
     let ranked: Vec<bool> = (0..16u32)
         .map(|l| Level::ALL.iter().any(|x| x.number() == l && x.is_ranked()))
         .collect();
-    let part = |k: usize| iv[k] * 16 + level[k] as u64;
-    let mut rankable: Vec<(u64, f64, u32)> = (0..n)
-        .filter(|&k| status[k] == ok && ranked.get(level[k] as usize).copied().unwrap_or(false))
-        .filter_map(|k| value[k].map(|v| (part(k), v + 0.0, k as u32)))
-        .collect();
+    let mut rankable: Vec<(u64, f64, u32)> = vec![];
+    let mut reference_value: PlHashMap<u64, f64> = PlHashMap::new();
+    let mut previous: Option<Row> = None;
+    for (k, row) in rows()?.enumerate() {
+        let (series, iv, y, x, st, level, relative) = row;
+        let mut evolution = (None, None, None, None);
+        if let Some((p_series, _, p_y, p_x, p_st, _, _)) = previous {
+            if p_series == series {
+                evolution.0 = p_y;
+                if p_y.is_some() && y.is_some() {
+                    let e = st.max(p_st);
+                    evolution.3 = Some(e);
+                    if let (true, Some(x), Some(p)) = (e == ok, x, p_x) {
+                        evolution.1 = Some(x - p);
+                        if relative && p != 0.0 {
+                            evolution.2 = Some(100.0 * (x - p) / p.abs());
+                        }
+                    }
+                }
+            }
+        }
+        prev_vintage.append_option(evolution.0);
+        evol_abs.append_option(evolution.1);
+        evol_pct.append_option(evolution.2);
+        evol_status.push(evolution.3);
+        if let (true, Some(x)) = (st == ok, x) {
+            if ranked.get(level as usize).copied().unwrap_or(false) {
+                // +0.0: -0.0 and 0.0 tie.
+                rankable.push((iv * 16 + level as u64, x + 0.0, k as u32));
+            }
+            if reference_rank.is_some_and(|r| series >> 16 == r as u64) {
+                reference_value.entry(iv).or_insert(x);
+            }
+        }
+        previous = Some(row);
+    }
+
+    // Ranks (1 = highest value, ties share the lowest rank) and counts
+    // within each partition; 0 = not ranked.
     rankable.par_sort_unstable_by(|a, b| a.0.cmp(&b.0).then(b.1.total_cmp(&a.1)));
-    let mut rank: Vec<Option<u32>> = vec![None; n];
-    let mut rank_total: Vec<Option<u32>> = vec![None; n];
+    let mut rank = vec![0u32; n];
+    let mut rank_total = vec![0u32; n];
     let mut start = 0;
     while start < rankable.len() {
         let end = start + rankable[start..].partition_point(|r| r.0 == rankable[start].0);
@@ -102,52 +91,72 @@ pub(super) fn add_evolutions_ranks_gaps(
                 current = (j - start + 1) as u32;
             }
             let k = rankable[j].2 as usize;
-            rank[k] = Some(current);
-            rank_total[k] = Some(total);
+            rank[k] = current;
+            rank_total[k] = total;
         }
         start = end;
     }
     drop(rankable);
-
-    // The reference territory's ok values, by (indicator, vintage).
-    let mut reference_value: PlHashMap<u64, f64> = PlHashMap::new();
-    if let Some(r) = reference_rank {
-        for k in 0..n {
-            if series[k] >> 16 == r as u64 && status[k] == ok {
-                if let Some(v) = value[k] {
-                    reference_value.entry(iv[k]).or_insert(v);
-                }
-            }
-        }
-    }
-    let gap: Vec<Option<f64>> = (0..n)
-        .map(|k| {
-            let v = value[k].filter(|_| status[k] == ok)?;
-            Some(v - reference_value.get(&iv[k])?)
+    let ranks = |name: &str, r: Vec<u32>| {
+        UInt32Chunked::from_iter_options(name.into(), r.into_iter().map(|r| (r > 0).then_some(r)))
+    };
+    let gap: Float64Chunked = rows()?
+        .map(|(_, iv, _, x, st, _, _)| {
+            let x = x.filter(|_| st == ok)?;
+            Some(x - reference_value.get(&iv)?)
         })
         .collect();
+    let status_text = status_texts(rows()?.map(|r| Some(r.4)))?;
+    let (prev_vintage, evol_abs, evol_pct) =
+        (prev_vintage.finish(), evol_abs.finish(), evol_pct.finish());
+    let evol_status = status_texts(evol_status.into_iter())?;
+    let (rank, rank_total) = (ranks("rank", rank), ranks("rank_total", rank_total));
 
     let mut out = sorted;
-    out.with_column(Column::new(
-        "status".into(),
-        status_texts(status.into_iter().map(Some))?,
-    ))?;
-    out.with_column(Column::new("prev_vintage".into(), prev_vintage))?;
-    out.with_column(Column::new("evol_abs".into(), evol_abs))?;
-    out.with_column(Column::new("evol_pct".into(), evol_pct))?;
-    out.with_column(Column::new(
-        "evol_status".into(),
-        status_texts(evol_status.into_iter())?,
-    ))?;
-    out.with_column(Column::new("rank".into(), rank))?;
-    out.with_column(Column::new("rank_total".into(), rank_total))?;
+    out.with_column(status_text.with_name("status".into()).into_column())?;
+    out.with_column(prev_vintage.into_column())?;
+    out.with_column(evol_abs.into_column())?;
+    out.with_column(evol_pct.into_column())?;
+    out.with_column(evol_status.with_name("evol_status".into()).into_column())?;
+    out.with_column(rank.into_column())?;
+    out.with_column(rank_total.into_column())?;
     out.with_column(Column::new_scalar(
         "reference_code".into(),
         Scalar::new(DataType::String, AnyValue::StringOwned(reference.into())),
         n,
     ))?;
-    out.with_column(Column::new("gap_reference".into(), gap))?;
+    out.with_column(gap.with_name("gap_reference".into()).into_column())?;
     Ok(out.select(COLUMNS)?)
+}
+
+/// One sorted row: series, (indicator, vintage) key, vintage, value, status,
+/// level number, relative evolution.
+type Row = (u64, u64, Option<i32>, Option<f64>, u32, u32, bool);
+
+/// The sorted rows, through sequential iterators over their columns.
+fn sorted_rows(sorted: &DataFrame) -> Result<impl Iterator<Item = Row> + '_> {
+    let missing = Status::Missing.code();
+    Ok(sorted
+        .column("#series")?
+        .u64()?
+        .iter()
+        .zip(sorted.column("#iv")?.u64()?.iter())
+        .zip(sorted.column("vintage")?.i32()?.iter())
+        .zip(sorted.column("value")?.f64()?.iter())
+        .zip(sorted.column("status")?.u32()?.iter())
+        .zip(sorted.column("#level")?.u32()?.iter())
+        .zip(sorted.column("relative_evol")?.bool()?.iter())
+        .map(move |((((((s, iv), y), v), st), l), r)| {
+            (
+                s.unwrap_or(u64::MAX),
+                iv.unwrap_or(u64::MAX),
+                y,
+                v,
+                st.unwrap_or(missing),
+                l.unwrap_or(0),
+                r.unwrap_or(false),
+            )
+        }))
 }
 
 /// The statuses as their identifiers (`ok`, `secret`…): views of four
