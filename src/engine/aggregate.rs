@@ -12,6 +12,7 @@
 use anyhow::Result;
 use polars::prelude::PlHashMap as HashMap;
 use polars::prelude::*;
+use rayon::prelude::*;
 
 use crate::catalog::{Catalog, VariableKind};
 use crate::geo::Geography;
@@ -78,30 +79,66 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         n: u32,
     }
     let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
-    let empty = vec![];
-    for (code, name, vintage, value, status) in super::long_rows(obs, "variable")? {
-        let of = code.and_then(|c| parents_of.get(c)).unwrap_or(&empty);
-        let Some(v) = name.and_then(|n| catalog.variable_position(n)) else {
-            continue;
-        };
-        if of.is_empty() {
-            continue;
-        }
-        let y = vintage_list.binary_search(&vintage).unwrap_or(0);
-        for &p in of {
-            let a = &mut acc[(p * n_variables + v) * n_vintages + y];
-            let x = value.unwrap_or(0.0);
-            let t = a.sum + x;
-            a.compensation += if a.sum.abs() >= x.abs() {
-                (a.sum - t) + x
-            } else {
-                (x - t) + a.sum
-            };
-            a.sum = t;
-            a.worst = a.worst.max(status.unwrap_or(Status::Missing.code()));
-            a.n += 1;
-        }
-    }
+    // Each row's member (its list of parents), variable and vintage slot,
+    // looked up in parallel; the sums are then accumulated in row order (the
+    // same additions in the same order as a sequential pass).
+    let members: Vec<&Vec<usize>> = parents_of.values().collect();
+    let member_index: HashMap<&str, u32> = parents_of
+        .keys()
+        .enumerate()
+        .map(|(n, m)| (*m, n as u32))
+        .collect();
+    const NONE: (u32, u32, u32) = (u32::MAX, 0, 0);
+    let keys = super::par_rows(obs, |part| {
+        let mut variable_run: (&str, Option<usize>) = ("", None);
+        Ok(super::long_rows(part, "variable")?
+            .map(|(code, name, vintage, _, _)| {
+                let Some(name) = name else { return NONE };
+                if name != variable_run.0 {
+                    variable_run = (name, catalog.variable_position(name));
+                }
+                let (Some(v), Some(&m)) = (variable_run.1, code.and_then(|c| member_index.get(c)))
+                else {
+                    return NONE;
+                };
+                let y = vintage_list.binary_search(&vintage).unwrap_or(0);
+                (m, v as u32, y as u32)
+            })
+            .collect())
+    })?;
+    // Accumulated in parallel over ranges of variables (the table is laid
+    // out variable first): each task reads every row and adds those of its
+    // variables, in row order.
+    let (values, statuses) = (obs.column("value")?.f64()?, obs.column("status")?.u32()?);
+    let stride = parents.len() * n_vintages;
+    let per_task = n_variables
+        .div_ceil(rayon::current_num_threads().max(1))
+        .max(1);
+    acc.par_chunks_mut(per_task * stride)
+        .enumerate()
+        .for_each(|(task, acc)| {
+            let first = task * per_task;
+            let rows = keys.iter().zip(values.iter().zip(statuses.iter()));
+            for (&(m, v, y), (value, status)) in rows {
+                let v = v as usize;
+                if m == u32::MAX || v < first || v >= first + per_task {
+                    continue;
+                }
+                for &p in members[m as usize] {
+                    let a = &mut acc[(v - first) * stride + p * n_vintages + y as usize];
+                    let x = value.unwrap_or(0.0);
+                    let t = a.sum + x;
+                    a.compensation += if a.sum.abs() >= x.abs() {
+                        (a.sum - t) + x
+                    } else {
+                        (x - t) + a.sum
+                    };
+                    a.sum = t;
+                    a.worst = a.worst.max(status.unwrap_or(Status::Missing.code()));
+                    a.n += 1;
+                }
+            }
+        });
     let is_count: Vec<bool> = catalog
         .variables
         .iter()
@@ -111,7 +148,7 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     for (p, parent) in parents.iter().enumerate() {
         for (v, variable) in catalog.variables.iter().enumerate() {
             for (y, vintage) in vintage_list.iter().enumerate() {
-                let a = acc[(p * n_variables + v) * n_vintages + y];
+                let a = acc[(v * parents.len() + p) * n_vintages + y];
                 if a.n == 0 {
                     continue;
                 }

@@ -116,6 +116,27 @@ fn long_rows<'a>(df: &'a DataFrame, name: &str) -> Result<impl Iterator<Item = L
     Ok(rows.map(|((((t, n), y), v), s)| (t, n, y, v, s)))
 }
 
+/// `f` applied to consecutive slices of the frame's rows in parallel (a few
+/// per core), its outputs concatenated in row order: for the row-by-row
+/// look-ups (hashing territory codes) of the aggregation and the pivot.
+fn par_rows<T: Send>(
+    df: &DataFrame,
+    f: impl Fn(&DataFrame) -> Result<Vec<T>> + Sync,
+) -> Result<Vec<T>> {
+    use rayon::prelude::*;
+    let n = df.height();
+    let size = n.div_ceil(rayon::current_num_threads().max(1) * 4).max(1);
+    let parts: Vec<Result<Vec<T>>> = (0..n.div_ceil(size))
+        .into_par_iter()
+        .map(|k| f(&df.slice((k * size) as i64, size)))
+        .collect();
+    let mut out = Vec::with_capacity(n);
+    for part in parts {
+        out.extend(part?);
+    }
+    Ok(out)
+}
+
 /// Turns long observations into one row per (territory, vintage) with a value
 /// and a status column per variable, then evaluates every indicator. Rows
 /// carry numbers, not strings: the territory's rank in the universe (`#t`),
@@ -210,37 +231,45 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> R
     let mut vintages: Vec<Option<i32>> = obs.column("vintage")?.i32()?.unique()?.iter().collect();
     vintages.sort_unstable();
     let ny = vintages.len();
-    // Each row's variable as its catalogue position and its cell (territory
-    // rank × vintages + vintage slot); the observations come in runs of one
-    // variable and of one vintage: one look-up per run.
-    let mut variable_run: (&str, Option<u32>) = ("", None);
-    let mut vintage_run: (Option<i32>, usize) = (None, 0);
-    let mut present = vec![false; universe.codes.len() * ny];
-    // Per observation; SKIP for a row without a catalogue variable.
+    // Each row's cell (territory rank × vintages + vintage slot) and its
+    // variable's catalogue position, SKIP for a row without a catalogue
+    // variable; the observations come in runs of one variable and of one
+    // vintage: one look-up per run.
     const SKIP: (u32, u32) = (u32::MAX, u32::MAX);
-    let mut cells: Vec<(u32, u32)> = Vec::with_capacity(obs.height());
-    for (code, name, vintage, _, _) in long_rows(obs, "variable")? {
-        let Some(name) = name else {
-            cells.push(SKIP);
-            continue;
-        };
-        if name != variable_run.0 {
-            variable_run = (name, catalog.variable_position(name).map(|v| v as u32));
+    let cells = par_rows(obs, |part| {
+        let mut variable_run: (&str, Option<u32>) = ("", None);
+        let mut vintage_run: Option<(Option<i32>, usize)> = None;
+        let mut cells: Vec<(u32, u32)> = Vec::with_capacity(part.height());
+        for (code, name, vintage, _, _) in long_rows(part, "variable")? {
+            let Some(name) = name else {
+                cells.push(SKIP);
+                continue;
+            };
+            if name != variable_run.0 {
+                variable_run = (name, catalog.variable_position(name).map(|v| v as u32));
+            }
+            let Some(v) = variable_run.1 else {
+                cells.push(SKIP);
+                continue;
+            };
+            let slot = match vintage_run {
+                Some((y, slot)) if y == vintage => slot,
+                _ => {
+                    let slot = vintages.binary_search(&vintage).unwrap_or(0);
+                    vintage_run = Some((vintage, slot));
+                    slot
+                }
+            };
+            let Some(&t) = code.and_then(|c| ranks.get(c)) else {
+                anyhow::bail!("observation hors de l'univers des territoires : {code:?}");
+            };
+            cells.push((t * ny as u32 + slot as u32, v));
         }
-        let Some(v) = variable_run.1 else {
-            cells.push(SKIP);
-            continue;
-        };
-        if vintage != vintage_run.0 || cells.is_empty() {
-            let slot = vintages.binary_search(&vintage).unwrap_or(0);
-            vintage_run = (vintage, slot);
-        }
-        let Some(&t) = code.and_then(|c| ranks.get(c)) else {
-            anyhow::bail!("observation hors de l'univers des territoires : {code:?}");
-        };
-        let cell = t * ny as u32 + vintage_run.1 as u32;
+        Ok(cells)
+    })?;
+    let mut present = vec![false; universe.codes.len() * ny];
+    for &(cell, _) in cells.iter().filter(|c| **c != SKIP) {
         present[cell as usize] = true;
-        cells.push((cell, v));
     }
     // Rows of the wide frame: the present cells, in order.
     let mut row_of = vec![u32::MAX; present.len()];
