@@ -415,31 +415,27 @@ fn read_source(
     if let Some(years) = &row_years {
         lf = lf.with_column(lit(Series::new(ROW_VINTAGE.into(), years)).alias(ROW_VINTAGE));
     }
-    let mut typed = vec![];
-    for c in &needed {
-        let (value, status, bad) = parse_cell(c, &dialect, &src.values);
-        typed.push(value.alias(c.as_str()));
-        typed.push(status.alias(status_column(c)));
-        typed.push(bad.alias(format!("{c}#bad")));
-    }
     let t = crate::timing::stage("    nombres");
-    let trimmed: Vec<Expr> = needed
+    let columns: Vec<(&String, &StringChunked)> = needed
         .iter()
-        .map(|c| col(c.as_str()).str().strip_chars(lit(NULL)))
+        .map(|c| Ok((c, raw.column(c)?.str()?)))
+        .collect::<Result<_>>()?;
+    use rayon::prelude::*;
+    let typed: Vec<Parsed> = columns
+        .par_iter()
+        .map(|(c, texts)| parse_column(c, texts, &dialect, &src.values))
         .collect();
-    let parsed = lf
-        .clone()
-        .with_columns(trimmed)
-        .with_columns(typed)
-        .collect()?;
+    let mut parsed = lf.collect()?;
+    for p in &typed {
+        parsed.with_column(p.value.clone().into_column())?;
+        parsed.with_column(p.status.clone().into_column())?;
+    }
     drop(t);
-    for c in &needed {
-        let bad = parsed.column(&format!("{c}#bad"))?.bool()?.clone();
-        let lines = parsed.column("line")?.idx()?.clone();
-        let texts = raw.column(c)?.str()?.clone();
+    let lines = parsed.column("line")?.idx()?.clone();
+    for ((c, texts), p) in columns.iter().zip(&typed) {
         // Sequential iterators (row indexing searches the chunk each time).
-        for ((bad, line), text) in bad.iter().zip(lines.iter()).zip(texts.iter()) {
-            if bad == Some(true) {
+        for ((bad, line), text) in p.bad.iter().zip(lines.iter()).zip(texts.iter()) {
+            if *bad {
                 problems.push(problem(
                     line.map(|l| l as usize),
                     Some(c),
@@ -590,50 +586,64 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// Parses one text column into (value, status, unreadable) expressions.
-fn parse_cell(
+/// A text column parsed: values (null unless ok), statuses, and which cells
+/// are unreadable.
+struct Parsed {
+    value: Float64Chunked,
+    status: UInt32Chunked,
+    bad: Vec<bool>,
+}
+
+/// Parses one text column: trimmed cells; secrecy and absence markers;
+/// thousands separators (space, no-break, narrow no-break), `€`, `%` and `+`
+/// removed; the dialect's decimal separator; explicit `values` for given
+/// texts; numbers read as polars reads them (fast_float2).
+fn parse_column(
     name: &str,
+    texts: &StringChunked,
     d: &manifest::ResolvedDialect,
     values: &std::collections::BTreeMap<String, f64>,
-) -> (Expr, Expr, Expr) {
-    // The cells were trimmed beforehand (see `read_source`).
-    let text = col(name);
-    let marker_list = |v: &[String]| lit(Series::new("".into(), v.to_vec())).implode(false);
-    let secret = text
-        .clone()
-        .is_in(marker_list(&d.secret), false)
-        .fill_null(lit(false));
-    let missing = text.clone().is_null().or(text.clone().eq(lit(""))).or(text
-        .clone()
-        .is_in(marker_list(&d.missing), false)
-        .fill_null(lit(false)));
-    // Thousands separators (space, no-break, narrow no-break), signs: one pass.
-    let mut cleaned = text
-        .clone()
-        .str()
-        .replace_all(lit("[ \u{202F}\u{A0}€%+]"), lit(""), false);
-    if d.decimal != '.' {
-        cleaned = cleaned
-            .str()
-            .replace_all(lit(d.decimal.to_string()), lit("."), true);
+) -> Parsed {
+    let n = texts.len();
+    let mut value = PrimitiveChunkedBuilder::<Float64Type>::new(name.into(), n);
+    let mut status = Vec::with_capacity(n);
+    let mut bad = Vec::with_capacity(n);
+    let mut cleaned = String::new();
+    for cell in texts.iter() {
+        let text = cell.map(str::trim);
+        let (x, st, unreadable) = match text {
+            Some(t) if d.secret.iter().any(|m| m == t) => (None, Status::Secret, false),
+            None => (None, Status::Missing, false),
+            Some(t) if t.is_empty() || d.missing.iter().any(|m| m == t) => {
+                (None, Status::Missing, false)
+            }
+            Some(t) => {
+                let x = match values.get(t) {
+                    Some(v) => Some(*v),
+                    None => {
+                        cleaned.clear();
+                        for ch in t.chars() {
+                            match ch {
+                                ' ' | '\u{202F}' | '\u{A0}' | '€' | '%' | '+' => {}
+                                c if c == d.decimal => cleaned.push('.'),
+                                c => cleaned.push(c),
+                            }
+                        }
+                        fast_float2::parse::<f64, _>(cleaned.as_bytes()).ok()
+                    }
+                };
+                (x, Status::Ok, x.is_none())
+            }
+        };
+        value.append_option(x);
+        status.push(st.code());
+        bad.push(unreadable);
     }
-    let mut number = cleaned.cast(DataType::Float64);
-    for (k, v) in values {
-        number = when(text.clone().eq(lit(k.as_str())))
-            .then(lit(*v))
-            .otherwise(number);
+    Parsed {
+        value: value.finish(),
+        status: UInt32Chunked::from_vec(status_column(name).into(), status),
+        bad,
     }
-    let status = when(secret.clone())
-        .then(Status::Secret.lit())
-        .when(missing.clone())
-        .then(Status::Missing.lit())
-        .otherwise(Status::Ok.lit());
-    let blank = secret.or(missing);
-    let value = when(blank.clone())
-        .then(lit(NULL).cast(DataType::Float64))
-        .otherwise(number.clone());
-    let bad = blank.not().and(number.is_null());
-    (value, status, bad)
 }
 
 fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Result<()> {
@@ -902,4 +912,67 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
     }
     fail_with(&problems)?;
     Ok((manifest, catalog, geo))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_parse_with_the_dialect() {
+        let dialect = manifest::ResolvedDialect {
+            delimiter: None,
+            decimal: ',',
+            secret: vec!["s".into(), "nd".into()],
+            missing: vec!["-".into()],
+        };
+        let values = [("moins de 5".to_string(), 2.5)].into_iter().collect();
+        let texts = StringChunked::from_iter_options(
+            "x".into(),
+            [
+                Some(" 1 234,5 "),
+                Some("12\u{202F}000\u{A0}€"),
+                Some("+3,5 %"),
+                Some("nd"),
+                Some("-"),
+                Some(""),
+                None,
+                Some("moins de 5"),
+                Some("mille"),
+                Some("1.5"),
+            ]
+            .into_iter(),
+        );
+        let p = parse_column("x", &texts, &dialect, &values);
+        let (ok, missing, secret) = (
+            Status::Ok.code(),
+            Status::Missing.code(),
+            Status::Secret.code(),
+        );
+        assert_eq!(
+            p.value.iter().collect::<Vec<_>>(),
+            [
+                Some(1234.5),
+                Some(12000.0),
+                Some(3.5),
+                None,
+                None,
+                None,
+                None,
+                Some(2.5),
+                None,
+                // "." is not the decimal separator here, but a number all the
+                // same: read as polars reads it.
+                Some(1.5),
+            ]
+        );
+        assert_eq!(
+            p.status.into_no_null_iter().collect::<Vec<_>>(),
+            [ok, ok, ok, secret, missing, missing, missing, ok, ok, ok]
+        );
+        assert_eq!(
+            p.bad,
+            [false, false, false, false, false, false, false, false, true, false]
+        );
+    }
 }
