@@ -40,12 +40,21 @@ fn process_cpu_seconds() -> Option<(f64, f64, f64)> {
         return None;
     }
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
-    // ru_maxrss is in KiB on Linux.
     Some((
         secs(usage.ru_utime),
         secs(usage.ru_stime),
-        usage.ru_maxrss as f64 / 1024.0,
+        peak_memory_mib().unwrap_or(0.0),
     ))
+}
+
+/// The process's own peak resident memory (VmHWM). Not getrusage's
+/// ru_maxrss, which starts from the parent's peak when the process was
+/// started by a large one (the benchmark harness, in Python).
+fn peak_memory_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: f64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib / 1024.0)
 }
 
 #[cfg(not(unix))]
