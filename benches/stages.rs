@@ -55,7 +55,7 @@ fn stages(c: &mut Criterion) {
     });
     g.bench_function(
         "calcul complet (indicateurs, composites, évolutions, rangs)",
-        |b| b.iter(|| engine::compute(&obs, &catalog, &geo, &opts).expect("compute")),
+        |b| b.iter(|| engine::compute(obs.clone(), &catalog, &geo, &opts).expect("compute")),
     );
     g.finish();
 }

@@ -7,6 +7,7 @@
 pub mod catalog;
 pub mod cli;
 pub mod engine;
+pub mod files;
 pub mod fr;
 pub mod geo;
 pub mod ingest;

@@ -33,7 +33,7 @@ fn annex() -> Annex {
         territory: Some(manifest.dataset.territory.clone()),
         focus,
     };
-    let results = engine::compute(&obs, &catalog, &geo, &opts).expect("engine runs");
+    let results = engine::compute(obs.clone(), &catalog, &geo, &opts).expect("engine runs");
     Annex {
         results,
         obs,

@@ -106,7 +106,7 @@ fn run(geo: &Geography, rows: &[Obs]) -> Results {
     let df = observations(rows);
     let (_dir, cat) = catalog();
     engine::compute(
-        &df,
+        df,
         &cat,
         geo,
         &engine::Options {
@@ -313,7 +313,7 @@ fn priority_classification_of_the_13_qp() {
         territory: Some(manifest.dataset.territory.clone()),
         focus: vec![],
     };
-    let r = engine::compute(&obs, &catalog, &geo, &opts).unwrap();
+    let r = engine::compute(obs, &catalog, &geo, &opts).unwrap();
     let rows = r
         .rows(
             col("indicator")

@@ -38,7 +38,7 @@ fn compute(ds: &Path) -> anyhow::Result<Results> {
         territory: None,
         focus: vec![],
     };
-    engine::compute(&obs, &catalog, &geo, &opts)
+    engine::compute(obs, &catalog, &geo, &opts)
 }
 
 /// The results of a dataset made of these sources (see [`dataset`]).

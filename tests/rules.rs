@@ -98,7 +98,7 @@ fn run(rows: &[Obs]) -> Results {
     .unwrap();
     let (_dir, cat) = catalog();
     engine::compute(
-        &observations(rows),
+        observations(rows),
         &cat,
         &geo,
         &engine::Options {

@@ -106,10 +106,7 @@ impl ResultsCache {
     /// Stores results already written as Parquet by [`write_parquet`] (the
     /// output of a run): a copy, not a second encoding.
     pub fn put_file(&self, parquet: &Path, sensitivity: &Sensitivity) -> Result<()> {
-        self.store(
-            |tmp| Ok(std::fs::copy(parquet, tmp).map(|_| ())?),
-            sensitivity,
-        )
+        self.store(|tmp| crate::files::copy(parquet, tmp), sensitivity)
     }
 
     /// Replaces the cached results by what `write` writes to a temporary

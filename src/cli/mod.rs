@@ -191,7 +191,7 @@ impl Opened {
                     ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
                 drop(t);
                 (
-                    engine::compute(&obs, &catalog, &geo, &opts)?,
+                    engine::compute(obs, &catalog, &geo, &opts)?,
                     Origin::Computed(cache),
                 )
             }

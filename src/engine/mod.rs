@@ -35,19 +35,24 @@ pub struct Options {
     pub focus: Vec<String>,
 }
 
-/// Computes every catalogue indicator for every territory with data.
+/// Computes every catalogue indicator for every territory with data. Takes
+/// the observations, to free them as soon as they are no longer needed.
 pub fn compute(
-    observations: &DataFrame,
+    observations: DataFrame,
     catalog: &Catalog,
     geo: &Geography,
     opts: &Options,
 ) -> Result<Results> {
     let t = crate::timing::stage("agrégation");
-    let all_obs = aggregate(observations, catalog, geo)?;
+    let all_obs = aggregate(&observations, catalog, geo)?;
+    drop(observations);
     drop(t);
     let universe = Universe::new(&all_obs, catalog, geo, &opts.focus)?;
     let t = crate::timing::stage("indicateurs");
     let (values, formulas) = evaluate_indicators(&all_obs, catalog, &universe)?;
+    // The observations are in the wide frame now: freed before the values
+    // are computed (a few hundred megabytes at national scale).
+    drop(all_obs);
     let values = values.collect()?;
     drop(t);
     let t = crate::timing::stage("indices composites");
@@ -424,15 +429,15 @@ impl Universe {
 /// has none (an observed territory and an indicator with data somewhere; a
 /// focus territory and an indicator with none), then sorts the rows by
 /// territory code, indicator, then vintage (absent vintages last), like a
-/// sort on those three columns, but through one integer key: codes and
-/// indicators are ranked in the universe, each row hashed once, instead of
-/// strings compared at every step of a sort of millions of rows. The key's
-/// parts are kept as `#iv` (indicator, vintage) and `#series` (territory,
-/// indicator). What `territories` and `indicators` give for the universe's
-/// codes and ids (the code itself as `territory_code` and `indicator`, then
-/// names, levels, units) is gathered by those ranks onto the sorted rows:
-/// described without a join, and the code columns gathered from the small
-/// universe rather than from the table.
+/// sort on those three columns, but through one integer key made of the
+/// rows' ranks in the universe (`#t`, `#i`, see [`evaluate_indicators`])
+/// instead of strings compared at every step of a sort of millions of rows.
+/// The key's parts are kept as `#iv` (indicator, vintage) and `#series`
+/// (territory, indicator). What `territories` and `indicators` give for the
+/// universe's codes and ids (the code itself as `territory_code` and
+/// `indicator`, then names, levels, units), and the `formulas` texts by
+/// number (`#f`), are gathered onto the sorted rows: described without a
+/// join, the strings gathered from small tables rather than carried through.
 fn complete_and_sort(
     values: DataFrame,
     universe: &Universe,

@@ -137,9 +137,7 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
 /// 64 Ki rows (a query for a few territories decodes a few groups), Snappy
 /// compressed (encoding cost matters more than size for this table).
 pub fn write_parquet(path: &std::path::Path, frame: &DataFrame) -> anyhow::Result<()> {
-    use anyhow::Context;
-    let mut f = std::fs::File::create(path)
-        .with_context(|| format!("écriture impossible : {}", path.display()))?;
+    let mut f = crate::files::OutFile::create(path)?;
     ParquetWriter::new(&mut f)
         .with_row_group_size(Some(65_536))
         .with_compression(ParquetCompression::Snappy)

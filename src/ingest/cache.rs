@@ -125,7 +125,7 @@ impl Cache {
         write_atomically(&target, |tmp| {
             // Snappy rather than zstd: cheaper to encode, and the cache is
             // written on every first run.
-            ParquetWriter::new(std::fs::File::create(tmp)?)
+            ParquetWriter::new(crate::files::OutFile::create(tmp)?)
                 .with_compression(ParquetCompression::Snappy)
                 .finish(&mut frame.clone())?;
             Ok(())

@@ -99,9 +99,7 @@ pub fn write_results(
             write_csv(&csv, &mut frame.clone())
         },
         || match parquet_of_frame {
-            Some(from) => std::fs::copy(from, &parquet)
-                .map(|_| ())
-                .with_context(|| format!("copie impossible de {}", from.display())),
+            Some(from) => crate::files::copy(from, &parquet),
             None => {
                 let _t = crate::timing::stage("  parquet");
                 crate::engine::write_parquet(&parquet, frame)
@@ -114,8 +112,7 @@ pub fn write_results(
 }
 
 fn write_csv(path: &Path, frame: &mut DataFrame) -> Result<()> {
-    let file = std::fs::File::create(path)
-        .with_context(|| format!("écriture impossible : {}", path.display()))?;
+    let file = crate::files::OutFile::create(path)?;
     CsvWriter::new(&mut std::io::BufWriter::new(file))
         .include_header(true)
         .finish(frame)?;
