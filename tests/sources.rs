@@ -366,6 +366,8 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
     let second = entries();
     assert_eq!(second.len(), 1);
     assert_ne!(first, second);
+    // Written by `show` while it computed, whole: import finds it fresh.
+    assert!(bcs(&["import"]).contains("essai : déjà en cache, inchangé"));
 }
 
 #[test]

@@ -62,15 +62,15 @@ pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<D
     Ok(load_cached(manifest, catalog, geo, CacheMode::Off)?.0)
 }
 
-/// Like [`load`], reading fresh cache entries and, after a successful load,
-/// writing the missing ones. Returns the observations and, per source,
-/// whether the cache served it.
+/// Like [`load`], reading fresh cache entries. Returns the observations,
+/// per source whether the cache served it, and the entries to write for the
+/// others (after a successful load only; see [`PendingCache`]).
 pub fn load_cached(
     manifest: &Manifest,
     catalog: &Catalog,
     geo: &Geography,
     mode: CacheMode,
-) -> Result<(DataFrame, Vec<(String, bool)>)> {
+) -> Result<(DataFrame, Vec<(String, bool)>, PendingCache)> {
     let cache = match mode {
         CacheMode::Use => Some(cache::Cache::new(manifest, catalog)?),
         CacheMode::Off => None,
@@ -119,7 +119,7 @@ pub fn load_cached(
         problems.extend(found);
         if let Some(df) = df {
             if let Some(key) = key {
-                to_store.push((src, key, df.clone()));
+                to_store.push((src.clone(), key, df.clone()));
             }
             frames.push(df.lazy());
         }
@@ -144,13 +144,32 @@ pub fn load_cached(
     problems.extend(shares);
     drop(t);
     fail_with(&problems)?;
-    let _t = crate::timing::stage("  cache des sources");
-    if let Some(c) = &cache {
-        to_store
-            .par_iter()
-            .try_for_each(|(src, key, df)| c.put(src, key, df))?;
+    let pending = PendingCache {
+        cache,
+        entries: to_store,
+    };
+    Ok((frame, served, pending))
+}
+
+/// Cache entries of the sources just read, to be written: at once by `bcs
+/// import`, in the background of the computation by the other commands.
+pub struct PendingCache {
+    cache: Option<cache::Cache>,
+    entries: Vec<(SourceConf, String, DataFrame)>,
+}
+
+impl PendingCache {
+    /// Writes the entries (in parallel, each atomically).
+    pub fn write(self) -> Result<()> {
+        use rayon::prelude::*;
+        let _t = crate::timing::stage("  cache des sources");
+        if let Some(c) = &self.cache {
+            self.entries
+                .par_iter()
+                .try_for_each(|(src, key, df)| c.put(src, key, df))?;
+        }
+        Ok(())
     }
-    Ok((frame, served))
 }
 
 pub fn empty_observations() -> DataFrame {
