@@ -666,84 +666,74 @@ fn parse_column(
 }
 
 fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Result<()> {
-    let keys = [col("territory_code"), col("variable"), col("vintage")];
     // Each source gives a territory once per variable and vintage (checked
     // when read): only a (variable, vintage) given by two sources can hold
-    // duplicates. Those are found in one pass (the rows come in runs of one
-    // source, variable and vintage: one look-up per run), and only their rows
-    // are grouped by full key.
+    // duplicates. The rows come in runs of one source, variable and vintage:
+    // the runs are found in one pass, then only the codes of the runs of
+    // such pairs are compared.
     let (sources, variables, vintages) = (
         frame.column("source")?.str()?,
         frame.column("variable")?.str()?,
         frame.column("vintage")?.i32()?,
     );
-    let mut first_source: HashMap<(&str, Option<i32>), &str> = HashMap::new();
-    let mut suspect: Vec<(&str, Option<i32>)> = vec![];
+    type Pair<'a> = (&'a str, Option<i32>);
+    let mut runs: Vec<(usize, Pair, &str)> = vec![];
     let mut run = None;
-    for ((s, v), y) in sources.iter().zip(variables.iter()).zip(vintages.iter()) {
-        let row = (s.unwrap_or(""), v.unwrap_or(""), y);
-        if run == Some(row) {
-            continue;
-        }
-        run = Some(row);
-        if *first_source.entry((row.1, row.2)).or_insert(row.0) != row.0 {
-            suspect.push((row.1, row.2));
+    for (row, ((s, v), y)) in sources
+        .iter()
+        .zip(variables.iter())
+        .zip(vintages.iter())
+        .enumerate()
+    {
+        let key = (s.unwrap_or(""), v.unwrap_or(""), y);
+        if run != Some(key) {
+            run = Some(key);
+            runs.push((row, (key.1, key.2), key.0));
         }
     }
-    if suspect.is_empty() {
-        return Ok(());
+    let mut first_source: HashMap<Pair, &str> = HashMap::new();
+    let mut suspect: Vec<Pair> = vec![];
+    for &(_, pair, source) in &runs {
+        if *first_source.entry(pair).or_insert(source) != source {
+            suspect.push(pair);
+        }
     }
     suspect.sort_unstable();
     suspect.dedup();
-    let (variables, vintages): (Vec<&str>, Vec<Option<i32>>) = suspect.into_iter().unzip();
-    let pairs = [col("variable"), col("vintage")];
-    let suspect = df!("variable" => variables, "vintage" => vintages)?.lazy();
-    let rows =
-        frame
-            .clone()
-            .lazy()
-            .join(suspect, pairs.clone(), pairs, JoinArgs::new(JoinType::Semi));
-    let duplicated = rows
-        .clone()
-        .group_by(keys.clone())
-        .agg([len().alias("n")])
-        .filter(col("n").gt(lit(1)));
-    let dups = rows
-        .join(
-            duplicated,
-            keys.clone(),
-            keys.clone(),
-            JoinArgs::new(JoinType::Semi),
-        )
-        .group_by(keys)
-        .agg([col("source")
-            .unique()
-            .sort(Default::default())
-            .str()
-            .join(", ", true)
-            .alias("sources")])
-        .sort(
-            ["territory_code", "variable", "vintage"],
-            Default::default(),
-        )
-        .collect()?;
-    let (t, v, y, s) = (
-        dups.column("territory_code")?.str()?.clone(),
-        dups.column("variable")?.str()?.clone(),
-        dups.column("vintage")?.i32()?.clone(),
-        dups.column("sources")?.str()?.clone(),
-    );
-    // One row per duplicated key: the group_by made them unique.
-    for i in 0..dups.height() {
+    let codes = frame.column("territory_code")?.str()?;
+    // (code, variable, vintage) → the sources giving it, for suspect pairs.
+    let mut given: std::collections::BTreeMap<(&str, &str, Option<i32>), Vec<&str>> =
+        Default::default();
+    let in_suspect: Vec<bool> = runs
+        .iter()
+        .map(|r| suspect.binary_search(&r.1).is_ok())
+        .collect();
+    let mut k = 0;
+    for (row, code) in codes.iter().enumerate() {
+        while k + 1 < runs.len() && runs[k + 1].0 <= row {
+            k += 1;
+        }
+        if let (true, Some(code)) = (in_suspect[k], code) {
+            let (_, (variable, vintage), source) = runs[k];
+            given
+                .entry((code, variable, vintage))
+                .or_default()
+                .push(source);
+        }
+    }
+    for ((code, variable, vintage), mut sources) in given {
+        if sources.len() < 2 {
+            continue;
+        }
+        sources.sort_unstable();
+        sources.dedup();
         problems.push(DataProblem {
-            file: s.get(i).unwrap_or("").to_string(),
+            file: sources.join(", "),
             line: None,
             column: None,
             message: format!(
-                "la variable « {} » ({}) du territoire « {} » est fournie plusieurs fois",
-                v.get(i).unwrap_or(""),
-                y.get(i).map(|y| y.to_string()).unwrap_or_default(),
-                t.get(i).unwrap_or("")
+                "la variable « {variable} » ({}) du territoire « {code} » est fournie plusieurs fois",
+                vintage.map(|y| y.to_string()).unwrap_or_default(),
             ),
         });
     }
