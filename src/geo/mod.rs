@@ -156,6 +156,11 @@ impl Geography {
         &self.territories
     }
 
+    /// The territory's position in [`Geography::territories`].
+    pub fn position(&self, code: &str) -> Option<usize> {
+        self.index.get(code).copied()
+    }
+
     pub fn get(&self, code: &str) -> Option<&Territory> {
         self.index.get(code).map(|&i| &self.territories[i])
     }

@@ -780,96 +780,88 @@ fn check_shares(
     involved.dedup();
     let position: HashMap<&str, usize> =
         involved.iter().enumerate().map(|(k, v)| (*v, k)).collect();
-    // The published rows of each involved variable, found in one pass (the
-    // rows come in runs of one variable: one look-up per run) instead of a
-    // filter over every row for each side of each pair.
-    let mut rows: Vec<Vec<IdxSize>> = vec![vec![]; involved.len()];
-    let ok = Status::Ok.code();
-    let (variables, statuses) = (
-        frame.column("variable")?.str()?,
-        frame.column("status")?.u32()?,
-    );
-    let mut run: (&str, Option<usize>) = ("", None);
-    for (n, (v, s)) in variables.iter().zip(statuses.iter()).enumerate() {
-        let Some(v) = v else { continue };
-        if v != run.0 {
-            run = (v, position.get(v).copied());
+    // The runs of rows of each involved variable, found in one pass (the
+    // rows come in runs of one variable: one look-up per run).
+    let variables = frame.column("variable")?.str()?;
+    let mut runs: Vec<Vec<(usize, usize)>> = vec![vec![]; involved.len()];
+    let mut run: (&str, Option<usize>, usize) = ("", None, 0);
+    let mut close = |run: (&str, Option<usize>, usize), end: usize| {
+        if let Some(k) = run.1 {
+            runs[k].push((run.2, end));
         }
-        if let (Some(k), Some(s)) = (run.1, s) {
-            if s == ok {
-                rows[k].push(n as IdxSize);
-            }
+    };
+    for (row, v) in variables.iter().enumerate() {
+        let v = v.unwrap_or("");
+        if row == 0 || v != run.0 {
+            close(run, row);
+            run = (v, position.get(v).copied(), row);
         }
     }
-    let columns = frame.select(["territory_code", "vintage", "value", "source"])?;
-    let of_variable = rows
-        .into_iter()
-        .map(|r| columns.take(&IdxCa::from_vec("".into(), r)))
-        .collect::<PolarsResult<Vec<_>>>()?;
-    // Territory and vintage numbers over those rows, then one dense table of
-    // (value, row) per variable: each pair is compared cell by cell rather
-    // than joined on (code, vintage) strings (34 joins of 70 000 rows on the
-    // national catalogue).
-    let mut territory: HashMap<&str, usize> = HashMap::new();
-    let mut codes: Vec<&str> = vec![];
-    let mut vintages: Vec<i32> = vec![];
-    let mut numbered: Vec<Vec<(usize, usize, f64, usize)>> = vec![];
-    for df in &of_variable {
-        let (t, y, x) = (
-            df.column("territory_code")?.str()?,
-            df.column("vintage")?.i32()?,
-            df.column("value")?.f64()?,
-        );
-        let mut cells = vec![];
-        for (row, ((t, y), x)) in t.iter().zip(y.iter()).zip(x.iter()).enumerate() {
-            let (Some(t), Some(y), Some(x)) = (t, y, x) else {
-                continue;
-            };
-            let t = *territory.entry(t).or_insert_with(|| {
-                codes.push(t);
-                codes.len() - 1
-            });
-            let slot = match vintages.iter().position(|v| *v == y) {
-                Some(slot) => slot,
-                None => {
-                    vintages.push(y);
-                    vintages.len() - 1
-                }
-            };
-            cells.push((t, slot, x, row));
-        }
-        numbered.push(cells);
-    }
-    let ny = vintages.len();
-    let cells: Vec<Vec<Option<(f64, usize)>>> = numbered
-        .into_iter()
-        .map(|cells| {
-            let mut table = vec![None; codes.len() * ny];
-            for (t, slot, x, row) in cells {
-                table[t * ny + slot] = Some((x, row));
-            }
-            table
-        })
+    close(run, frame.height());
+    let mut vintages: Vec<i32> = frame
+        .column("vintage")?
+        .i32()?
+        .unique()?
+        .iter()
+        .flatten()
         .collect();
+    vintages.sort_unstable();
+    let (nt, ny) = (geo.territories().len(), vintages.len());
+    // One dense (territory, vintage) table of published values per involved
+    // variable (NaN: none) with each value's row, built in parallel: each
+    // pair is then compared cell by cell rather than joined on (code,
+    // vintage) strings.
+    let ok = Status::Ok.code();
+    use rayon::prelude::*;
+    let tables: Vec<(Vec<f64>, Vec<u32>)> = runs
+        .par_iter()
+        .map(|runs| -> Result<(Vec<f64>, Vec<u32>)> {
+            let mut values = vec![f64::NAN; nt * ny];
+            let mut rows = vec![0u32; nt * ny];
+            for &(start, end) in runs {
+                let part = frame.slice(start as i64, end - start);
+                let cells = part
+                    .column("territory_code")?
+                    .str()?
+                    .iter()
+                    .zip(part.column("vintage")?.i32()?.iter())
+                    .zip(part.column("value")?.f64()?.iter())
+                    .zip(part.column("status")?.u32()?.iter());
+                for (row, (((t, y), x), s)) in cells.enumerate() {
+                    let (Some(t), Some(y), Some(x), Some(s)) = (t, y, x, s) else {
+                        continue;
+                    };
+                    let (Some(t), Ok(slot)) = (geo.position(t), vintages.binary_search(&y)) else {
+                        continue;
+                    };
+                    if s == ok {
+                        values[t * ny + slot] = x;
+                        rows[t * ny + slot] = (start + row) as u32;
+                    }
+                }
+            }
+            Ok((values, rows))
+        })
+        .collect::<Result<_>>()?;
+    let (sources, territories) = (frame.column("source")?.str()?, geo.territories());
     for (a, b) in &pairs {
-        let (a_k, b_k) = (position[a.as_str()], position[b.as_str()]);
-        let (num, den) = (&cells[a_k], &cells[b_k]);
-        let sources = of_variable[a_k].column("source")?.str()?;
-        let mut bad: Vec<(&str, i32, f64, f64, usize)> = num
+        let ((num, rows), (den, _)) =
+            (&tables[position[a.as_str()]], &tables[position[b.as_str()]]);
+        // Cells in territory order; reported by code, then vintage.
+        let mut bad: Vec<(&str, i32, f64, f64, u32)> = num
             .iter()
             .zip(den)
             .enumerate()
-            .filter_map(|(cell, (n, d))| match (n, d) {
-                (Some((n, row)), Some((d, _))) if n > d => {
-                    Some((codes[cell / ny], vintages[cell % ny], *n, *d, *row))
-                }
-                _ => None,
+            .filter(|(_, (n, d))| n > d)
+            .map(|(cell, (n, d))| {
+                let code = territories[cell / ny].code.as_str();
+                (code, vintages[cell % ny], *n, *d, rows[cell])
             })
             .collect();
         bad.sort_by(|x, y| x.0.cmp(y.0).then(x.1.cmp(&y.1)));
         for (code, vintage, n, d, row) in bad {
             problems.push(DataProblem {
-                file: format!("source « {} »", sources.get(row).unwrap_or("")),
+                file: format!("source « {} »", sources.get(row as usize).unwrap_or("")),
                 line: None,
                 column: None,
                 message: format!(
