@@ -10,8 +10,11 @@ pub struct Args {}
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
     let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
-    let (obs, served, pending) =
-        ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+    let ingest::Loaded {
+        observations: obs,
+        served,
+        pending,
+    } = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
     pending.write()?;
     for (id, hit) in &served {
         println!(

@@ -191,8 +191,11 @@ impl Opened {
             }
             None => {
                 let t = crate::timing::stage("lecture des sources");
-                let (obs, _, pending) =
-                    ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+                let ingest::Loaded {
+                    observations: obs,
+                    pending,
+                    ..
+                } = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
                 drop(t);
                 // Written while the engine computes: about 0,2 s of a
                 // national run otherwise spent before it.

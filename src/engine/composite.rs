@@ -35,14 +35,7 @@ impl<'a> Values<'a> {
     /// The values of the indicators the composites read (`inputs`): `df`
     /// holds those rows only (see `compute`).
     fn from_frame(df: &'a DataFrame, inputs: &[&'a str]) -> Result<Values<'a>> {
-        let mut vintages: Vec<i32> = df
-            .column("vintage")?
-            .i32()?
-            .unique()?
-            .iter()
-            .flatten()
-            .collect();
-        vintages.sort_unstable();
+        let vintages = crate::ingest::vintages_of(df)?;
         let mut values = Values {
             territory: PlHashMap::new(),
             indicator: inputs.iter().enumerate().map(|(n, i)| (*i, n)).collect(),

@@ -198,31 +198,10 @@ mod tests {
             }
         }
         let out = add_evolutions_ranks_gaps(df, "C", Some(2)).unwrap();
-        let f64s = |c: &str| {
-            out.column(c)
-                .unwrap()
-                .f64()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>()
-        };
-        let u32s = |c: &str| {
-            out.column(c)
-                .unwrap()
-                .u32()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>()
-        };
-        let texts = |c: &str| {
-            out.column(c)
-                .unwrap()
-                .str()
-                .unwrap()
-                .iter()
-                .map(|s| s.unwrap_or("-").to_string())
-                .collect::<Vec<_>>()
-        };
+        use super::super::test_columns;
+        let f64s = |c: &str| test_columns::f64s(&out, c);
+        let u32s = |c: &str| test_columns::u32s(&out, c);
+        let texts = |c: &str| test_columns::texts(&out, c);
         assert_eq!(
             f64s("evol_abs"),
             [None, Some(2.0), None, None, None, Some(1.0)]

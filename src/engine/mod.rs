@@ -569,6 +569,30 @@ fn indicator_units(ids: &[String], catalog: &Catalog) -> Result<DataFrame> {
     )?)
 }
 
+/// Columns of a frame as vectors, for the unit tests.
+#[cfg(test)]
+mod test_columns {
+    use polars::prelude::*;
+
+    pub fn f64s(df: &DataFrame, c: &str) -> Vec<Option<f64>> {
+        df.column(c).unwrap().f64().unwrap().iter().collect()
+    }
+
+    pub fn u32s(df: &DataFrame, c: &str) -> Vec<Option<u32>> {
+        df.column(c).unwrap().u32().unwrap().iter().collect()
+    }
+
+    /// Texts, "-" for null.
+    pub fn texts(df: &DataFrame, c: &str) -> Vec<String> {
+        let s = df.column(c).unwrap().cast(&DataType::String).unwrap();
+        s.str()
+            .unwrap()
+            .iter()
+            .map(|v| v.unwrap_or("-").to_string())
+            .collect()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -609,23 +633,9 @@ mod tests {
             .flatten()
             .collect();
         assert_eq!(ranks, [0, 0, 1]);
-        let f64s = |c: &str| {
-            wide.column(c)
-                .unwrap()
-                .f64()
-                .unwrap()
-                .iter()
-                .collect::<Vec<_>>()
-        };
-        let u32s = |c: &str| {
-            wide.column(c)
-                .unwrap()
-                .u32()
-                .unwrap()
-                .iter()
-                .flatten()
-                .collect::<Vec<_>>()
-        };
+        let f64s = |c: &str| test_columns::f64s(&wide, c);
+        let u32s =
+            |c: &str| -> Vec<u32> { test_columns::u32s(&wide, c).into_iter().flatten().collect() };
         // A 2015, A 2021 (the first of its two populations), B 2021.
         assert_eq!(f64s("population"), [Some(90.0), Some(100.0), Some(50.0)]);
         assert_eq!(f64s("pop_etrangers"), [None, None, None]);
@@ -728,18 +738,7 @@ mod tests {
             &formulas,
         )
         .unwrap();
-        let column = |c: &str| -> Vec<String> {
-            let s = completed
-                .column(c)
-                .unwrap()
-                .cast(&DataType::String)
-                .unwrap();
-            s.str()
-                .unwrap()
-                .iter()
-                .map(|v| v.unwrap_or("-").to_string())
-                .collect()
-        };
+        let column = |c: &str| test_columns::texts(&completed, c);
         let rows: Vec<String> = column("territory_code")
             .iter()
             .zip(column("indicator"))

@@ -59,18 +59,27 @@ pub fn fail_with(problems: &[DataProblem]) -> Result<()> {
 /// Reads every source of the manifest and maps its columns to canonical
 /// variables: the long observations table.
 pub fn load(manifest: &Manifest, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
-    Ok(load_cached(manifest, catalog, geo, CacheMode::Off)?.0)
+    Ok(load_cached(manifest, catalog, geo, CacheMode::Off)?.observations)
 }
 
-/// Like [`load`], reading fresh cache entries. Returns the observations,
-/// per source whether the cache served it, and the entries to write for the
-/// others (after a successful load only; see [`PendingCache`]).
+/// What [`load_cached`] gives.
+pub struct Loaded {
+    pub observations: DataFrame,
+    /// Per source (id): whether the cache served it.
+    pub served: Vec<(String, bool)>,
+    /// The cache entries to write for the others.
+    pub pending: PendingCache,
+}
+
+/// Like [`load`], reading fresh cache entries; the entries of the other
+/// sources are to be written after a successful load only (see
+/// [`PendingCache`]).
 pub fn load_cached(
     manifest: &Manifest,
     catalog: &Catalog,
     geo: &Geography,
     mode: CacheMode,
-) -> Result<(DataFrame, Vec<(String, bool)>, PendingCache)> {
+) -> Result<Loaded> {
     let cache = match mode {
         CacheMode::Use => Some(cache::Cache::new(manifest, catalog)?),
         CacheMode::Off => None,
@@ -82,11 +91,13 @@ pub fn load_cached(
     // Sources are read in parallel; results and problems keep the manifest's
     // order.
     use rayon::prelude::*;
-    type Loaded = (Option<DataFrame>, Option<String>, bool, Vec<DataProblem>);
-    let loaded: Vec<Result<Loaded>> = manifest
+    // Per source: observations, cache key to write, served by the cache,
+    // problems.
+    type OneSource = (Option<DataFrame>, Option<String>, bool, Vec<DataProblem>);
+    let loaded: Vec<Result<OneSource>> = manifest
         .sources
         .par_iter()
-        .map(|src| -> Result<Loaded> {
+        .map(|src| -> Result<OneSource> {
             let cached = match &cache {
                 Some(c) => Some(c.get(manifest, src)?),
                 None => None,
@@ -144,11 +155,14 @@ pub fn load_cached(
     problems.extend(shares);
     drop(t);
     fail_with(&problems)?;
-    let pending = PendingCache {
-        cache,
-        entries: to_store,
-    };
-    Ok((frame, served, pending))
+    Ok(Loaded {
+        observations: frame,
+        served,
+        pending: PendingCache {
+            cache,
+            entries: to_store,
+        },
+    })
 }
 
 /// Cache entries of the sources just read, to be written: at once by `bcs
@@ -170,6 +184,20 @@ impl PendingCache {
         }
         Ok(())
     }
+}
+
+/// The distinct vintages of a long frame (observations or indicator values),
+/// ascending.
+pub fn vintages_of(frame: &DataFrame) -> Result<Vec<i32>> {
+    let mut vintages: Vec<i32> = frame
+        .column("vintage")?
+        .i32()?
+        .unique()?
+        .iter()
+        .flatten()
+        .collect();
+    vintages.sort_unstable();
+    Ok(vintages)
 }
 
 pub fn empty_observations() -> DataFrame {
@@ -798,14 +826,7 @@ fn check_shares(
         }
     }
     close(run, frame.height());
-    let mut vintages: Vec<i32> = frame
-        .column("vintage")?
-        .i32()?
-        .unique()?
-        .iter()
-        .flatten()
-        .collect();
-    vintages.sort_unstable();
+    let vintages = vintages_of(frame)?;
     let (nt, ny) = (geo.territories().len(), vintages.len());
     // One dense (territory, vintage) table of published values per involved
     // variable (NaN: none) with each value's row, built in parallel: each
