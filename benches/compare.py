@@ -73,6 +73,7 @@ def main():
     ap.add_argument("--bcs", required=True, help="binaire bcs (profil release)")
     ap.add_argument("--data", required=True, help="jeu synthétique (bcs synth)")
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--warmup", type=int, default=1, help="exécutions non mesurées avant les mesures, par outil")
     ap.add_argument("--commune", default="Denain")
     a = ap.parse_args()
     work = os.path.join(a.data, "bench-out")
@@ -86,9 +87,14 @@ def main():
         "pandas": lambda: [py, os.path.join(HERE, "peers", "pandas_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "pandas")],
     }
     sizes = sum(os.path.getsize(os.path.join(a.data, "sources", f)) for f in os.listdir(os.path.join(a.data, "sources")))
-    print(f"Jeu SYNTHÉTIQUE {a.data} : {fr(sizes / 2**20, 0)} Mio de CSV ; {a.runs} exécution(s) par outil, médiane.\n")
+    print(f"Jeu SYNTHÉTIQUE {a.data} : {fr(sizes / 2**20, 0)} Mio de CSV ; {a.runs} exécution(s) mesurée(s) par outil après {a.warmup} non mesurée(s), médiane.\n")
     timings = {}
     for name, cmd in tools.items():
+        # Untimed runs first, as hyperfine's --warmup: the first run after the
+        # build otherwise pays for the memory the compiler left to the kernel.
+        for _ in range(a.warmup):
+            shutil.rmtree(cache, ignore_errors=True)
+            measure(cmd())
         runs = []
         for _ in range(a.runs):
             shutil.rmtree(cache, ignore_errors=True)  # from the raw CSV every time

@@ -4,7 +4,7 @@
 # generates the synthetic national dataset once, then runs benches/compare.py.
 #   BCS_TARGET_DIR  cargo target directory (default ~/.cache/bcs-target)
 #   BCS_BENCH_DIR   venv and data (default ~/.cache/bcs-bench)
-#   BCS_BENCH_RUNS  runs per tool (default 3)
+#   BCS_BENCH_RUNS  timed runs per tool (default 5, after one untimed run)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BENCH_DIR="${BCS_BENCH_DIR:-$HOME/.cache/bcs-bench}"
@@ -32,4 +32,4 @@ DATA="$BENCH_DIR/national"
 if [ ! -f "$DATA/dataset.toml" ]; then
     "$BCS" synth --out "$DATA"
 fi
-exec "$BENCH_DIR/venv/bin/python" benches/compare.py --bcs "$BCS" --data "$DATA" --runs "${BCS_BENCH_RUNS:-3}"
+exec "$BENCH_DIR/venv/bin/python" benches/compare.py --bcs "$BCS" --data "$DATA" --runs "${BCS_BENCH_RUNS:-5}"
