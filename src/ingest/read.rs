@@ -254,10 +254,15 @@ fn read_csv_columns(
     let positions: Vec<usize> = keep
         .iter()
         .map(|c| {
-            header
-                .iter()
-                .position(|h| h == c)
-                .ok_or_else(|| anyhow!("{file} : colonne « {c} » absente de l'en-tête"))
+            let mut at = header.iter().enumerate().filter(|(_, h)| *h == c);
+            match (at.next(), at.next()) {
+                (Some((k, _)), None) => Ok(k),
+                (Some(_), Some(_)) => Err(anyhow!(
+                    "{file}, ligne {} : colonne « {c} » en double dans l'en-tête",
+                    skip + 1
+                )),
+                (None, _) => Err(anyhow!("{file} : colonne « {c} » absente de l'en-tête")),
+            }
         })
         .collect::<Result<_>>()?;
     let mut builders: Vec<StringChunkedBuilder> = keep
@@ -432,6 +437,42 @@ mod tests {
         assert_eq!(sniff_delimiter("code;\"nom, commune\";pop"), b';');
         assert_eq!(sniff_delimiter("CODGEO,P21_POP,P21_POP1564"), b',');
         assert_eq!(sniff_delimiter("a\tb\tc"), b'\t');
+    }
+
+    #[test]
+    fn csv_columns_are_read_in_one_pass_and_checked() {
+        let header = |body: &str| header_names(body, b';', "f.csv").unwrap();
+        let body = "code;pop;part\n59172;\"1 234\";\n59178;12;3,5\n";
+        let keep = ["code".to_string(), "part".to_string()];
+        let df = read_csv_columns(body, b';', &header(body), &keep, "f.csv", 0).unwrap();
+        let part: Vec<Option<&str>> = df.column("part").unwrap().str().unwrap().iter().collect();
+        assert_eq!(part, [None, Some("3,5")], "empty field is null");
+        assert_eq!(df.get_column_names(), ["code", "part"]);
+        // A ragged line is reported with its file line (two title lines
+        // above the header).
+        let ragged = "code;pop\n59172;1\n59178\n";
+        let err = read_csv_columns(ragged, b';', &header(ragged), &keep[..1], "f.csv", 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("f.csv, ligne 5 : 1 champ(s) au lieu des 2"),
+            "{err}"
+        );
+        let twice = "code;pop;pop\n59172;1;2\n";
+        let err = read_csv_columns(
+            twice,
+            b';',
+            &header(twice),
+            &["pop".to_string()],
+            "f.csv",
+            0,
+        )
+        .unwrap_err()
+        .to_string();
+        assert_eq!(
+            err,
+            "f.csv, ligne 1 : colonne « pop » en double dans l'en-tête"
+        );
     }
 
     #[test]
