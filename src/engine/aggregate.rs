@@ -64,9 +64,17 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         n_members[id] += 1;
         parents_of.entry(m.as_str()).or_default().push(id);
     }
-    let mut vintage_list: Vec<Option<i32>> =
-        obs.column("vintage")?.i32()?.unique()?.iter().collect();
-    vintage_list.sort();
+    // Each row's member (its list of parents), variable and vintage slot,
+    // looked up in parallel; the sums are then accumulated in row order (the
+    // same additions in the same order as a sequential pass).
+    let members: Vec<&Vec<usize>> = parents_of.values().collect();
+    let member_index: HashMap<&str, u32> = parents_of
+        .keys()
+        .enumerate()
+        .map(|(n, m)| (*m, n as u32))
+        .collect();
+    let (vintage_list, keys) =
+        super::row_keys(obs, catalog, |code| Ok(member_index.get(code).copied()))?;
     let n_vintages = vintage_list.len();
     let n_variables = catalog.variables.len();
     #[derive(Clone, Copy, Default)]
@@ -79,33 +87,6 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         n: u32,
     }
     let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
-    // Each row's member (its list of parents), variable and vintage slot,
-    // looked up in parallel; the sums are then accumulated in row order (the
-    // same additions in the same order as a sequential pass).
-    let members: Vec<&Vec<usize>> = parents_of.values().collect();
-    let member_index: HashMap<&str, u32> = parents_of
-        .keys()
-        .enumerate()
-        .map(|(n, m)| (*m, n as u32))
-        .collect();
-    const NONE: (u32, u32, u32) = (u32::MAX, 0, 0);
-    let keys = super::par_rows(obs, |part| {
-        let mut variable_run: (&str, Option<usize>) = ("", None);
-        Ok(super::long_rows(part, "variable")?
-            .map(|(code, name, vintage, _, _)| {
-                let Some(name) = name else { return NONE };
-                if name != variable_run.0 {
-                    variable_run = (name, catalog.variable_position(name));
-                }
-                let (Some(v), Some(&m)) = (variable_run.1, code.and_then(|c| member_index.get(c)))
-                else {
-                    return NONE;
-                };
-                let y = vintage_list.binary_search(&vintage).unwrap_or(0);
-                (m, v as u32, y as u32)
-            })
-            .collect())
-    })?;
     // Accumulated in parallel over ranges of variables (the table is laid
     // out variable first): each task reads every row and adds those of its
     // variables, in row order.
@@ -119,13 +100,13 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         .for_each(|(task, acc)| {
             let first = task * per_task;
             let rows = keys.iter().zip(values.iter().zip(statuses.iter()));
-            for (&(m, v, y), (value, status)) in rows {
-                let v = v as usize;
-                if m == u32::MAX || v < first || v >= first + per_task {
+            for (key, (value, status)) in rows {
+                let v = key.variable as usize;
+                if *key == super::RowKey::SKIP || v < first || v >= first + per_task {
                     continue;
                 }
-                for &p in members[m as usize] {
-                    let a = &mut acc[(v - first) * stride + p * n_vintages + y as usize];
+                for &p in members[key.territory as usize] {
+                    let a = &mut acc[(v - first) * stride + p * n_vintages + key.vintage as usize];
                     let x = value.unwrap_or(0.0);
                     let t = a.sum + x;
                     a.compensation += if a.sum.abs() >= x.abs() {

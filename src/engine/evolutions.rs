@@ -36,9 +36,6 @@ pub(super) fn add_evolutions_ranks_gaps(
     let mut evol_abs = PrimitiveChunkedBuilder::<Float64Type>::new("evol_abs".into(), n);
     let mut evol_pct = PrimitiveChunkedBuilder::<Float64Type>::new("evol_pct".into(), n);
     let mut evol_status: Vec<Option<u32>> = Vec::with_capacity(n);
-    let ranked: Vec<bool> = (0..16u32)
-        .map(|l| Level::ALL.iter().any(|x| x.number() == l && x.is_ranked()))
-        .collect();
     let mut rankable: Vec<(u64, f64, u32)> = vec![];
     let mut reference_value: PlHashMap<u64, f64> = PlHashMap::new();
     let mut previous: Option<Row> = None;
@@ -65,11 +62,15 @@ pub(super) fn add_evolutions_ranks_gaps(
         evol_pct.append_option(evolution.2);
         evol_status.push(evolution.3);
         if let (true, Some(x)) = (st == ok, x) {
-            if ranked.get(level as usize).copied().unwrap_or(false) {
+            // A level's number is its position in Level::ALL.
+            if Level::ALL
+                .get(level as usize)
+                .is_some_and(|l| l.is_ranked())
+            {
                 // +0.0: -0.0 and 0.0 tie.
                 rankable.push((iv * 16 + level as u64, x + 0.0, k as u32));
             }
-            if reference_rank.is_some_and(|r| series >> 16 == r as u64) {
+            if reference_rank.is_some_and(|r| super::series_territory(series) == r) {
                 reference_value.entry(iv).or_insert(x);
             }
         }
@@ -106,7 +107,7 @@ pub(super) fn add_evolutions_ranks_gaps(
             Some(x - reference_value.get(&iv)?)
         })
         .collect();
-    let status_text = status_texts(rows()?.map(|r| Some(r.4)))?;
+    let status_text = status_texts(sorted.column("status")?.u32()?.iter())?;
     let (prev_vintage, evol_abs, evol_pct) =
         (prev_vintage.finish(), evol_abs.finish(), evol_pct.finish());
     let evol_status = status_texts(evol_status.into_iter())?;

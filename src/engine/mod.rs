@@ -142,6 +142,77 @@ fn par_rows<T: Send>(
     Ok(out)
 }
 
+/// A row of a long frame as numbers: its territory's number, its variable's
+/// catalogue position and its vintage's slot (see [`row_keys`]).
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct RowKey {
+    territory: u32,
+    variable: u32,
+    vintage: u32,
+}
+
+impl RowKey {
+    /// A row without a catalogue variable, or outside the territories
+    /// numbered.
+    const SKIP: RowKey = RowKey {
+        territory: u32::MAX,
+        variable: u32::MAX,
+        vintage: u32::MAX,
+    };
+}
+
+/// The distinct vintages of a long frame (`territory_code`, `variable`,
+/// `vintage`…), ascending with an absent one first, and each row's key: the
+/// number `territory` gives its code (None: the row is skipped), its
+/// variable's catalogue position, its vintage's slot in that list. Looked up
+/// over slices of the rows in parallel; the rows come in runs of one
+/// variable and one vintage: one look-up of each per run.
+fn row_keys(
+    obs: &DataFrame,
+    catalog: &Catalog,
+    territory: impl Fn(&str) -> Result<Option<u32>> + Sync,
+) -> Result<(Vec<Option<i32>>, Vec<RowKey>)> {
+    let mut vintages: Vec<Option<i32>> = obs.column("vintage")?.i32()?.unique()?.iter().collect();
+    vintages.sort_unstable();
+    let keys = par_rows(obs, |part| {
+        let mut variable_run: (&str, Option<u32>) = ("", None);
+        let mut vintage_run: Option<(Option<i32>, u32)> = None;
+        let mut keys = Vec::with_capacity(part.height());
+        for (code, name, vintage, _, _) in long_rows(part, "variable")? {
+            let Some(name) = name else {
+                keys.push(RowKey::SKIP);
+                continue;
+            };
+            if name != variable_run.0 {
+                variable_run = (name, catalog.variable_position(name).map(|v| v as u32));
+            }
+            let Some(variable) = variable_run.1 else {
+                keys.push(RowKey::SKIP);
+                continue;
+            };
+            let Some(territory) = code.map(&territory).transpose()?.flatten() else {
+                keys.push(RowKey::SKIP);
+                continue;
+            };
+            let vintage = match vintage_run {
+                Some((y, slot)) if y == vintage => slot,
+                _ => {
+                    let slot = vintages.binary_search(&vintage).unwrap_or(0) as u32;
+                    vintage_run = Some((vintage, slot));
+                    slot
+                }
+            };
+            keys.push(RowKey {
+                territory,
+                variable,
+                vintage,
+            });
+        }
+        Ok(keys)
+    })?;
+    Ok((vintages, keys))
+}
+
 /// Turns long observations into one row per (territory, vintage) with a value
 /// and a status column per variable, then evaluates every indicator. Rows
 /// carry numbers, not strings: the territory's rank in the universe (`#t`),
@@ -233,48 +304,16 @@ fn composite_inputs(
 /// grouping of strings.
 fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> Result<DataFrame> {
     let ranks = universe.territory_ranks();
-    let mut vintages: Vec<Option<i32>> = obs.column("vintage")?.i32()?.unique()?.iter().collect();
-    vintages.sort_unstable();
-    let ny = vintages.len();
-    // Each row's cell (territory rank × vintages + vintage slot) and its
-    // variable's catalogue position, SKIP for a row without a catalogue
-    // variable; the observations come in runs of one variable and of one
-    // vintage: one look-up per run.
-    const SKIP: (u32, u32) = (u32::MAX, u32::MAX);
-    let cells = par_rows(obs, |part| {
-        let mut variable_run: (&str, Option<u32>) = ("", None);
-        let mut vintage_run: Option<(Option<i32>, usize)> = None;
-        let mut cells: Vec<(u32, u32)> = Vec::with_capacity(part.height());
-        for (code, name, vintage, _, _) in long_rows(part, "variable")? {
-            let Some(name) = name else {
-                cells.push(SKIP);
-                continue;
-            };
-            if name != variable_run.0 {
-                variable_run = (name, catalog.variable_position(name).map(|v| v as u32));
-            }
-            let Some(v) = variable_run.1 else {
-                cells.push(SKIP);
-                continue;
-            };
-            let slot = match vintage_run {
-                Some((y, slot)) if y == vintage => slot,
-                _ => {
-                    let slot = vintages.binary_search(&vintage).unwrap_or(0);
-                    vintage_run = Some((vintage, slot));
-                    slot
-                }
-            };
-            let Some(&t) = code.and_then(|c| ranks.get(c)) else {
-                anyhow::bail!("observation hors de l'univers des territoires : {code:?}");
-            };
-            cells.push((t * ny as u32 + slot as u32, v));
-        }
-        Ok(cells)
+    let (vintages, keys) = row_keys(obs, catalog, |code| match ranks.get(code) {
+        Some(&t) => Ok(Some(t)),
+        None => anyhow::bail!("observation hors de l'univers des territoires : {code:?}"),
     })?;
+    let ny = vintages.len();
+    // Each row's cell: territory rank × vintages + vintage slot.
+    let cell = |k: &RowKey| k.territory as usize * ny + k.vintage as usize;
     let mut present = vec![false; universe.codes.len() * ny];
-    for &(cell, _) in cells.iter().filter(|c| **c != SKIP) {
-        present[cell as usize] = true;
+    for k in keys.iter().filter(|k| **k != RowKey::SKIP) {
+        present[cell(k)] = true;
     }
     // Rows of the wide frame: the present cells, in order.
     let mut row_of = vec![u32::MAX; present.len()];
@@ -290,11 +329,11 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> R
     let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); rows]; n];
     let mut seen = vec![vec![false; rows]; n];
     let (value, status) = (obs.column("value")?.f64()?, obs.column("status")?.u32()?);
-    for (&(cell, v), (value, status)) in cells.iter().zip(value.iter().zip(status.iter())) {
-        if (cell, v) == SKIP {
+    for (k, (value, status)) in keys.iter().zip(value.iter().zip(status.iter())) {
+        if *k == RowKey::SKIP {
             continue;
         }
-        let (g, v) = (row_of[cell as usize] as usize, v as usize);
+        let (g, v) = (row_of[cell(k)] as usize, k.variable as usize);
         // The first observation of a (territory, variable, vintage) wins.
         if !seen[v][g] {
             seen[v][g] = true;
@@ -549,6 +588,12 @@ fn complete_and_sort(
         }
     }
     Ok(sorted)
+}
+
+/// The territory rank of a `#series` value of [`complete_and_sort`]
+/// (territory rank in the bits above 16, indicator rank below).
+fn series_territory(series: u64) -> u32 {
+    (series >> 16) as u32
 }
 
 /// Units of the indicators `ids` (sorted distinct ids of the results).
