@@ -41,6 +41,7 @@ fn stages(c: &mut Criterion) {
         reference: manifest.dataset.reference.clone(),
         territory: Some(manifest.dataset.territory.clone()),
         focus: vec![manifest.dataset.territory.clone()],
+        min_coverage: bcs::engine::DEFAULT_MIN_COVERAGE,
     };
     let mut g = c.benchmark_group("hauts-de-france");
     g.sample_size(10);

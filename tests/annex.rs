@@ -32,6 +32,7 @@ fn annex() -> Annex {
         reference: manifest.dataset.reference.clone(),
         territory: Some(manifest.dataset.territory.clone()),
         focus,
+        min_coverage: engine::DEFAULT_MIN_COVERAGE,
     };
     let results = engine::compute(obs.clone(), &catalog, &geo, &opts).expect("engine runs");
     Annex {

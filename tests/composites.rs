@@ -113,6 +113,7 @@ fn run(geo: &Geography, rows: &[Obs]) -> Results {
             reference: "REF".into(),
             territory: Some("E".into()),
             focus: vec![],
+            min_coverage: engine::DEFAULT_MIN_COVERAGE,
         },
     )
     .unwrap()
@@ -312,6 +313,7 @@ fn priority_classification_of_the_13_qp() {
         reference: manifest.dataset.reference.clone(),
         territory: Some(manifest.dataset.territory.clone()),
         focus: vec![],
+        min_coverage: engine::DEFAULT_MIN_COVERAGE,
     };
     let r = engine::compute(obs, &catalog, &geo, &opts).unwrap();
     let rows = r

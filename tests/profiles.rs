@@ -37,6 +37,7 @@ fn compute(ds: &Path) -> anyhow::Result<Results> {
         reference: manifest.dataset.reference.clone(),
         territory: None,
         focus: vec![],
+        min_coverage: engine::DEFAULT_MIN_COVERAGE,
     };
     engine::compute(obs, &catalog, &geo, &opts)
 }
@@ -135,8 +136,16 @@ fn filosofi_and_census_communes_together() {
         Some(bcs::status::Status::Secret)
     );
     assert!((value(&r, "59172", "part_menages_1_personne", 2021).unwrap() - 40.0).abs() < 1e-12);
-    // Two of the 47 communes: the EPCI total would be incomplete, so none.
-    assert!(r.get("200042190", "population", 2021).unwrap().is_none());
+    // Two of the 47 communes: the EPCI total would be incomplete, so it is
+    // missing, and its detail says why.
+    let epci = r.get("200042190", "population", 2021).unwrap().unwrap();
+    assert_eq!((epci.status, epci.value), (bcs::status::Status::Missing, None));
+    let detail = epci.detail.unwrap();
+    assert!(
+        detail.starts_with("non calculé : les membres avec données couvrent 23,13 % de la population, sous le seuil de 99 % ; sans donnée : "),
+        "{detail}"
+    );
+    assert!(detail.ends_with("et 40 autre(s)"), "{detail}");
 }
 
 #[test]

@@ -105,6 +105,7 @@ fn run(rows: &[Obs]) -> Results {
             reference: "REF".into(),
             territory: None,
             focus: vec![],
+            min_coverage: engine::DEFAULT_MIN_COVERAGE,
         },
     )
     .unwrap()

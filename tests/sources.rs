@@ -348,9 +348,11 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
         v.sort();
         v
     };
+    // One entry: the observations and the reading report, same key.
     let first = entries();
-    assert_eq!(first.len(), 1);
-    assert!(first[0].starts_with("essai-") && first[0].ends_with(".parquet"));
+    assert_eq!(first.len(), 2, "{first:?}");
+    assert!(first[0].starts_with("essai-") && first[0].ends_with(".json"));
+    assert_eq!(first[1], first[0].replace(".json", ".parquet"));
     // The source changes: the next command reads the new value and replaces
     // the entry.
     std::fs::write(
@@ -364,7 +366,7 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
         "{csv}"
     );
     let second = entries();
-    assert_eq!(second.len(), 1);
+    assert_eq!(second.len(), 2, "{second:?}");
     assert_ne!(first, second);
     // Written by `show` while it computed, whole: import finds it fresh.
     assert!(bcs(&["import"]).contains("essai : déjà en cache, inchangé"));

@@ -21,6 +21,10 @@ pub enum VariableKind {
     Rate,
     /// A difference of rates, in points (may be negative): cannot be summed.
     Points,
+    /// A component of a total in %, which may fall outside 0-100 (taxes are
+    /// negative, activity income may exceed disposable income): not summed,
+    /// not range-checked.
+    SignedShare,
     /// A median, mean or other amount: cannot be summed.
     Amount,
     /// An index published as such: cannot be summed.

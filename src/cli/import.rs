@@ -14,7 +14,11 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
         observations: obs,
         served,
         pending,
+        reports,
     } = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+    for r in &reports {
+        eprintln!("Lecture de la source {}", r.summary());
+    }
     pending.write()?;
     for (id, hit) in &served {
         println!(

@@ -86,6 +86,11 @@ pub struct Session {
     pub catalog: Catalog,
     pub geo: Geography,
     pub results: Results,
+    /// What reading did to the sources' rows (sources read in this
+    /// session only: none when the results came from the cache).
+    pub reports: Vec<ingest::SourceReport>,
+    /// The territories of the dataset's scope, when it declares one.
+    pub scope: Option<polars::prelude::PlHashSet<String>>,
     origin: Origin,
     /// The source cache being written meanwhile (sources read in this
     /// session); joined when the session ends.
@@ -138,6 +143,7 @@ impl Cli {
             reference,
             territory: Some(manifest.dataset.territory.clone()),
             focus,
+            min_coverage: manifest.dataset.min_coverage()?,
         };
         Ok(Opened {
             manifest,
@@ -176,6 +182,7 @@ impl Opened {
         let cached = cache.get(rows)?;
         drop(t);
         let mut source_cache = None;
+        let mut reports = vec![];
         let (results, origin) = match cached {
             Some((frame, sensitivity)) => {
                 let mut r = Results::new(frame, opts.reference.clone());
@@ -194,8 +201,10 @@ impl Opened {
                 let ingest::Loaded {
                     observations: obs,
                     pending,
+                    reports: read,
                     ..
                 } = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
+                reports = read;
                 drop(t);
                 // Written while the engine computes: about 0,2 s of a
                 // national run otherwise spent before it.
@@ -213,11 +222,14 @@ impl Opened {
                 }
             }
         };
+        let scope = (!manifest.dataset.scope.is_empty()).then(|| geo.scope(&manifest.dataset.scope));
         Ok(Session {
             manifest,
             catalog,
             geo,
+            scope,
             results,
+            reports,
             origin,
             source_cache,
         })
@@ -261,6 +273,7 @@ impl Session {
             geo: &self.geo,
             results: &self.results,
             references: &self.manifest.dataset.references,
+            scope: self.scope.as_ref(),
         }
     }
 }

@@ -32,14 +32,16 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         Format::Table => print!("{}", table.terminal()),
         f => {
             let refs = Series::new("".into(), s.manifest.dataset.references.clone());
+            let mut ranked = col("level").eq(lit(level.as_str()));
+            if let Some(scope) = &s.scope {
+                // The dataset's territories only, as in the table.
+                let scope = Series::new("".into(), scope.iter().cloned().collect::<Vec<_>>());
+                ranked = ranked.and(col("territory_code").is_in(lit(scope).implode(false), false));
+            }
             let filter = col("indicator")
                 .eq(lit(ind.id.as_str()))
                 .and(col("vintage").eq(lit(vintage)))
-                .and(
-                    col("level")
-                        .eq(lit(level.as_str()))
-                        .or(col("territory_code").is_in(lit(refs).implode(false), false)),
-                );
+                .and(ranked.or(col("territory_code").is_in(lit(refs).implode(false), false)));
             print_rows(&s.results, filter, f)?;
         }
     }

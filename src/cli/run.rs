@@ -25,6 +25,9 @@ pub struct Args {
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let mut s = cli.session(args.reference.as_deref())?;
+    for r in &s.reports {
+        eprintln!("Lecture de la source {}", r.summary());
+    }
     let shapes = args.contours.load(&s)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()))?;
     let t = crate::timing::stage("écriture des résultats");

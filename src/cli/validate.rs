@@ -4,15 +4,26 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use super::Cli;
+use crate::geo::Level;
 use crate::ingest;
+use crate::status::Status;
 
 #[derive(clap::Args, Debug)]
-pub struct Args {}
+pub struct Args {
+    /// Lister chaque ligne concernée : codes rattachés à leur commune actuelle, arrondissements
+    /// municipaux, lignes répétées comptées une fois.
+    #[arg(long)]
+    pub detail: bool,
+}
 
-pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
+/// Names quoted per level in the coverage summary.
+const NAMES_SHOWN: usize = 5;
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
     // Every problem of every source is listed at once by the loader.
-    let obs = ingest::load(&manifest, &catalog, &geo)?;
+    let loaded = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Off)?;
+    let obs = loaded.observations;
     let per_source = obs
         .clone()
         .lazy()
@@ -21,7 +32,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
             len().alias("n"),
             col("territory_code").n_unique().alias("territories"),
             col("status")
-                .eq(crate::status::Status::Secret.lit())
+                .eq(Status::Secret.lit())
                 .sum()
                 .alias("secret"),
         ])
@@ -45,6 +56,82 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
             crate::fr::number(t.get(i).unwrap_or(0) as f64, 0),
             crate::fr::number(sec.get(i).unwrap_or(0) as f64, 0)
         );
+    }
+    if !loaded.reports.is_empty() {
+        println!("Lecture des sources :");
+        for r in &loaded.reports {
+            println!("  {}", r.summary());
+            if args.detail {
+                for line in r.details(&geo) {
+                    println!("    {line}");
+                }
+            }
+        }
+        if !args.detail {
+            println!("  (bcs validate --detail liste chaque ligne concernée)");
+        }
+    }
+    // Coverage: the territories of the scope (by default the dataset's
+    // territory, its communes and quartiers) and the references that get no
+    // value at all, even through their members.
+    let all = crate::engine::aggregate(&obs, &catalog, &geo)?;
+    let valued: polars::prelude::PlHashSet<&str> = {
+        let codes = all.column("territory_code")?.str()?;
+        let statuses = all.column("status")?.u32()?;
+        codes
+            .iter()
+            .zip(statuses.iter())
+            .filter(|(_, s)| *s != Some(Status::Missing.code()))
+            .filter_map(|(c, _)| c)
+            .collect()
+    };
+    let scope_codes = if manifest.dataset.scope.is_empty() {
+        vec![manifest.dataset.territory.clone()]
+    } else {
+        manifest.dataset.scope.clone()
+    };
+    let mut scope = geo.scope(&scope_codes);
+    scope.extend(manifest.dataset.references.iter().cloned());
+    let mut without: std::collections::BTreeMap<Level, Vec<(String, String)>> = Default::default();
+    for code in &scope {
+        if let (false, Some(t)) = (valued.contains(code.as_str()), geo.get(code)) {
+            without
+                .entry(t.level)
+                .or_default()
+                .push((t.name.clone(), t.code.clone()));
+        }
+    }
+    let total: usize = without.values().map(Vec::len).sum();
+    if total == 0 {
+        println!(
+            "Couverture : chacun des {} territoires du périmètre a au moins une valeur.",
+            crate::fr::number(scope.len() as f64, 0)
+        );
+    } else {
+        println!(
+            "Couverture : {} territoire(s) du périmètre ({} au total) sans aucune valeur :",
+            crate::fr::number(total as f64, 0),
+            crate::fr::number(scope.len() as f64, 0)
+        );
+        for (level, mut list) in without {
+            list.sort_by_cached_key(|(name, code)| (crate::geo::normalize(name), code.clone()));
+            let shown: Vec<String> = list
+                .iter()
+                .take(NAMES_SHOWN)
+                .map(|(name, code)| format!("{name} ({code})"))
+                .collect();
+            let more = if list.len() > NAMES_SHOWN {
+                format!(", … et {} autre(s)", list.len() - NAMES_SHOWN)
+            } else {
+                String::new()
+            };
+            println!(
+                "  {} × {} : {}{more}",
+                crate::fr::number(list.len() as f64, 0),
+                level.label_fr(),
+                shown.join(", ")
+            );
+        }
     }
     Ok(())
 }

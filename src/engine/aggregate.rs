@@ -5,7 +5,13 @@
 //! - only count variables are summed; a rate, amount or index given as such
 //!   yields status `not_aggregable` for the group;
 //! - a secret member makes the group total secret (an incomplete sum is never
-//!   published as a total), a member without the variable makes it missing;
+//!   published as a total);
+//! - members without the variable: when every member's population is known
+//!   (communes, arrondissements), the total is the sum of the others if they
+//!   hold at least the dataset's minimum share of the population (99 % by
+//!   default), with the coverage stated; below it, or when populations are
+//!   unknown (quartiers), the total is missing, the members without data
+//!   named;
 //! - values observed directly for a territory (a published total) take
 //!   precedence over the computed sum.
 
@@ -18,10 +24,114 @@ use crate::catalog::{Catalog, VariableKind};
 use crate::geo::Geography;
 use crate::status::Status;
 
+/// Share of a group's population its members with data must hold for its
+/// total to be computed, by default.
+pub const DEFAULT_MIN_COVERAGE: f64 = 0.99;
+
+/// Why a composed territory's total of a variable is partial or missing:
+/// its members without data.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CoverageNote {
+    pub territory: String,
+    pub variable: String,
+    pub vintage: i32,
+    /// Whether the total was computed (coverage at or above the minimum).
+    pub computed: bool,
+    /// Share of the population held by the members with data (0-1).
+    pub coverage: f64,
+    /// Members without data: (code, name), at most [`MEMBERS_NAMED`].
+    pub without: Vec<(String, String)>,
+    pub n_without: usize,
+}
+
+/// Members without data named in a coverage note.
+pub const MEMBERS_NAMED: usize = 5;
+
+impl CoverageNote {
+    /// The French sentence of the `detail` column.
+    pub fn sentence(&self, min_coverage: f64) -> String {
+        let pct = |x: f64| crate::fr::number(100.0 * x, 2);
+        let mut named: Vec<String> = self
+            .without
+            .iter()
+            .map(|(code, name)| format!("{name} ({code})"))
+            .collect();
+        if self.n_without > named.len() {
+            named.push(format!("et {} autre(s)", self.n_without - named.len()));
+        }
+        if self.computed {
+            format!(
+                "total partiel : les membres avec données couvrent {} % de la population ; sans donnée : {}",
+                pct(self.coverage),
+                named.join(", ")
+            )
+        } else {
+            format!(
+                "non calculé : les membres avec données couvrent {} % de la population, sous le seuil de {} % ; sans donnée : {}",
+                pct(self.coverage),
+                crate::fr::number(100.0 * min_coverage, if (100.0 * min_coverage).fract() == 0.0 { 0 } else { 2 }),
+                named.join(", ")
+            )
+        }
+    }
+}
+
 /// Returns the observations plus one aggregated observation per (parent,
-/// variable, vintage) that is not observed directly.
+/// variable, vintage) that is not observed directly: first the communes
+/// from their arrondissements municipaux (when a file gives only those),
+/// then every composed territory from its members.
 pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
-    let computed = aggregate_members(obs, catalog, geo)?;
+    Ok(aggregate_with_coverage(obs, catalog, geo, DEFAULT_MIN_COVERAGE)?.0)
+}
+
+/// Like [`aggregate`], with the minimum coverage of a total and the notes
+/// of the totals computed without some members, or not computed for lack of
+/// them (notes of territories with a published value left out).
+pub fn aggregate_with_coverage(
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    min_coverage: f64,
+) -> Result<(DataFrame, Vec<CoverageNote>)> {
+    let arrondissements = geo.arrondissements();
+    let mut notes = vec![];
+    let with_communes = if arrondissements.is_empty() {
+        obs.clone()
+    } else {
+        let (sums, n) = sum_members(obs, catalog, geo, &arrondissements, min_coverage)?;
+        notes.extend(n);
+        add_unobserved(obs, sums)?
+    };
+    let (sums, n) = sum_members(&with_communes, catalog, geo, &geo.composition(), min_coverage)?;
+    notes.extend(n);
+    let all = add_unobserved(&with_communes, sums)?;
+    // A published value replaces the sum: its note goes with the sum.
+    if !notes.is_empty() {
+        let sources = all.column("source")?.str()?;
+        let mut summed: polars::prelude::PlHashSet<(&str, &str, i32)> = Default::default();
+        let rows = all
+            .column("territory_code")?
+            .str()?
+            .iter()
+            .zip(all.column("variable")?.str()?.iter())
+            .zip(all.column("vintage")?.i32()?.iter())
+            .zip(sources.iter());
+        for (((t, v), y), s) in rows {
+            if let (Some(t), Some(v), Some(y), Some(AGGREGATED)) = (t, v, y, s) {
+                summed.insert((t, v, y));
+            }
+        }
+        notes.retain(|n| summed.contains(&(n.territory.as_str(), n.variable.as_str(), n.vintage)));
+    }
+    Ok((all, notes))
+}
+
+/// Source of the computed rows.
+const AGGREGATED: &str = "agrégation";
+
+/// The observations plus the computed rows of territories that have no
+/// observation of their own for that variable and vintage.
+fn add_unobserved(obs: &DataFrame, computed: DataFrame) -> Result<DataFrame> {
     // Published values of composed territories (few rows) take precedence.
     let parents = computed
         .column("territory_code")?
@@ -50,12 +160,23 @@ pub fn aggregate(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<
 /// observations into a dense (parent, variable, vintage) table, rather than
 /// by joining each observation to its parents and grouping the pairs.
 pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) -> Result<DataFrame> {
-    let pairs = geo.composition();
+    Ok(sum_members(obs, catalog, geo, &geo.composition(), DEFAULT_MIN_COVERAGE)?.0)
+}
+
+/// Sums of every variable over the members of the (parent, member) pairs,
+/// and the notes of the sums some members lack.
+fn sum_members(
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    pairs: &[(String, String)],
+    min_coverage: f64,
+) -> Result<(DataFrame, Vec<CoverageNote>)> {
     let mut parent_index: HashMap<&str, usize> = HashMap::new();
     let mut parents: Vec<&str> = vec![];
     let mut n_members: Vec<u32> = vec![];
     let mut parents_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (p, m) in &pairs {
+    for (p, m) in pairs {
         let id = *parent_index.entry(p.as_str()).or_insert_with(|| {
             parents.push(p.as_str());
             n_members.push(0);
@@ -68,11 +189,24 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     // looked up in parallel; the sums are then accumulated in row order (the
     // same additions in the same order as a sequential pass).
     let members: Vec<&Vec<usize>> = parents_of.values().collect();
-    let member_index: HashMap<&str, u32> = parents_of
-        .keys()
+    let member_codes: Vec<&str> = parents_of.keys().copied().collect();
+    let member_index: HashMap<&str, u32> = member_codes
+        .iter()
         .enumerate()
         .map(|(n, m)| (*m, n as u32))
         .collect();
+    // Each member's population, and each parent's when all of its members'
+    // are known (the coverage of a partial total needs it).
+    let population: Vec<Option<f64>> = member_codes
+        .iter()
+        .map(|m| geo.get(m).and_then(|t| t.population))
+        .collect();
+    let mut parent_population: Vec<Option<f64>> = vec![Some(0.0); parents.len()];
+    for (m, ps) in members.iter().enumerate() {
+        for &p in *ps {
+            parent_population[p] = parent_population[p].zip(population[m]).map(|(a, b)| a + b);
+        }
+    }
     let (vintage_list, keys) =
         super::row_keys(obs, catalog, |code| Ok(member_index.get(code).copied()))?;
     let n_vintages = vintage_list.len();
@@ -85,6 +219,8 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         compensation: f64,
         worst: u32,
         n: u32,
+        /// Population of the members with a value (status ok).
+        covered: f64,
     }
     let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
     // Accumulated in parallel over ranges of variables (the table is laid
@@ -117,6 +253,9 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
                     a.sum = t;
                     a.worst = a.worst.max(status.unwrap_or(Status::Missing.code()));
                     a.n += 1;
+                    if status == Some(Status::Ok.code()) {
+                        a.covered += population[key.territory as usize].unwrap_or(0.0);
+                    }
                 }
             }
         });
@@ -126,6 +265,8 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         .map(|v| v.kind == VariableKind::Count)
         .collect();
     let (mut t, mut var, mut vin, mut val, mut st) = (vec![], vec![], vec![], vec![], vec![]);
+    // (parent, variable, vintage slot, computed, coverage) of partial sums.
+    let mut partial: Vec<(usize, usize, usize, bool, f64)> = vec![];
     for (p, parent) in parents.iter().enumerate() {
         for (v, variable) in catalog.variables.iter().enumerate() {
             for (y, vintage) in vintage_list.iter().enumerate() {
@@ -138,7 +279,19 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
                 } else if a.worst == Status::Secret.code() {
                     Status::Secret
                 } else if a.worst != Status::Ok.code() || a.n < n_members[p] {
-                    Status::Missing
+                    match parent_population[p] {
+                        Some(total) if total > 0.0 && vintage.is_some() => {
+                            let coverage = a.covered / total;
+                            let computed = coverage >= min_coverage;
+                            partial.push((p, v, y, computed, coverage));
+                            if computed {
+                                Status::Ok
+                            } else {
+                                Status::Missing
+                            }
+                        }
+                        _ => Status::Missing,
+                    }
                 } else {
                     Status::Ok
                 };
@@ -150,7 +303,8 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
             }
         }
     }
-    Ok(df!(
+    let notes = coverage_notes(obs, catalog, geo, &partial, &parents, &parents_of, &vintage_list)?;
+    let sums = df!(
         "territory_code" => t,
         "variable" => var,
         "vintage" => vin,
@@ -158,10 +312,84 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
         "status" => st,
     )?
     .lazy()
-    .with_column(lit("agrégation").alias("source"))
+    .with_column(lit(AGGREGATED).alias("source"))
     .sort(
         ["territory_code", "variable", "vintage"],
         Default::default(),
     )
-    .collect()?)
+    .collect()?;
+    Ok((sums, notes))
+}
+
+/// The notes of the partial sums: which members lack a value (few sums: the
+/// members with one are collected for their variables and vintages only).
+fn coverage_notes(
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    partial: &[(usize, usize, usize, bool, f64)],
+    parents: &[&str],
+    parents_of: &HashMap<&str, Vec<usize>>,
+    vintages: &[Option<i32>],
+) -> Result<Vec<CoverageNote>> {
+    if partial.is_empty() {
+        return Ok(vec![]);
+    }
+    let wanted: polars::prelude::PlHashSet<(&str, i32)> = partial
+        .iter()
+        .filter_map(|&(_, v, y, _, _)| Some((catalog.variables[v].id.as_str(), vintages[y]?)))
+        .collect();
+    let mut valued: polars::prelude::PlHashSet<(&str, &str, i32)> = Default::default();
+    let rows = obs
+        .column("territory_code")?
+        .str()?
+        .iter()
+        .zip(obs.column("variable")?.str()?.iter())
+        .zip(obs.column("vintage")?.i32()?.iter())
+        .zip(obs.column("status")?.u32()?.iter());
+    for (((t, v), y), s) in rows {
+        if let (Some(t), Some(v), Some(y), Some(0)) = (t, v, y, s) {
+            if wanted.contains(&(v, y)) {
+                valued.insert((t, v, y));
+            }
+        }
+    }
+    // Members of each parent concerned, in code order.
+    let mut members_of: HashMap<usize, Vec<&str>> = HashMap::new();
+    for (m, ps) in parents_of {
+        for &p in ps {
+            if partial.iter().any(|x| x.0 == p) {
+                members_of.entry(p).or_default().push(m);
+            }
+        }
+    }
+    for list in members_of.values_mut() {
+        list.sort_unstable();
+    }
+    let mut notes = vec![];
+    for &(p, v, y, computed, coverage) in partial {
+        let variable = catalog.variables[v].id.as_str();
+        let Some(vintage) = vintages[y] else {
+            continue;
+        };
+        let without: Vec<&str> = members_of[&p]
+            .iter()
+            .copied()
+            .filter(|m| !valued.contains(&(*m, variable, vintage)))
+            .collect();
+        notes.push(CoverageNote {
+            territory: parents[p].to_string(),
+            variable: variable.to_string(),
+            vintage,
+            computed,
+            coverage,
+            without: without
+                .iter()
+                .take(MEMBERS_NAMED)
+                .map(|m| (m.to_string(), geo.name(m)))
+                .collect(),
+            n_without: without.len(),
+        });
+    }
+    Ok(notes)
 }

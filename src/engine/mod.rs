@@ -15,7 +15,9 @@ use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};
 use anyhow::{Context, Result};
 use polars::prelude::*;
 
-pub use aggregate::{aggregate, aggregate_members};
+pub use aggregate::{
+    aggregate, aggregate_members, aggregate_with_coverage, CoverageNote, DEFAULT_MIN_COVERAGE,
+};
 pub use results::{write_parquet, ResultRow, Results, COLUMNS};
 
 use crate::catalog::Catalog;
@@ -33,6 +35,9 @@ pub struct Options {
     /// data anywhere in the dataset (the studied territory and its
     /// references); other territories report only indicators the dataset has.
     pub focus: Vec<String>,
+    /// Share of a composed territory's population its members with data
+    /// must hold for its total to be computed (0-1).
+    pub min_coverage: f64,
 }
 
 /// Computes every catalogue indicator for every territory with data. Takes
@@ -44,16 +49,23 @@ pub fn compute(
     opts: &Options,
 ) -> Result<Results> {
     let t = crate::timing::stage("agrégation");
-    let all_obs = aggregate(&observations, catalog, geo)?;
+    let (all_obs, notes) =
+        aggregate_with_coverage(&observations, catalog, geo, opts.min_coverage)?;
     drop(observations);
     drop(t);
     let universe = Universe::new(&all_obs, catalog, geo, &opts.focus)?;
     let t = crate::timing::stage("indicateurs");
-    let (values, formulas) = evaluate_indicators(&all_obs, catalog, &universe)?;
+    let territory_ranks = universe.territory_ranks();
+    let noted: HashSet<IdxSize> = notes
+        .iter()
+        .filter_map(|n| territory_ranks.get(n.territory.as_str()).map(|&r| r as IdxSize))
+        .collect();
+    drop(territory_ranks);
+    let (values, formulas) = evaluate_indicators(&all_obs, catalog, &universe, &noted)?;
     // The observations are in the wide frame now: freed before the values
     // are computed (a few hundred megabytes at national scale).
     drop(all_obs);
-    let values = values.collect()?;
+    let values = coverage_details(values.collect()?, &notes, catalog, &universe, opts.min_coverage)?;
     drop(t);
     let t = crate::timing::stage("indices composites");
     let (composites, sensitivity) = composite::compute(
@@ -66,16 +78,12 @@ pub fn compute(
     let composites = universe.numbered(&composites)?;
     drop(t);
     let t = crate::timing::stage("lignes absentes, libellés");
-    let values = concat(
-        [
-            values
-                .lazy()
-                .with_column(lit(NULL).cast(DataType::String).alias("detail")),
-            composites.lazy(),
-        ],
-        UnionArgs::default(),
-    )?
-    .filter(col("status").neq(Status::Missing.lit()));
+    // The indicator values keep the missing values their coverage notes
+    // explain (see coverage_details); a missing composite is a key only.
+    let composites = composites
+        .lazy()
+        .filter(col("status").neq(Status::Missing.lit()));
+    let values = concat([values.lazy(), composites], UnionArgs::default())?;
     let described = complete_and_sort(
         values.collect()?,
         &universe,
@@ -223,6 +231,7 @@ fn evaluate_indicators<'c>(
     obs: &DataFrame,
     catalog: &'c Catalog,
     universe: &Universe,
+    noted: &HashSet<IdxSize>,
 ) -> Result<(LazyFrame, Vec<&'c str>)> {
     let t = crate::timing::stage("  pivot");
     let wide = pivot_variables(obs, catalog, universe)?.lazy();
@@ -272,9 +281,96 @@ fn evaluate_indicators<'c>(
             formula.alias("#f"),
         ]));
     }
-    let values = concat(per_indicator, UnionArgs::default())?
-        .filter(col("status").neq(Status::Missing.lit()));
+    // Missing values are left out, but those of territories with coverage
+    // notes: their notes may say why.
+    let keep = if noted.is_empty() {
+        col("status").neq(Status::Missing.lit())
+    } else {
+        let noted: Vec<IdxSize> = noted.iter().copied().collect();
+        col("status").neq(Status::Missing.lit()).or(col("#t").is_in(
+            lit(Series::new("".into(), noted)).implode(false),
+            false,
+        ))
+    };
+    let values = concat(per_indicator, UnionArgs::default())?.filter(keep);
     Ok((values, formulas))
+}
+
+/// The `detail` column of the indicator values: for a composed territory
+/// whose total of an operand lacks members, the coverage note (partial
+/// total, or why it is missing); missing values without a note left out.
+fn coverage_details(
+    mut values: DataFrame,
+    notes: &[CoverageNote],
+    catalog: &Catalog,
+    universe: &Universe,
+    min_coverage: f64,
+) -> Result<DataFrame> {
+    if notes.is_empty() {
+        values.with_column(Column::full_null("detail".into(), values.height(), &DataType::String))?;
+        return Ok(values);
+    }
+    let by_cell: HashMap<(&str, i32, &str), String> = notes
+        .iter()
+        .map(|n| {
+            (
+                (n.territory.as_str(), n.vintage, n.variable.as_str()),
+                n.sentence(min_coverage),
+            )
+        })
+        .collect();
+    // Operands by formula number (the numbering of evaluate_indicators) and
+    // by indicator rank (every formula's, when none was usable).
+    let with_formulas = || catalog.indicators.iter().filter(|i| !i.formulas.is_empty());
+    let by_formula: Vec<&Vec<String>> = with_formulas().flat_map(|i| i.operands.iter()).collect();
+    let by_indicator: Vec<Vec<&String>> = universe
+        .indicators
+        .iter()
+        .map(|id| {
+            catalog
+                .indicator(id)
+                .map(|i| i.operands.iter().flatten().collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    let rows = values
+        .column("#t")?
+        .idx()?
+        .iter()
+        .zip(values.column("#i")?.idx()?.iter())
+        .zip(values.column("vintage")?.i32()?.iter())
+        .zip(values.column("#f")?.idx()?.iter());
+    let noted: HashSet<&str> = notes.iter().map(|n| n.territory.as_str()).collect();
+    let mut details: Vec<Option<String>> = Vec::with_capacity(values.height());
+    for (((t, i), y), f) in rows {
+        let (Some(t), Some(i), Some(y)) = (t, i, y) else {
+            details.push(None);
+            continue;
+        };
+        let code = universe.codes[t as usize].as_str();
+        if !noted.contains(code) {
+            details.push(None);
+            continue;
+        }
+        let operands: Vec<&String> = match f {
+            Some(f) => by_formula[f as usize].iter().collect(),
+            None => by_indicator[i as usize].clone(),
+        };
+        let mut sentences: Vec<&str> = vec![];
+        for v in operands {
+            if let Some(n) = by_cell.get(&(code, y, v.as_str())) {
+                if !sentences.contains(&n.as_str()) {
+                    sentences.push(n);
+                }
+            }
+        }
+        details.push((!sentences.is_empty()).then(|| sentences.join(" ; ")));
+    }
+    values.with_column(Column::new("detail".into(), details))?;
+    Ok(values
+        .lazy()
+        .filter(col("status").neq(Status::Missing.lit()).or(col("detail").is_not_null()))
+        .collect()?)
 }
 
 /// The rows of the indicators the composite indices read (a quarter of the

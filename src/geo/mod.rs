@@ -21,6 +21,8 @@ pub use resolve::{normalize, Resolution};
 pub enum Level {
     Qpv,
     Quartier,
+    /// Arrondissement municipal of Paris, Lyon or Marseille, inside its commune.
+    Arrondissement,
     Commune,
     Group,
     Epci,
@@ -30,9 +32,10 @@ pub enum Level {
 }
 
 impl Level {
-    pub const ALL: [Level; 8] = [
+    pub const ALL: [Level; 9] = [
         Level::Qpv,
         Level::Quartier,
+        Level::Arrondissement,
         Level::Commune,
         Level::Group,
         Level::Epci,
@@ -45,6 +48,7 @@ impl Level {
         match self {
             Level::Qpv => "qpv",
             Level::Quartier => "quartier",
+            Level::Arrondissement => "arrondissement",
             Level::Commune => "commune",
             Level::Group => "group",
             Level::Epci => "epci",
@@ -58,6 +62,7 @@ impl Level {
         match self {
             Level::Qpv => "Quartier prioritaire",
             Level::Quartier => "Quartier (périmètre local)",
+            Level::Arrondissement => "Arrondissement municipal",
             Level::Commune => "Commune",
             Level::Group => "Regroupement",
             Level::Epci => "EPCI",
@@ -95,6 +100,9 @@ pub struct Territory {
     /// Territories that replace this one after a perimeter change (QP → QN).
     pub successors: Vec<String>,
     pub note: Option<String>,
+    /// Population municipale of the national reference (communes,
+    /// arrondissements municipaux); None elsewhere.
+    pub population: Option<f64>,
 }
 
 impl Territory {
@@ -109,15 +117,68 @@ impl Territory {
             members: vec![],
             successors: vec![],
             note: None,
+            population: None,
         }
     }
+}
+
+/// What a commune code of an earlier geography is today.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FormerKind {
+    /// A commune déléguée of a commune nouvelle.
+    Deleguee,
+    /// A commune associée (fusion-association).
+    Associee,
+    /// Any other former code of a current commune (fusion, code change).
+    OldCode,
+}
+
+impl FormerKind {
+    /// French label, plural (« codes de communes déléguées »).
+    pub fn label_fr(self, n: usize) -> &'static str {
+        match (self, n > 1) {
+            (FormerKind::Deleguee, false) => "code de commune déléguée",
+            (FormerKind::Deleguee, true) => "codes de communes déléguées",
+            (FormerKind::Associee, false) => "code de commune associée",
+            (FormerKind::Associee, true) => "codes de communes associées",
+            (FormerKind::OldCode, false) => "ancien code de commune",
+            (FormerKind::OldCode, true) => "anciens codes de communes",
+        }
+    }
+}
+
+/// A code of an earlier geography: a commune déléguée or associée, or an
+/// old code, with the current commune it belongs to.
+#[derive(Debug, Clone)]
+pub struct Former {
+    pub code: String,
+    /// Empty for an old code the reference gives no name for.
+    pub name: String,
+    pub kind: FormerKind,
+    pub commune: String,
 }
 
 #[derive(Debug, Default)]
 pub struct Geography {
     territories: Vec<Territory>,
     index: HashMap<String, usize>,
+    /// Codes of earlier geographies, by code.
+    former: HashMap<String, Former>,
+    /// Territories of the national QPV list, which a local file may redefine.
+    national_qpv: polars::prelude::PlHashSet<String>,
+    /// Territories defined by the dataset's own files.
+    local: polars::prelude::PlHashSet<String>,
 }
+
+/// File of the national reference listing the codes of earlier geographies.
+pub const HISTORY_FILE: &str = "communes_historiques.csv";
+/// File of the national reference listing the 2024 QPV by commune (ANCT).
+pub const QPV_FILE: &str = "anct_qpv2024_par_commune_centroides.geojson";
+/// What every national QPV says of the list it comes from.
+pub const QPV_NOTE: &str = "QPV du décret n° 2023-1314 (géographie 2024), liste nationale de l'ANCT : partielle (1 493 codes sur environ 1 609)";
 
 /// Columns every local territory file must have.
 pub const LOCAL_COLUMNS: [&str; 8] = [
@@ -136,6 +197,14 @@ impl Geography {
     pub fn load(national_dir: &Path, local_files: &[PathBuf]) -> Result<Geography> {
         let mut geo = Geography::default();
         geo.load_national(national_dir)?;
+        let history = national_dir.join(HISTORY_FILE);
+        if history.exists() {
+            geo.load_history(&history)?;
+        }
+        let qpv = national_dir.join(QPV_FILE);
+        if qpv.exists() {
+            geo.load_national_qpv(&qpv)?;
+        }
         for f in local_files {
             geo.load_local(f)?;
         }
@@ -163,6 +232,26 @@ impl Geography {
 
     pub fn get(&self, code: &str) -> Option<&Territory> {
         self.index.get(code).map(|&i| &self.territories[i])
+    }
+
+    /// Whether the territory is defined by the dataset's own files.
+    pub fn is_local(&self, code: &str) -> bool {
+        self.local.contains(code)
+    }
+
+    /// What a code that is not a current territory stands for, if it is a
+    /// commune code of an earlier geography.
+    pub fn former(&self, code: &str) -> Option<&Former> {
+        self.former.get(code)
+    }
+
+    /// The current territory a code designates: itself, or the commune a
+    /// former code belongs to.
+    pub fn current_code<'a>(&'a self, code: &'a str) -> Option<&'a str> {
+        match self.get(code) {
+            Some(t) => Some(t.code.as_str()),
+            None => self.former(code).map(|f| f.commune.as_str()),
+        }
     }
 
     pub fn name(&self, code: &str) -> String {
@@ -224,6 +313,8 @@ impl Geography {
             column("epci")?,
             column("zone")?,
         );
+        let population = column("population_municipale")?;
+        let mut population = population.iter();
         self.territories.reserve(code.len());
         self.index.reserve(code.len());
         for (((((c, n), d), r), e), z) in code
@@ -243,10 +334,104 @@ impl Geography {
             if text(z) == "metro" {
                 parents.push(FRANCE_METRO.to_string());
             }
-            self.push(
-                national(text(c), text(n), Level::Commune, parents),
-                "communes.csv",
-            )?;
+            let mut t = national(text(c), text(n), Level::Commune, parents);
+            t.population = population.next().flatten().and_then(|p| p.trim().parse().ok());
+            self.push(t, "communes.csv")?;
+        }
+        Ok(())
+    }
+
+    /// Codes of earlier geographies (communes déléguées and associées, old
+    /// codes) and the arrondissements municipaux, which become territories
+    /// of their own inside their commune.
+    fn load_history(&mut self, path: &Path) -> Result<()> {
+        let df = read_text_csv(path, b',')?;
+        let file = path.display().to_string();
+        for (i, row) in rows(&df, &["code", "nom", "type", "commune", "population_municipale"])
+            .with_context(|| format!("fichier {file}"))?
+            .into_iter()
+            .enumerate()
+        {
+            let line = i + 2;
+            if self.get(&row[3]).is_none_or(|t| t.level != Level::Commune) {
+                bail!("{file}, ligne {line} : commune « {} » absente de la géographie", row[3]);
+            }
+            let kind = match row[2].as_str() {
+                "arrondissement_municipal" => {
+                    let mut t = national(&row[0], &row[1], Level::Arrondissement, vec![row[3].clone()]);
+                    t.population = row[4].parse().ok();
+                    self.push(t, &format!("{file}, ligne {line}"))?;
+                    continue;
+                }
+                "commune_deleguee" => FormerKind::Deleguee,
+                "commune_associee" => FormerKind::Associee,
+                "ancien_code" => FormerKind::OldCode,
+                other => bail!("{file}, ligne {line}, colonne « type » : « {other} » inconnu"),
+            };
+            if self.index.contains_key(&row[0]) {
+                bail!("{file}, ligne {line} : « {} » est aussi un code actuel", row[0]);
+            }
+            let former = Former {
+                code: row[0].clone(),
+                name: row[1].clone(),
+                kind,
+                commune: row[3].clone(),
+            };
+            self.former.insert(row[0].clone(), former);
+        }
+        Ok(())
+    }
+
+    /// The 2024 QPV of the ANCT file (one point per commune, the codes and
+    /// names of its quartiers joined in one text: « QN05950M, QN05954M » and
+    /// « Denain, Gambetta »), each with the communes it lies in.
+    fn load_national_qpv(&mut self, path: &Path) -> Result<()> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("lecture impossible du fichier {file}"))?;
+        let doc: serde_json::Value = serde_json::from_str(&text)
+            .with_context(|| format!("{file} : GeoJSON illisible"))?;
+        let features = doc["features"]
+            .as_array()
+            .with_context(|| format!("{file} : « features » attendu"))?;
+        let mut qpv: Vec<Territory> = vec![];
+        let mut position: HashMap<String, usize> = HashMap::new();
+        for (n, f) in features.iter().enumerate() {
+            let p = &f["properties"];
+            let field = |k: &str| -> Result<&str> {
+                p[k].as_str().with_context(|| {
+                    format!("{file}, entité {} : propriété « {k} » attendue", n + 1)
+                })
+            };
+            let commune = field("insee_com")?.trim();
+            let commune = self.current_code(commune).with_context(|| {
+                format!("{file}, entité {} : commune « {commune} » inconnue", n + 1)
+            })?;
+            let codes: Vec<&str> = field("code_qp")?.split(',').map(str::trim).collect();
+            let names: Vec<&str> = field("lib_qp")?.split(", ").map(str::trim).collect();
+            if codes.len() != names.len() {
+                bail!(
+                    "{file}, entité {} : {} codes de quartier pour {} noms",
+                    n + 1,
+                    codes.len(),
+                    names.len()
+                );
+            }
+            for (code, name) in codes.into_iter().zip(names) {
+                let at = *position.entry(code.to_string()).or_insert_with(|| {
+                    let mut t = Territory::new(code, name, Level::Qpv);
+                    t.note = Some(QPV_NOTE.to_string());
+                    qpv.push(t);
+                    qpv.len() - 1
+                });
+                if !qpv[at].parents.iter().any(|c| c == commune) {
+                    qpv[at].parents.push(commune.to_string());
+                }
+            }
+        }
+        for t in qpv {
+            self.national_qpv.insert(t.code.clone());
+            self.push(t, &file)?;
         }
         Ok(())
     }
@@ -279,8 +464,14 @@ impl Geography {
                 members: split_codes(&row[5]),
                 successors: split_codes(&row[6]),
                 note: non_empty(&row[7]),
+                population: None,
             };
-            self.push(t, &format!("{file}, ligne {line}"))?;
+            self.local.insert(t.code.clone());
+            match self.index.get(&t.code) {
+                // A local file redefines a quartier of the national list.
+                Some(&at) if self.national_qpv.remove(&t.code) => self.territories[at] = t,
+                _ => self.push(t, &format!("{file}, ligne {line}"))?,
+            }
         }
         // Every referenced code must exist.
         for t in &self.territories {
@@ -328,6 +519,43 @@ impl Geography {
             }
         }
         pairs
+    }
+
+    /// The territories a dataset's tables and charts cover, given its scope:
+    /// each code listed, the communes of a listed EPCI, département, région
+    /// or group, the arrondissements and quartiers lying in those communes,
+    /// and every territory of the dataset's own files.
+    pub fn scope(&self, codes: &[String]) -> polars::prelude::PlHashSet<String> {
+        let mut scope: polars::prelude::PlHashSet<String> = codes.iter().cloned().collect();
+        scope.extend(self.local.iter().cloned());
+        for code in codes {
+            if let Some(t) = self.get(code) {
+                scope.extend(t.members.iter().cloned());
+            }
+        }
+        for t in &self.territories {
+            if t.level == Level::Commune && t.parents.iter().any(|p| codes.contains(p)) {
+                scope.insert(t.code.clone());
+            }
+        }
+        for t in &self.territories {
+            let inside = matches!(t.level, Level::Qpv | Level::Quartier | Level::Arrondissement)
+                && t.parents.iter().any(|p| scope.contains(p));
+            if inside {
+                scope.insert(t.code.clone());
+            }
+        }
+        scope
+    }
+
+    /// (commune, arrondissement municipal) pairs: a commune's counts are the
+    /// sum of its arrondissements' when a file gives only those.
+    pub fn arrondissements(&self) -> Vec<(String, String)> {
+        self.territories
+            .iter()
+            .filter(|t| t.level == Level::Arrondissement)
+            .flat_map(|t| t.parents.iter().map(|c| (c.clone(), t.code.clone())))
+            .collect()
     }
 
     /// All territories linked to `code` through QPV successions, in both

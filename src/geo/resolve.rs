@@ -88,17 +88,22 @@ impl Geography {
     }
 
     fn disambiguate(&self, query: &str, found: &[&Territory]) -> Result<Resolution> {
-        let lineage = self.lineage(&found[0].code);
-        if found
+        // Among territories of one level, the dataset's own first:
+        // « Liberté » is the CAPH's quartier before the national list's
+        // « Quartier Liberté » (a commune and a quartier stay ambiguous).
+        let own: Vec<&Territory> = found
             .iter()
-            .all(|t| t.level == Level::Qpv && lineage.contains(&t.code))
-        {
-            // Current perimeter (no successor) first.
-            let mut sorted = found.to_vec();
-            sorted.sort_by_key(|t| !t.successors.is_empty());
-            return Ok(Resolution::Lineage(
-                sorted.iter().map(|t| t.code.clone()).collect(),
-            ));
+            .copied()
+            .filter(|t| self.is_local(&t.code))
+            .collect();
+        let one_level = found.iter().all(|t| t.level == found[0].level);
+        if one_level && !own.is_empty() && own.len() < found.len() {
+            if let Some(r) = self.one_or_lineage(&own) {
+                return Ok(r);
+            }
+        }
+        if let Some(r) = self.one_or_lineage(found) {
+            return Ok(r);
         }
         let mut list: Vec<String> = found
             .iter()
@@ -109,9 +114,29 @@ impl Geography {
             list.push(format!("  … et {} autres", found.len() - 12));
         }
         bail!(
-            "« {query} » désigne plusieurs territoires ; précisez le code ou ajoutez --niveau :\n{}",
+            "« {query} » désigne plusieurs territoires ; précisez le code ou ajoutez --level (qpv, commune, …) :\n{}",
             list.join("\n")
         )
+    }
+
+    /// One territory, or the QPV of one lineage; None if several others.
+    fn one_or_lineage(&self, found: &[&Territory]) -> Option<Resolution> {
+        if found.len() == 1 {
+            return Some(Resolution::One(found[0].code.clone()));
+        }
+        let lineage = self.lineage(&found[0].code);
+        if found
+            .iter()
+            .all(|t| t.level == Level::Qpv && lineage.contains(&t.code))
+        {
+            // Current perimeter (no successor) first.
+            let mut sorted = found.to_vec();
+            sorted.sort_by_key(|t| !t.successors.is_empty());
+            return Some(Resolution::Lineage(
+                sorted.iter().map(|t| t.code.clone()).collect(),
+            ));
+        }
+        None
     }
 }
 

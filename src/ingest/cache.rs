@@ -10,6 +10,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use super::manifest::{Manifest, SourceConf};
+use super::SourceReport;
 use crate::catalog::Catalog;
 
 /// Whether loading reads and refreshes the cache.
@@ -69,6 +70,12 @@ impl Cache {
         ] {
             hash_file(&mut h, &national.join(f))?;
         }
+        for f in [crate::geo::HISTORY_FILE, crate::geo::QPV_FILE] {
+            let path = national.join(f);
+            if path.exists() {
+                hash_file(&mut h, &path)?;
+            }
+        }
         for f in &manifest.geography.local {
             hash_file(&mut h, &manifest.path(f))?;
         }
@@ -100,12 +107,18 @@ impl Cache {
         self.dir.join(format!("{}-{key}.parquet", src.id))
     }
 
-    /// The cached observations of a source, if fresh; and its key.
+    /// What reading the source reported, beside its observations.
+    fn report_path(&self, src: &SourceConf, key: &str) -> PathBuf {
+        self.dir.join(format!("{}-{key}.json", src.id))
+    }
+
+    /// The cached observations of a source and its reading report, if
+    /// fresh; and its key.
     pub fn get(
         &self,
         manifest: &Manifest,
         src: &SourceConf,
-    ) -> Result<(Option<DataFrame>, String)> {
+    ) -> Result<(Option<(DataFrame, SourceReport)>, String)> {
         let key = self.key(manifest, src)?;
         let path = self.path(src, &key);
         if !path.exists() {
@@ -114,13 +127,27 @@ impl Cache {
         let df = std::fs::File::open(&path)
             .map_err(anyhow::Error::from)
             .and_then(|f| ParquetReader::new(f).finish().map_err(anyhow::Error::from));
+        let report = std::fs::read(self.report_path(src, &key))
+            .map_err(anyhow::Error::from)
+            .and_then(|b| serde_json::from_slice(&b).map_err(anyhow::Error::from));
         // An unreadable entry is simply rebuilt.
-        Ok((df.ok(), key))
+        Ok((df.ok().zip(report.ok()), key))
     }
 
     /// Stores a source's observations (atomically) and removes its stale
     /// entries.
-    pub fn put(&self, src: &SourceConf, key: &str, frame: &DataFrame) -> Result<()> {
+    pub fn put(
+        &self,
+        src: &SourceConf,
+        key: &str,
+        frame: &DataFrame,
+        report: &SourceReport,
+    ) -> Result<()> {
+        // The report first: an entry is served only with both files.
+        write_atomically(&self.report_path(src, key), |tmp| {
+            std::fs::write(tmp, serde_json::to_vec(report)?)?;
+            Ok(())
+        })?;
         let target = self.path(src, key);
         write_atomically(&target, |tmp| {
             // Snappy rather than zstd: cheaper to encode, and the cache is
@@ -133,12 +160,21 @@ impl Cache {
         let prefix = format!("{}-", src.id);
         for e in std::fs::read_dir(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
-            if name.starts_with(&prefix) && name.ends_with(".parquet") && e.path() != target {
-                // The source id must match exactly: "t1-…" is not "t10-…".
-                let rest = &name[prefix.len()..name.len() - ".parquet".len()];
-                if rest.len() == 24 && rest.bytes().all(|b| b.is_ascii_hexdigit()) {
-                    let _ = std::fs::remove_file(e.path());
-                }
+            let Some(rest) = name.strip_prefix(&prefix) else {
+                continue;
+            };
+            let Some(entry_key) = rest
+                .strip_suffix(".parquet")
+                .or_else(|| rest.strip_suffix(".json"))
+            else {
+                continue;
+            };
+            // The source id must match exactly: "t1-…" is not "t10-…".
+            if entry_key != key
+                && entry_key.len() == 24
+                && entry_key.bytes().all(|b| b.is_ascii_hexdigit())
+            {
+                let _ = std::fs::remove_file(e.path());
             }
         }
         Ok(())

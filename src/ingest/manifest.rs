@@ -41,6 +41,30 @@ pub struct DatasetInfo {
     /// Territory of the theme panels (default: the first reference).
     #[serde(default)]
     pub panel: Option<String>,
+    /// Territories the tables, charts and report cover (an EPCI, a
+    /// département…: with their communes and the quartiers in them), beside
+    /// the references and the dataset's own territories; the results table
+    /// keeps every territory computed. Default: every territory with data.
+    #[serde(default)]
+    pub scope: Vec<String>,
+    /// Share of a group's population (in %) its members with data must hold
+    /// for its total of a count to be computed, the coverage then stated;
+    /// default 99.
+    #[serde(default)]
+    pub min_coverage: Option<f64>,
+}
+
+impl DatasetInfo {
+    /// The minimum coverage of a total, as a share (0-1).
+    pub fn min_coverage(&self) -> Result<f64> {
+        match self.min_coverage {
+            None => Ok(crate::engine::DEFAULT_MIN_COVERAGE),
+            Some(p) if (0.0..=100.0).contains(&p) => Ok(p / 100.0),
+            Some(p) => anyhow::bail!(
+                "dataset.toml, [dataset] min_coverage = {p} : un pourcentage entre 0 et 100 est attendu"
+            ),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -73,10 +97,25 @@ fn default_code_property() -> String {
 pub struct Dialect {
     pub delimiter: Option<char>,
     pub decimal: Option<char>,
-    /// Markers of statistical secrecy ("nd", "s", "secret"…).
+    /// Markers of statistical secrecy ("nd", "s", "secret"…); "" makes an
+    /// empty cell secret (files that write a secret as a blank).
     pub secret: Option<Vec<String>>,
-    /// Markers of an absent value ("-", "???"…); empty cells are always absent.
+    /// Markers of an absent value ("-", "???"…); empty cells are absent
+    /// unless "" is a secrecy marker.
     pub missing: Option<Vec<String>>,
+}
+
+/// What to do with rows that give a territory (and year) already given.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Duplicates {
+    /// Every repeated row is a problem.
+    #[default]
+    Error,
+    /// A row identical to an earlier one on every column read counts once
+    /// (re-exports that repeat a commune per postal code); a repeated row
+    /// with other values is still a problem.
+    Identical,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -129,6 +168,14 @@ pub struct SourceConf {
     /// Text cells that stand for a number (e.g. "Référence" = 0).
     #[serde(default)]
     pub values: BTreeMap<String, f64>,
+    /// Rows to read: column → accepted value(s), every condition must hold
+    /// (`keep_rows = { NIVGEO = "COM" }`); the other rows are left out and
+    /// counted.
+    #[serde(default)]
+    pub keep_rows: BTreeMap<String, crate::catalog::OneOrMany>,
+    /// Rows repeating a territory: `"error"` (default) or `"identical"`.
+    #[serde(default)]
+    pub duplicates: Duplicates,
     #[serde(rename = "variable", default)]
     pub variables: Vec<Mapping>,
 }
@@ -166,6 +213,15 @@ pub struct ProfileInfo {
     /// date, for files that stack vintages in rows.
     #[serde(default)]
     pub vintage_column: Vec<String>,
+    /// The producer's secrecy markers (Insee: "s"): they replace the
+    /// dataset's defaults for the sources read with this profile, and a
+    /// source's own `secret` replaces them.
+    #[serde(default)]
+    pub secret: Option<Vec<String>>,
+    /// The producer's markers of an absent value (Insee: "nd", not
+    /// available), likewise.
+    #[serde(default)]
+    pub missing: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -314,19 +370,24 @@ impl Manifest {
         crate::catalog::read_toml(&path)
     }
 
-    pub fn dialect(&self, s: &SourceConf) -> ResolvedDialect {
+    /// The source's dialect: its own settings, then its profile's markers,
+    /// then the dataset's defaults.
+    pub fn dialect(&self, s: &SourceConf, profile: Option<&Profile>) -> ResolvedDialect {
         let d = &self.defaults;
+        let p = profile.map(|p| &p.profile);
         ResolvedDialect {
             delimiter: s.delimiter.or(d.delimiter).map(|c| c as u8),
             decimal: s.decimal.or(d.decimal).unwrap_or(','),
             secret: s
                 .secret
                 .clone()
+                .or_else(|| p.and_then(|p| p.secret.clone()))
                 .or_else(|| d.secret.clone())
                 .unwrap_or_else(|| DEFAULT_SECRET.map(String::from).to_vec()),
             missing: s
                 .missing
                 .clone()
+                .or_else(|| p.and_then(|p| p.missing.clone()))
                 .or_else(|| d.missing.clone())
                 .unwrap_or_else(|| vec!["-".into()]),
         }

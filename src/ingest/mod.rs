@@ -67,6 +67,9 @@ pub struct Loaded {
     pub observations: DataFrame,
     /// Per source (id): whether the cache served it.
     pub served: Vec<(String, bool)>,
+    /// What reading did to the rows of the sources concerned, in the
+    /// manifest's order.
+    pub reports: Vec<SourceReport>,
     /// The cache entries to write for the others.
     pub pending: PendingCache,
 }
@@ -88,12 +91,18 @@ pub fn load_cached(
     let mut frames = vec![];
     let mut to_store = vec![];
     let mut served = vec![];
+    let mut reports = vec![];
     // Sources are read in parallel; results and problems keep the manifest's
     // order.
     use rayon::prelude::*;
     // Per source: observations, cache key to write, served by the cache,
     // problems.
-    type OneSource = (Option<DataFrame>, Option<String>, bool, Vec<DataProblem>);
+    type OneSource = (
+        Option<(DataFrame, SourceReport)>,
+        Option<String>,
+        bool,
+        Vec<DataProblem>,
+    );
     let loaded: Vec<Result<OneSource>> = manifest
         .sources
         .par_iter()
@@ -103,7 +112,7 @@ pub fn load_cached(
                 None => None,
             };
             let key = match cached {
-                Some((Some(df), _)) => return Ok((Some(df), None, true, vec![])),
+                Some((Some(entry), _)) => return Ok((Some(entry), None, true, vec![])),
                 Some((None, key)) => Some(key),
                 None => None,
             };
@@ -128,11 +137,14 @@ pub fn load_cached(
         let (df, key, from_cache, found) = l?;
         served.push((src.id.clone(), from_cache));
         problems.extend(found);
-        if let Some(df) = df {
+        if let Some((df, report)) = df {
             if let Some(key) = key {
-                to_store.push((src.clone(), key, df.clone()));
+                to_store.push((src.clone(), key, df.clone(), report.clone()));
             }
             frames.push(df.lazy());
+            if !report.is_empty() {
+                reports.push(report);
+            }
         }
     }
     fail_with(&problems)?;
@@ -158,6 +170,7 @@ pub fn load_cached(
     Ok(Loaded {
         observations: frame,
         served,
+        reports,
         pending: PendingCache {
             cache,
             entries: to_store,
@@ -169,7 +182,7 @@ pub fn load_cached(
 /// import`, in the background of the computation by the other commands.
 pub struct PendingCache {
     cache: Option<cache::Cache>,
-    entries: Vec<(SourceConf, String, DataFrame)>,
+    entries: Vec<(SourceConf, String, DataFrame, SourceReport)>,
 }
 
 impl PendingCache {
@@ -180,7 +193,7 @@ impl PendingCache {
         if let Some(c) = &self.cache {
             self.entries
                 .par_iter()
-                .try_for_each(|(src, key, df)| c.put(src, key, df))?;
+                .try_for_each(|(src, key, df, report)| c.put(src, key, df, report))?;
         }
         Ok(())
     }
@@ -218,10 +231,15 @@ fn read_source(
     catalog: &Catalog,
     geo: &Geography,
     problems: &mut Vec<DataProblem>,
-) -> Result<Option<DataFrame>> {
+) -> Result<Option<(DataFrame, SourceReport)>> {
     let path = manifest.path(&src.file);
     let file = path.display().to_string();
-    let dialect = manifest.dialect(src);
+    let profile = src
+        .profile
+        .as_deref()
+        .map(|p| manifest.profile(p))
+        .transpose()?;
+    let dialect = manifest.dialect(src, profile.as_ref());
     let layout = read::Layout {
         delimiter: dialect.delimiter,
         encoding: src.encoding.clone(),
@@ -239,11 +257,6 @@ fn read_source(
         column: column.map(String::from),
         message,
     };
-    let profile = src
-        .profile
-        .as_deref()
-        .map(|p| manifest.profile(p))
-        .transpose()?;
     // Key column: declared, or the first of the profile's candidates.
     let key = match (&src.key, &profile) {
         (Some(k), _) => k.clone(),
@@ -315,16 +328,46 @@ fn read_source(
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
         }
     }
+    for column in src.keep_rows.keys() {
+        if columns.contains(column) {
+            keep.push(column.clone());
+        } else {
+            problems.push(problem(
+                None,
+                Some(column),
+                "colonne de sélection des lignes (keep_rows) absente du fichier".into(),
+            ));
+        }
+    }
+    if problems.len() > before {
+        return Ok(None);
+    }
     let mut unique = std::collections::HashSet::new();
     keep.retain(|c| unique.insert(c.clone()));
     let t = crate::timing::stage("    lecture CSV");
     let table = opened.read(&keep)?;
     drop(t);
-    let first_line = table.first_line;
-    let raw = table.frame;
+    let mut report = SourceReport {
+        source: src.id.clone(),
+        file: file.clone(),
+        ..Default::default()
+    };
+    // Each row's line in the file, through the row selection.
+    let mut lines: Vec<usize> = (0..table.frame.height())
+        .map(|i| i + table.first_line)
+        .collect();
+    let raw = if src.keep_rows.is_empty() {
+        table.frame
+    } else {
+        let mask = selected_rows(&table.frame, &src.keep_rows)?;
+        let mut kept = mask.iter().map(|m| m == Some(true));
+        lines.retain(|_| kept.next().unwrap_or(false));
+        report.rows_left_out = table.frame.height() - lines.len();
+        table.frame.filter(&mask)?
+    };
     let keys = raw.column(&key)?.str()?.clone();
     let row_years = match &vintage_column {
-        Some(vc) => match row_vintages(&raw, vc, first_line, &problem, problems)? {
+        Some(vc) => match row_vintages(&raw, vc, &lines, &problem, problems)? {
             Some(y) => Some(y),
             None => return Ok(None),
         },
@@ -351,32 +394,76 @@ fn read_source(
         }
         *years = vec![d];
     }
+    // Each row's current territory: its own code, or the commune an older
+    // geography's code belongs to; repeated rows found.
     let mut seen: HashMap<(&str, Option<i32>), usize> = HashMap::new();
+    let mut territory: Vec<&str> = Vec::with_capacity(keys.len());
+    let mut repeated = vec![false; keys.len()];
     for (i, k) in keys.iter().enumerate() {
-        let line = i + first_line;
+        let line = lines[i];
         let k = k.unwrap_or("").trim();
         let year = row_years.as_ref().and_then(|y| y.get(i).copied().flatten());
+        territory.push(k);
         if k.is_empty() {
             problems.push(problem(
                 Some(line),
                 Some(&key),
                 "code territoire vide".into(),
             ));
-        } else if geo.get(k).is_none() {
-            problems.push(problem(
-                Some(line),
-                Some(&key),
-                format!("code territoire « {k} » inconnu de la géographie du jeu de données"),
-            ));
-        } else if let Some(first) = seen.insert((k, year), line) {
+            continue;
+        }
+        match (geo.get(k), geo.former(k)) {
+            (Some(t), _) => {
+                if t.level == crate::geo::Level::Arrondissement {
+                    report.arrondissements.push((line, k.to_string()));
+                }
+            }
+            (None, Some(f)) => {
+                report.carried.push(Carried {
+                    line,
+                    code: k.to_string(),
+                    kind: f.kind,
+                    commune: f.commune.clone(),
+                });
+                territory[i] = f.commune.as_str();
+            }
+            (None, None) => {
+                problems.push(problem(
+                    Some(line),
+                    Some(&key),
+                    format!("code territoire « {k} » inconnu de la géographie du jeu de données (ni commune actuelle, ni commune déléguée ou associée, ni ancien code, ni arrondissement municipal)"),
+                ));
+                continue;
+            }
+        }
+        if let Some(first) = seen.insert((k, year), i) {
             let when = year.map(|y| format!(" pour {y}")).unwrap_or_default();
-            problems.push(problem(
-                Some(line),
-                Some(&key),
-                format!("code territoire « {k} » en double{when} (déjà ligne {first})"),
-            ));
+            let identical = src.duplicates == manifest::Duplicates::Identical;
+            if identical && same_row(&raw, first, i)? {
+                repeated[i] = true;
+                report.identical.push((line, lines[first]));
+            } else {
+                let hint = if identical {
+                    " avec d'autres valeurs"
+                } else {
+                    " (si le fichier répète des lignes identiques, déclarez duplicates = \"identical\")"
+                };
+                problems.push(problem(
+                    Some(line),
+                    Some(&key),
+                    format!(
+                        "code territoire « {k} » en double{when} (déjà ligne {}){hint}",
+                        lines[first]
+                    ),
+                ));
+            }
         }
     }
+    // A current commune whose file rows include a former code is rebuilt
+    // from all of its rows (its own code then stands for one piece only).
+    let rebuilt: std::collections::BTreeSet<&str> =
+        report.carried.iter().map(|c| c.commune.as_str()).collect();
+    report.rebuilt = rebuilt.len();
 
     // Mapped variables must be declared; their columns must exist.
     let mut needed: Vec<String> = vec![];
@@ -448,20 +535,26 @@ fn read_source(
         return Ok(None);
     }
 
-    // Typed value and status columns for every column read.
-    let mut lf = raw
-        .clone()
-        .lazy()
-        .with_row_index("line", Some(first_line as IdxSize))
-        .with_column(
-            col(&key)
-                .str()
-                .strip_chars(lit(NULL))
-                .alias("territory_code"),
-        );
+    // Typed value and status columns for every column read; rows repeating
+    // an earlier one identically left out.
+    let keep_row = BooleanChunked::from_iter_values("".into(), repeated.iter().map(|r| !r));
+    let piece = territory.iter().map(|t| rebuilt.contains(t));
+    let mut frame = raw.clone();
+    frame.with_column(Column::new(
+        "line".into(),
+        lines.iter().map(|&l| l as IdxSize).collect::<Vec<_>>(),
+    ))?;
+    frame.with_column(Column::new("territory_code".into(), &territory))?;
+    frame.with_column(Column::new(PIECE.into(), piece.collect::<Vec<bool>>()))?;
     if let Some(years) = &row_years {
-        lf = lf.with_column(lit(Series::new(ROW_VINTAGE.into(), years)).alias(ROW_VINTAGE));
+        frame.with_column(Column::new(ROW_VINTAGE.into(), years))?;
     }
+    let (raw, frame) = if report.identical.is_empty() {
+        (raw, frame)
+    } else {
+        (raw.filter(&keep_row)?, frame.filter(&keep_row)?)
+    };
+    let lf = frame.lazy();
     let t = crate::timing::stage("    nombres");
     let columns: Vec<(&String, &StringChunked)> = needed
         .iter()
@@ -500,7 +593,7 @@ fn read_source(
     if problems.len() > before {
         return Ok(None);
     }
-    lf = parsed.lazy();
+    let lf = parsed.lazy();
 
     let mut outputs = vec![];
     for (m, ops) in &mappings {
@@ -518,15 +611,212 @@ fn read_source(
                 status.cast(DataType::UInt32).alias("status"),
                 lit(src.id.as_str()).alias("source"),
                 col("line"),
+                col(PIECE),
             ])
             .collect()?;
         check_range(&mapped, m, catalog, &file, problems)?;
-        outputs.push(mapped.drop("line")?.lazy());
+        let is_count = catalog
+            .variable(&m.variable)
+            .is_some_and(|v| v.kind == VariableKind::Count);
+        let mapped = mapped.drop("line")?;
+        outputs.push(if rebuilt.is_empty() {
+            mapped.drop(PIECE)?.lazy()
+        } else {
+            rebuild_communes(mapped, is_count)?
+        });
     }
     if problems.len() > before || outputs.is_empty() {
         return Ok(None);
     }
-    Ok(Some(concat(outputs, UnionArgs::default())?.collect()?))
+    Ok(Some((concat(outputs, UnionArgs::default())?.collect()?, report)))
+}
+
+/// Internal column: the row is one piece of a current commune rebuilt from
+/// the codes of an older geography.
+const PIECE: &str = "#piece";
+
+/// The rows of one variable and vintage, each rebuilt commune's pieces made
+/// into one row: a count is their sum when every piece has a value (else
+/// the worst status: secret, missing); any other kind is carried only from
+/// a single piece (a code that changed), never summed: `not_aggregable`.
+fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<LazyFrame> {
+    let whole = mapped.clone().lazy().filter(col(PIECE).not());
+    let ok = Status::Ok.lit();
+    let status = if is_count {
+        col("worst")
+    } else {
+        when(col("n").eq(lit(1)))
+            .then(col("worst"))
+            .otherwise(Status::NotAggregable.lit())
+    };
+    let value = if is_count { col("sum") } else { col("first") };
+    let rebuilt = mapped
+        .lazy()
+        .filter(col(PIECE))
+        .group_by_stable([col("territory_code"), col("variable"), col("vintage"), col("source")])
+        .agg([
+            col("value").sum().alias("sum"),
+            col("value").first().alias("first"),
+            col("status").max().alias("worst"),
+            len().alias("n"),
+        ])
+        .with_column(status.alias("status"))
+        .select([
+            col("territory_code"),
+            col("variable"),
+            col("vintage"),
+            when(col("status").eq(ok))
+                .then(value)
+                .otherwise(lit(NULL).cast(DataType::Float64))
+                .alias("value"),
+            col("status"),
+            col("source"),
+        ]);
+    Ok(concat(
+        [whole.drop(by_name([PIECE], true, false)), rebuilt],
+        UnionArgs::default(),
+    )?)
+}
+
+/// Whether rows `a` and `b` hold the same text in every column read.
+fn same_row(raw: &DataFrame, a: usize, b: usize) -> Result<bool> {
+    for c in raw.columns() {
+        let c = c.str()?;
+        if c.get(a).map(str::trim) != c.get(b).map(str::trim) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
+}
+
+/// The rows whose `keep_rows` columns all hold one of their accepted values
+/// (cells trimmed).
+fn selected_rows(
+    raw: &DataFrame,
+    keep: &std::collections::BTreeMap<String, crate::catalog::OneOrMany>,
+) -> Result<BooleanChunked> {
+    let mut mask = vec![true; raw.height()];
+    for (column, accepted) in keep {
+        let accepted = accepted.as_slice();
+        for (m, cell) in mask.iter_mut().zip(raw.column(column)?.str()?.iter()) {
+            let cell = cell.unwrap_or("").trim();
+            *m &= accepted.iter().any(|a| a.trim() == cell);
+        }
+    }
+    Ok(BooleanChunked::from_iter_values("".into(), mask.into_iter()))
+}
+
+/// A row whose code was carried to its current commune.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Carried {
+    pub line: usize,
+    pub code: String,
+    pub kind: crate::geo::FormerKind,
+    pub commune: String,
+}
+
+/// What reading a source did besides mapping values: rows left out, rows
+/// counted once, codes of an older geography carried, arrondissements
+/// kept. Said once per source by `validate` and `run`.
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
+pub struct SourceReport {
+    pub source: String,
+    pub file: String,
+    /// Rows left out by `keep_rows`.
+    pub rows_left_out: usize,
+    /// Rows identical to an earlier one: (line, line of the first).
+    pub identical: Vec<(usize, usize)>,
+    /// Rows whose code is a commune déléguée or associée or an old code.
+    pub carried: Vec<Carried>,
+    /// Current communes rebuilt from several rows of the file.
+    pub rebuilt: usize,
+    /// Rows of arrondissements municipaux: (line, code).
+    pub arrondissements: Vec<(usize, String)>,
+}
+
+impl SourceReport {
+    pub fn is_empty(&self) -> bool {
+        self.rows_left_out == 0
+            && self.identical.is_empty()
+            && self.carried.is_empty()
+            && self.arrondissements.is_empty()
+    }
+
+    /// One French sentence: what was done to the file's rows.
+    pub fn summary(&self) -> String {
+        let n = |x: usize| crate::fr::number(x as f64, 0);
+        let mut parts = vec![];
+        if self.rows_left_out > 0 {
+            parts.push(format!(
+                "{} ligne(s) écartée(s) par la sélection (keep_rows)",
+                n(self.rows_left_out)
+            ));
+        }
+        if !self.identical.is_empty() {
+            parts.push(format!(
+                "{} ligne(s) identique(s) à une ligne précédente comptée(s) une fois",
+                n(self.identical.len())
+            ));
+        }
+        if !self.carried.is_empty() {
+            let mut kinds: std::collections::BTreeMap<crate::geo::FormerKind, usize> =
+                Default::default();
+            for c in &self.carried {
+                *kinds.entry(c.kind).or_default() += 1;
+            }
+            let mut list: Vec<String> = kinds
+                .iter()
+                .map(|(k, c)| format!("{} {}", n(*c), k.label_fr(*c)))
+                .collect();
+            let last = list.pop().unwrap_or_default();
+            let list = if list.is_empty() {
+                last
+            } else {
+                format!("{} et {last}", list.join(", "))
+            };
+            let carried = if self.carried.len() > 1 { "rattachés" } else { "rattaché" };
+            parts.push(format!(
+                "{list} {carried} à leur commune actuelle ({} commune(s) reconstituée(s) : effectifs additionnés, taux, médianes et montants non agrégeables sauf pièce unique)",
+                n(self.rebuilt)
+            ));
+        }
+        if !self.arrondissements.is_empty() {
+            parts.push(format!(
+                "{} arrondissement(s) municipal(aux) gardé(s) comme territoires",
+                n(self.arrondissements.len())
+            ));
+        }
+        format!("{} : {}", self.source, parts.join(" ; "))
+    }
+
+    /// One line per row concerned, for `validate --detail`.
+    pub fn details(&self, geo: &Geography) -> Vec<String> {
+        let mut out = vec![];
+        for (line, first) in &self.identical {
+            out.push(format!("{}, ligne {line} : identique à la ligne {first}, comptée une fois", self.file));
+        }
+        for c in &self.carried {
+            let former = geo.former(&c.code).map(|f| f.name.as_str()).unwrap_or("");
+            let former = if former.is_empty() { String::new() } else { format!(" ({former})") };
+            out.push(format!(
+                "{}, ligne {} : {} « {} »{former} → {} ({})",
+                self.file,
+                c.line,
+                c.kind.label_fr(1),
+                c.code,
+                geo.name(&c.commune),
+                c.commune
+            ));
+        }
+        for (line, code) in &self.arrondissements {
+            out.push(format!(
+                "{}, ligne {line} : arrondissement municipal {} ({code})",
+                self.file,
+                geo.name(code)
+            ));
+        }
+        out
+    }
 }
 
 /// Builds a problem of the current file at a line and column.
@@ -541,7 +831,7 @@ const ROW_VINTAGE: &str = "#vintage";
 fn row_vintages(
     raw: &DataFrame,
     column: &str,
-    first_line: usize,
+    lines: &[usize],
     problem: &ProblemAt,
     problems: &mut Vec<DataProblem>,
 ) -> Result<Option<Vec<Option<i32>>>> {
@@ -571,7 +861,7 @@ fn row_vintages(
             .and_then(|(at, _)| text[at..at + 4].parse::<i32>().ok());
         if year.is_none() {
             problems.push(problem(
-                Some(i + first_line),
+                lines.get(i).copied(),
                 Some(column),
                 format!("millésime « {} » illisible : une année (2021) ou une date (31/12/2021) est attendue", shorten(text, 40)),
             ));
@@ -656,10 +946,12 @@ fn parse_column(
     let mut status = Vec::with_capacity(n);
     let mut bad = Vec::with_capacity(n);
     let mut cleaned = String::new();
+    let blank_is_secret = d.secret.iter().any(|m| m.trim().is_empty());
     for cell in texts.iter() {
         let text = cell.map(str::trim);
         let (x, st, unreadable) = match text {
             Some(t) if d.secret.iter().any(|m| m == t) => (None, Status::Secret, false),
+            None if blank_is_secret => (None, Status::Secret, false),
             None => (None, Status::Missing, false),
             Some(t) if t.is_empty() || d.missing.iter().any(|m| m == t) => {
                 (None, Status::Missing, false)
@@ -922,6 +1214,7 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
     for code in std::iter::once(&manifest.dataset.territory)
         .chain(std::iter::once(&manifest.dataset.reference))
         .chain(&manifest.dataset.references)
+        .chain(&manifest.dataset.scope)
     {
         if geo.get(code).is_none() {
             problems.push(DataProblem {

@@ -20,6 +20,9 @@ pub struct View<'a> {
     pub results: &'a Results,
     /// Reference territories, in display order.
     pub references: &'a [String],
+    /// Territories the tables and charts cover (the references always);
+    /// None: every territory of the results.
+    pub scope: Option<&'a polars::prelude::PlHashSet<String>>,
 }
 
 fn level_order(level: &str) -> usize {
@@ -70,6 +73,17 @@ fn composite_notes(catalog: &Catalog, rows: &[ResultRow]) -> Vec<String> {
 impl View<'_> {
     fn not_missing(&self) -> Expr {
         col("status").neq(lit(Status::Missing.as_str()))
+    }
+
+    /// The result rows matching `filter`, within the dataset's scope.
+    pub(crate) fn scoped_rows(&self, filter: Expr) -> Result<Vec<ResultRow>> {
+        let mut rows = self.results.rows(filter)?;
+        if let Some(scope) = self.scope {
+            rows.retain(|r| {
+                scope.contains(&r.territory_code) || self.references.contains(&r.territory_code)
+            });
+        }
+        Ok(rows)
     }
 
     fn sources_note(&self, indicators: &[&Indicator]) -> String {
@@ -147,7 +161,7 @@ impl View<'_> {
             .collect();
         let of_theme =
             col("indicator").is_in(lit(Series::new("".into(), ids)).implode(false), false);
-        let rows = self.results.rows(of_theme.and(self.not_missing()))?;
+        let rows = self.scoped_rows(of_theme.and(self.not_missing()))?;
         if rows.is_empty() {
             return Ok(None);
         }
@@ -465,7 +479,7 @@ impl View<'_> {
                 level.label_fr().to_lowercase()
             ),
         };
-        let mut ranked = self.results.rows(
+        let mut ranked = self.scoped_rows(
             of_level
                 .and(col("vintage").eq(lit(vintage)))
                 .and(self.not_missing()),

@@ -87,6 +87,7 @@ fn plural(level: Level) -> &'static str {
     match level {
         Level::Qpv => "Quartiers prioritaires",
         Level::Quartier => "Quartiers (périmètres locaux)",
+        Level::Arrondissement => "Arrondissements municipaux",
         Level::Commune => "Communes",
         Level::Group => "Regroupements",
         Level::Epci => "EPCI",
@@ -98,7 +99,7 @@ fn plural(level: Level) -> &'static str {
 
 impl View<'_> {
     fn indicator_rows(&self, ind: &Indicator) -> Result<Vec<ResultRow>> {
-        self.results.rows(
+        self.scoped_rows(
             col("indicator")
                 .eq(lit(ind.id.as_str()))
                 .and(col("vintage").is_not_null()),

@@ -1,0 +1,236 @@
+//! The producers' real files, unedited (`datasets/public/`), load through
+//! their profiles alone: a file published in the geography of an earlier
+//! year, a re-export writing secrets as blanks, the national QPV list.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use bcs::engine::{self, Results};
+use bcs::ingest;
+use bcs::status::Status;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn filosofi(name: &str) -> String {
+    root()
+        .join("datasets/public/filosofi")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// A dataset folder: `[dataset]` lines, then the national reference (no
+/// local territories file), then `sources`.
+fn dataset(dir: &Path, dataset: &str, sources: &str) -> PathBuf {
+    let ds = dir.join("ds");
+    std::fs::create_dir_all(&ds).unwrap();
+    let toml = format!(
+        "[dataset]\nid = \"reel\"\ntitle = \"Fichiers réels\"\n{dataset}\n[geography]\nnational = \"{}\"\n\n{sources}",
+        root().join("datasets/geo/national").display()
+    );
+    std::fs::write(ds.join("dataset.toml"), toml).unwrap();
+    ds
+}
+
+const NATIONAL: &str =
+    "territory = \"59\"\nreference = \"59\"\nreferences = [\"59\", \"reg32\"]";
+
+fn filosofi_2021() -> String {
+    format!(
+        "[[source]]\nid = \"filosofi2021\"\nfile = \"{}\"\ntitle = \"FiLoSoFi 2021\"\nproducer = \"Insee\"\nprofile = \"insee_filosofi_communes\"\n",
+        filosofi("cc_filosofi_2021_COM.csv")
+    )
+}
+
+fn filosofi_2019() -> String {
+    format!(
+        "[[source]]\nid = \"filosofi2019\"\nfile = \"{}\"\ntitle = \"FiLoSoFi 2019 (réexport)\"\nproducer = \"Insee\"\nprofile = \"insee_filosofi_communes\"\ndecimal = \".\"\nsecret = [\"\"]\n",
+        filosofi("cc_filosofi_2019_COM.CSV")
+    )
+}
+
+fn compute(ds: &Path) -> (Results, Vec<ingest::SourceReport>) {
+    let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators")).unwrap();
+    let loaded = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Off).unwrap();
+    let opts = engine::Options {
+        reference: manifest.dataset.reference.clone(),
+        territory: Some(manifest.dataset.territory.clone()),
+        focus: vec![],
+        min_coverage: manifest.dataset.min_coverage().unwrap(),
+    };
+    let results = engine::compute(loaded.observations, &catalog, &geo, &opts).unwrap();
+    (results, loaded.reports)
+}
+
+fn row(r: &Results, t: &str, ind: &str, y: i32) -> bcs::engine::ResultRow {
+    r.get(t, ind, y)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no row {t} {ind} {y}"))
+}
+
+fn ok_value(r: &Results, t: &str, ind: &str, y: i32) -> f64 {
+    let row = row(r, t, ind, y);
+    assert_eq!(row.status, Status::Ok, "{t} {ind} {y}: {row:?}");
+    row.value.unwrap()
+}
+
+#[test]
+fn filosofi_2021_in_the_2024_geography_loads_unedited() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &filosofi_2021());
+    let (r, reports) = compute(&ds);
+
+    // Denain, as the file gives it.
+    assert_eq!(ok_value(&r, "59172", "revenu_median_uc", 2021), 14890.0);
+    assert_eq!(ok_value(&r, "59172", "taux_pauvrete", 2021), 43.0);
+    assert_eq!(ok_value(&r, "59172", "menages_fiscaux", 2021), 7470.0);
+    assert_eq!(ok_value(&r, "59172", "revenu_d1", 2021), 9000.0);
+    assert_eq!(ok_value(&r, "59172", "part_minima_sociaux_revenu", 2021), 11.7);
+    assert_eq!(ok_value(&r, "59172", "part_revenus_activite", 2021), 57.9);
+    assert_eq!(ok_value(&r, "59172", "taux_pauvrete_locataires", 2021), 57.0);
+    // Computed D9/D1 where the file also publishes it (2,8).
+    assert!((ok_value(&r, "59172", "rapport_interdecile", 2021) - 25370.0 / 9000.0).abs() < 1e-9);
+    // A secret stays secret, never 0: Denain's under-30 rate is given, the
+    // 01001 rates are « s ».
+    assert_eq!(row(&r, "01001", "taux_pauvrete", 2021).status, Status::Secret);
+    assert_eq!(ok_value(&r, "01001", "menages_fiscaux", 2021), 346.0);
+
+    // Arrondissements municipaux: territories of their own, beside Marseille
+    // as the file gives it.
+    let arr = row(&r, "13201", "revenu_median_uc", 2021);
+    assert_eq!(arr.level, "arrondissement");
+    assert_eq!(arr.status, Status::Ok);
+    let marseille = row(&r, "13055", "revenu_median_uc", 2021);
+    assert_eq!(marseille.level, "commune");
+    assert_ne!(marseille.value, arr.value);
+
+    // A commune nouvelle rebuilt from its pieces in the file (01187 and
+    // 01330, a commune déléguée since): counts summed, a median never.
+    assert_eq!(ok_value(&r, "01187", "menages_fiscaux", 2021), 322.0 + 78.0);
+    assert_eq!(
+        row(&r, "01187", "revenu_median_uc", 2021).status,
+        Status::NotAggregable
+    );
+    // A code that changed (Conques-en-Rouergue, 12076 in 2024, 12218 now):
+    // the one piece is the whole commune, its median carried.
+    assert_eq!(ok_value(&r, "12218", "revenu_median_uc", 2021), 21460.0);
+
+    // The EPCI La Porte du Hainaut: the sum of its 47 communes.
+    assert_eq!(ok_value(&r, "200042190", "menages_fiscaux", 2021), 63580.0);
+    assert_eq!(
+        row(&r, "200042190", "revenu_median_uc", 2021).status,
+        Status::NotAggregable
+    );
+
+    // What was carried, said once.
+    assert_eq!(reports.len(), 1);
+    let rep = &reports[0];
+    let kind = |k| rep.carried.iter().filter(|c| c.kind == k).count();
+    assert_eq!(kind(bcs::geo::FormerKind::Deleguee), 60);
+    assert_eq!(kind(bcs::geo::FormerKind::OldCode), 8);
+    assert_eq!(rep.arrondissements.len(), 45);
+    assert_eq!(rep.rebuilt, 50);
+    assert!(
+        rep.summary().contains(
+            "60 codes de communes déléguées et 8 anciens codes de communes rattachés à leur commune actuelle (50 commune(s) reconstituée(s)"
+        ),
+        "{}",
+        rep.summary()
+    );
+}
+
+#[test]
+fn filosofi_2019_reexport_reads_blanks_as_secret() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &filosofi_2019());
+    let (r, _) = compute(&ds);
+    // 01001;322;819;23970;;;… : the blanks are secrets.
+    assert_eq!(ok_value(&r, "01001", "menages_fiscaux", 2019), 322.0);
+    assert_eq!(ok_value(&r, "01001", "revenu_median_uc", 2019), 23970.0);
+    let rate = row(&r, "01001", "taux_pauvrete", 2019);
+    assert_eq!((rate.status, rate.value), (Status::Secret, None));
+    // Decimal point read as such.
+    let denain = ok_value(&r, "59172", "taux_pauvrete", 2019);
+    assert!(denain > 30.0 && denain < 50.0, "{denain}");
+}
+
+#[test]
+fn a_caph_barometer_fed_by_national_files_with_two_vintages_and_a_scope() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "territory = \"200042190\"\nreference = \"59\"\nreferences = [\"200042190\", \"59\", \"reg32\"]\nscope = [\"200042190\"]",
+        &format!("{}\n{}", filosofi_2021(), filosofi_2019()),
+    );
+    let (r, _) = compute(&ds);
+    // The results keep every territory; Denain has both vintages and its
+    // change.
+    let denain = row(&r, "59172", "revenu_median_uc", 2021);
+    assert_eq!(denain.prev_vintage, Some(2019));
+    assert!(denain.evol_abs.is_some());
+    assert!(r.get("13201", "revenu_median_uc", 2021).unwrap().is_some());
+    // The tables cover the scope: the EPCI's communes, its QPV and the
+    // references, not Marseille.
+    let out = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "rank", "menages_fiscaux", "--level", "commune", "--format", "csv"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("Denain"), "{text}");
+    assert!(!text.contains("Marseille"), "{text}");
+    let communes = text.lines().filter(|l| l.contains(",commune,")).count();
+    assert_eq!(communes, 47, "{text}");
+}
+
+#[test]
+fn show_a_qpv_of_the_national_list_without_a_local_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &filosofi_2021());
+    let out = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "show", "QN05954M"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("Gambetta"), "{text}");
+    // Its communes are in the national list: Denain, Escaudain, Lourches.
+    let (_, _, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let gambetta = geo.get("QN05954M").unwrap();
+    assert_eq!(gambetta.parents, ["59172", "59205", "59361"]);
+    assert!(gambetta.note.as_deref().unwrap().contains("partielle"));
+    assert_eq!(
+        geo.territories()
+            .iter()
+            .filter(|t| t.level == bcs::geo::Level::Qpv)
+            .count(),
+        1493
+    );
+}
+
+#[test]
+fn validate_says_what_was_carried_and_what_is_not_covered() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "territory = \"200042190\"\nreference = \"59\"\nreferences = [\"59\"]\nscope = [\"200042190\"]",
+        &filosofi_2021(),
+    );
+    let out = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "validate", "--detail"])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("aucun problème"), "{text}");
+    assert!(text.contains("45 arrondissement(s) municipal(aux) gardé(s) comme territoires"), "{text}");
+    // Line by line on request: 01330 is line … of the file, carried to 01187.
+    assert!(
+        text.lines().any(|l| l.contains("code de commune déléguée « 01330 »") && l.contains("(01187)")),
+        "{text}"
+    );
+    // The 13 QPV of the EPCI have no value in a commune file: listed.
+    assert!(text.contains("Quartier prioritaire"), "{text}");
+}
