@@ -228,7 +228,7 @@ fn validate_says_what_was_carried_and_what_is_not_covered() {
     assert!(text.contains("45 arrondissement(s) municipal(aux) gardé(s) comme territoires"), "{text}");
     // Line by line on request: 01330 is line … of the file, carried to 01187.
     assert!(
-        text.lines().any(|l| l.contains("code de commune déléguée « 01330 »") && l.contains("(01187)")),
+        text.lines().any(|l| l.contains("ligne 279 : code de commune déléguée « 01330 » (Ruffieu) → Haut Valromey (01187)")),
         "{text}"
     );
     // The 13 QPV of the EPCI have no value in a commune file: listed.
