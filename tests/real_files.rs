@@ -234,3 +234,42 @@ fn validate_says_what_was_carried_and_what_is_not_covered() {
     // The 13 QPV of the EPCI have no value in a commune file: listed.
     assert!(text.contains("Quartier prioritaire"), "{text}");
 }
+
+#[test]
+fn contours_of_an_older_commune_list_join_as_the_data_do() {
+    let contours = root().join("datasets/public/contours/communes-59-nord.geojson");
+    let (_, _, geo) = {
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = dataset(tmp.path(), NATIONAL, "");
+        ingest::open_dataset(&ds, &root().join("indicators")).unwrap()
+    };
+    let shapes = bcs::geo::read_geojson(&contours, "code").unwrap();
+    assert_eq!(shapes.len(), 648);
+    let own = shapes.iter().find(|s| s.code == "59006").unwrap().polygons.len();
+    let current = geo.current_shapes(shapes);
+    // Bermeries (59070 in 2018) is drawn with its commune, 59006, today.
+    assert_eq!(current.len(), 647);
+    assert!(current.iter().all(|s| s.code != "59070"));
+    assert_eq!(
+        current.iter().find(|s| s.code == "59006").unwrap().polygons.len(),
+        own + 1
+    );
+
+    // A map of the real medians on those contours.
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &filosofi_2021());
+    let out = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "chart", "revenu_median_uc", "--kind", "map"])
+        .arg("--contours")
+        .arg(&contours)
+        .arg("--out")
+        .arg(tmp.path().join("fig"))
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let svg = std::fs::read_to_string(
+        tmp.path().join("fig/fig_revenus_revenu_median_uc_2021_carte.svg"),
+    )
+    .unwrap();
+    assert!(svg.contains("<path") || svg.contains("<polygon"), "no shape drawn");
+}

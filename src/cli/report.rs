@@ -40,7 +40,8 @@ impl ContourArgs {
         if let Some(p) = &self.contours {
             shapes.extend(read_geojson(p, &self.code_property)?);
         }
-        Ok(shapes)
+        // Contours drawn on an older commune list join as the data do.
+        Ok(s.geo.current_shapes(shapes))
     }
 }
 

@@ -234,6 +234,25 @@ impl Geography {
         self.index.get(code).map(|&i| &self.territories[i])
     }
 
+    /// Contours keyed by the codes of an older commune list (IGN's COG
+    /// 2018 contours): a former code's polygons join its current commune's,
+    /// a commune in several pieces gets all of them; other codes are kept.
+    pub fn current_shapes(&self, shapes: Vec<Shape>) -> Vec<Shape> {
+        let mut out: Vec<Shape> = Vec::with_capacity(shapes.len());
+        let mut at: HashMap<String, usize> = HashMap::new();
+        for shape in shapes {
+            let code = self.current_code(&shape.code).unwrap_or(&shape.code).to_string();
+            match at.get(&code) {
+                Some(&i) => out[i].polygons.extend(shape.polygons),
+                None => {
+                    at.insert(code.clone(), out.len());
+                    out.push(Shape { code, ..shape });
+                }
+            }
+        }
+        out
+    }
+
     /// Whether the territory is defined by the dataset's own files.
     pub fn is_local(&self, code: &str) -> bool {
         self.local.contains(code)
