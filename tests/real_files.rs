@@ -273,3 +273,55 @@ fn contours_of_an_older_commune_list_join_as_the_data_do() {
     .unwrap();
     assert!(svg.contains("<path") || svg.contains("<polygon"), "no shape drawn");
 }
+
+fn cnam() -> String {
+    format!(
+        "[[source]]\nid = \"c2s\"\nfile = \"{}\"\ntitle = \"Effectifs C2S\"\nproducer = \"Cnam\"\nprofile = \"cnam_c2s_departements_mensuel\"\n",
+        root()
+            .join("datasets/public/cnam/cnam_effectifs_c2s_departement_mensuel.xlsx")
+            .display()
+    )
+}
+
+#[test]
+fn cnam_monthly_workbook_loads_through_its_profile() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &cnam());
+    let (r, reports) = compute(&ds);
+    // December stock, the four rows (C2SG/C2SP × RO/OC) added up.
+    let nord = ok_value(&r, "59", "nb_beneficiaires_c2s", 2023);
+    assert!((nord - 414_452.1037).abs() < 1e-6, "{nord}");
+    let nord_2019 = row(&r, "59", "nb_beneficiaires_c2s", 2024);
+    assert_eq!(nord_2019.prev_vintage, Some(2023));
+    // « 201 » is Corse-du-Sud.
+    let corse = ok_value(&r, "2A", "nb_beneficiaires_c2s", 2023);
+    assert!((corse - 8_189.6085).abs() < 1e-6, "{corse}");
+    // The région: the sum of its five départements.
+    let hdf: f64 = ["02", "59", "60", "62", "80"]
+        .iter()
+        .map(|d| ok_value(&r, d, "nb_beneficiaires_c2s", 2023))
+        .sum();
+    assert!((ok_value(&r, "reg32", "nb_beneficiaires_c2s", 2023) - hdf).abs() < 1e-6);
+    let rep = &reports[0];
+    assert_eq!(rep.vintage_month, Some(12));
+    // 25 376 rows of 62 months: 2 416 of December, 4 per département and
+    // year (Mayotte 2 until 2023) in 606 (département, year) pairs, the
+    // other rows added to the first.
+    assert_eq!(rep.other_months, 25_376 - 2_416);
+    assert_eq!(rep.summed, 2_416 - 606);
+}
+
+#[test]
+fn a_workbook_column_named_twice_is_refused_only_when_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut source = cnam();
+    // « Prestation » heads column F and the side table of column J.
+    source.push_str("keep_rows = { Prestation = \"C2SG\" }\n");
+    let ds = dataset(tmp.path(), NATIONAL, &source);
+    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    assert!(
+        err.contains("colonne « Prestation » en double dans l'en-tête") && err.contains("colonnes F et J"),
+        "{err}"
+    );
+}

@@ -105,6 +105,22 @@ pub fn aggregate_with_coverage(
     let (sums, n) = sum_members(&with_communes, catalog, geo, &geo.composition(), min_coverage)?;
     notes.extend(n);
     let all = add_unobserved(&with_communes, sums)?;
+    // Files by département (Cnam, CAF): the régions from their départements,
+    // where the communes gave them nothing. Only totals computed (or
+    // secret): a région is not listed as « n.c. » or missing because one
+    // of its départements has a published value.
+    let departements = geo.departements_in_regions();
+    let (sums, n) = sum_members(&all, catalog, geo, &departements, min_coverage)?;
+    let sums = sums
+        .lazy()
+        .filter(
+            col("status")
+                .eq(Status::Ok.lit())
+                .or(col("status").eq(Status::Secret.lit())),
+        )
+        .collect()?;
+    let all = add_unobserved(&all, sums)?;
+    notes.extend(n.into_iter().filter(|n| n.computed));
     // A published value replaces the sum: its note goes with the sum.
     if !notes.is_empty() {
         let sources = all.column("source")?.str()?;
@@ -231,7 +247,8 @@ fn sum_members(
     let per_task = n_variables
         .div_ceil(rayon::current_num_threads().max(1))
         .max(1);
-    acc.par_chunks_mut(per_task * stride)
+    // No parent (a geography without départements, say): nothing to add.
+    acc.par_chunks_mut((per_task * stride).max(1))
         .enumerate()
         .for_each(|(task, acc)| {
             let first = task * per_task;

@@ -197,6 +197,7 @@ impl Geography {
     pub fn load(national_dir: &Path, local_files: &[PathBuf]) -> Result<Geography> {
         let mut geo = Geography::default();
         geo.load_national(national_dir)?;
+        geo.add_departement_populations();
         let history = national_dir.join(HISTORY_FILE);
         if history.exists() {
             geo.load_history(&history)?;
@@ -358,6 +359,25 @@ impl Geography {
             self.push(t, "communes.csv")?;
         }
         Ok(())
+    }
+
+    /// A département's population: its communes' (the coverage of a région
+    /// summed from its départements needs it); None if one is unknown.
+    fn add_departement_populations(&mut self) {
+        let mut sums: HashMap<String, Option<f64>> = HashMap::new();
+        for t in self.territories.iter().filter(|t| t.level == Level::Commune) {
+            for p in &t.parents {
+                if self.get(p).is_some_and(|d| d.level == Level::Departement) {
+                    let sum = sums.entry(p.clone()).or_insert(Some(0.0));
+                    *sum = sum.zip(t.population).map(|(a, b)| a + b);
+                }
+            }
+        }
+        for (code, population) in sums {
+            if let Some(&i) = self.index.get(&code) {
+                self.territories[i].population = population;
+            }
+        }
     }
 
     /// Codes of earlier geographies (communes déléguées and associées, old
@@ -565,6 +585,16 @@ impl Geography {
             }
         }
         scope
+    }
+
+    /// (région, département) pairs: a région's counts are the sum of its
+    /// départements' when a file gives only those.
+    pub fn departements_in_regions(&self) -> Vec<(String, String)> {
+        self.territories
+            .iter()
+            .filter(|t| t.level == Level::Departement)
+            .flat_map(|t| t.parents.iter().map(|r| (r.clone(), t.code.clone())))
+            .collect()
     }
 
     /// (commune, arrondissement municipal) pairs: a commune's counts are the

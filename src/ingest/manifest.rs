@@ -116,6 +116,9 @@ pub enum Duplicates {
     /// (re-exports that repeat a commune per postal code); a repeated row
     /// with other values is still a problem.
     Identical,
+    /// The rows of a territory (and year) are added up: files with a row per
+    /// part (per scheme, per benefit) of a count; only counts may be mapped.
+    Sum,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -173,9 +176,23 @@ pub struct SourceConf {
     /// counted.
     #[serde(default)]
     pub keep_rows: BTreeMap<String, crate::catalog::OneOrMany>,
-    /// Rows repeating a territory: `"error"` (default) or `"identical"`.
+    /// Rows repeating a territory: `"error"` (default), `"identical"` or
+    /// `"sum"`; default: the profile's, else `"error"`.
     #[serde(default)]
-    pub duplicates: Duplicates,
+    pub duplicates: Option<Duplicates>,
+    /// For files with a row per month: the month whose rows stand for the
+    /// year (12: the stock at 31 December); rows of other months are left
+    /// out. Default: the profile's.
+    #[serde(default)]
+    pub vintage_month: Option<u32>,
+    /// Territory codes written as numbers (« 1 » for the Ain): left-padded
+    /// with zeros to this width. Default: the profile's.
+    #[serde(default)]
+    pub key_width: Option<usize>,
+    /// Territory codes the file writes its own way, replaced before look-up
+    /// (`codes = { "201" = "2A", "202" = "2B" }`). Default: the profile's.
+    #[serde(default)]
+    pub codes: BTreeMap<String, String>,
     #[serde(rename = "variable", default)]
     pub variables: Vec<Mapping>,
 }
@@ -222,6 +239,19 @@ pub struct ProfileInfo {
     /// available), likewise.
     #[serde(default)]
     pub missing: Option<Vec<String>>,
+    /// The producer's layout, each replaced by the source's own setting:
+    /// the workbook sheet holding the data, the month standing for the year,
+    /// repeated rows, numeric codes and codes of its own (see SourceConf).
+    #[serde(default)]
+    pub sheet: Option<String>,
+    #[serde(default)]
+    pub vintage_month: Option<u32>,
+    #[serde(default)]
+    pub duplicates: Option<Duplicates>,
+    #[serde(default)]
+    pub key_width: Option<usize>,
+    #[serde(default)]
+    pub codes: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

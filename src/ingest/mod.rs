@@ -240,10 +240,27 @@ fn read_source(
         .map(|p| manifest.profile(p))
         .transpose()?;
     let dialect = manifest.dialect(src, profile.as_ref());
+    // The source's layout settings, else its profile's.
+    let layout_of = profile.as_ref().map(|p| &p.profile);
+    let duplicates = src
+        .duplicates
+        .or_else(|| layout_of.and_then(|p| p.duplicates))
+        .unwrap_or_default();
+    let vintage_month = src
+        .vintage_month
+        .or_else(|| layout_of.and_then(|p| p.vintage_month));
+    let key_width = src.key_width.or_else(|| layout_of.and_then(|p| p.key_width));
+    let own_codes = match layout_of {
+        Some(p) if src.codes.is_empty() => &p.codes,
+        _ => &src.codes,
+    };
     let layout = read::Layout {
         delimiter: dialect.delimiter,
         encoding: src.encoding.clone(),
-        sheet: src.sheet.clone(),
+        sheet: src
+            .sheet
+            .clone()
+            .or_else(|| layout_of.and_then(|p| p.sheet.clone())),
         header_row: src.header_row,
     };
     let t = crate::timing::stage("    ouverture");
@@ -353,9 +370,7 @@ fn read_source(
         ..Default::default()
     };
     // Each row's line in the file, through the row selection.
-    let mut lines: Vec<usize> = (0..table.frame.height())
-        .map(|i| i + table.first_line)
-        .collect();
+    let mut lines = table.lines;
     let raw = if src.keep_rows.is_empty() {
         table.frame
     } else {
@@ -365,14 +380,61 @@ fn read_source(
         report.rows_left_out = table.frame.height() - lines.len();
         table.frame.filter(&mask)?
     };
-    let keys = raw.column(&key)?.str()?.clone();
-    let row_years = match &vintage_column {
+    let mut row_years = match &vintage_column {
         Some(vc) => match row_vintages(&raw, vc, &lines, &problem, problems)? {
             Some(y) => Some(y),
             None => return Ok(None),
         },
         None => None,
     };
+    // Monthly rows: those of the month standing for the year.
+    let raw = match (vintage_month, &vintage_column, &mut row_years) {
+        (Some(month), Some(vc), Some(years)) => {
+            let cells = raw.column(vc)?.str()?.clone();
+            let mut keep = Vec::with_capacity(cells.len());
+            for (cell, line) in cells.iter().zip(&lines) {
+                let text = cell.unwrap_or("").trim();
+                match month_of(text) {
+                    Some(m) => keep.push(m == month),
+                    None => {
+                        problems.push(problem(
+                            Some(*line),
+                            Some(vc),
+                            format!("mois de « {} » illisible : une date (2021-12-31, 31/12/2021) est attendue (vintage_month = {month})", shorten(text, 40)),
+                        ));
+                        keep.push(false);
+                    }
+                }
+            }
+            if problems.len() > before {
+                return Ok(None);
+            }
+            let mut k = keep.iter();
+            lines.retain(|_| *k.next().unwrap_or(&false));
+            let mut k = keep.iter();
+            years.retain(|_| *k.next().unwrap_or(&false));
+            report.other_months = keep.iter().filter(|k| !**k).count();
+            report.vintage_month = Some(month);
+            raw.filter(&BooleanChunked::from_iter_values("".into(), keep.into_iter()))?
+        }
+        (Some(_), _, _) => {
+            problems.push(problem(
+                None,
+                None,
+                "vintage_month demande une colonne de dates (vintage_column)".into(),
+            ));
+            return Ok(None);
+        }
+        _ => raw,
+    };
+    let keys = raw.column(&key)?.str()?.clone();
+    // Codes written the file's own way: replaced, numbers padded.
+    let normalized: Option<Vec<String>> = (key_width.is_some() || !own_codes.is_empty())
+        .then(|| {
+            keys.iter()
+                .map(|k| normalize_code(k.unwrap_or("").trim(), own_codes, key_width))
+                .collect()
+        });
     let mut kept_years: Option<Vec<i32>> = row_years.as_ref().map(|y| {
         let mut v: Vec<i32> = y.iter().flatten().copied().collect();
         v.sort();
@@ -399,9 +461,13 @@ fn read_source(
     let mut seen: HashMap<(&str, Option<i32>), usize> = HashMap::new();
     let mut territory: Vec<&str> = Vec::with_capacity(keys.len());
     let mut repeated = vec![false; keys.len()];
+    let mut summed = vec![false; keys.len()];
     for (i, k) in keys.iter().enumerate() {
         let line = lines[i];
-        let k = k.unwrap_or("").trim();
+        let k = match &normalized {
+            Some(codes) => codes[i].as_str(),
+            None => k.unwrap_or("").trim(),
+        };
         let year = row_years.as_ref().and_then(|y| y.get(i).copied().flatten());
         territory.push(k);
         if k.is_empty() {
@@ -438,8 +504,12 @@ fn read_source(
         }
         if let Some(first) = seen.insert((k, year), i) {
             let when = year.map(|y| format!(" pour {y}")).unwrap_or_default();
-            let identical = src.duplicates == manifest::Duplicates::Identical;
-            if identical && same_row(&raw, first, i)? {
+            let identical = duplicates == manifest::Duplicates::Identical;
+            if duplicates == manifest::Duplicates::Sum {
+                summed[first] = true;
+                summed[i] = true;
+                report.summed += 1;
+            } else if identical && same_row(&raw, first, i)? {
                 repeated[i] = true;
                 report.identical.push((line, lines[first]));
             } else {
@@ -464,6 +534,7 @@ fn read_source(
     let rebuilt: std::collections::BTreeSet<&str> =
         report.carried.iter().map(|c| c.commune.as_str()).collect();
     report.rebuilt = rebuilt.len();
+    let combine = !rebuilt.is_empty() || report.summed > 0;
 
     // Mapped variables must be declared; their columns must exist.
     let mut needed: Vec<String> = vec![];
@@ -504,6 +575,20 @@ fn read_source(
             ));
             continue;
         }
+        let is_count = catalog
+            .variable(&m.variable)
+            .is_some_and(|v| v.kind == VariableKind::Count);
+        if duplicates == manifest::Duplicates::Sum && !is_count {
+            problems.push(problem(
+                None,
+                None,
+                format!(
+                    "duplicates = \"sum\" additionne les lignes d'un territoire : seuls des effectifs peuvent être lus, or « {} » n'en est pas un",
+                    m.variable
+                ),
+            ));
+            continue;
+        }
         let ops = match crate::catalog::formula_operands(&m.expr) {
             Ok(ops) => ops,
             Err(e) => {
@@ -538,7 +623,10 @@ fn read_source(
     // Typed value and status columns for every column read; rows repeating
     // an earlier one identically left out.
     let keep_row = BooleanChunked::from_iter_values("".into(), repeated.iter().map(|r| !r));
-    let piece = territory.iter().map(|t| rebuilt.contains(t));
+    let piece = territory
+        .iter()
+        .zip(&summed)
+        .map(|(t, s)| *s || rebuilt.contains(t));
     let mut frame = raw.clone();
     frame.with_column(Column::new(
         "line".into(),
@@ -619,7 +707,7 @@ fn read_source(
             .variable(&m.variable)
             .is_some_and(|v| v.kind == VariableKind::Count);
         let mapped = mapped.drop("line")?;
-        outputs.push(if rebuilt.is_empty() {
+        outputs.push(if !combine {
             mapped.drop(PIECE)?.lazy()
         } else {
             rebuild_communes(mapped, is_count)?
@@ -678,6 +766,38 @@ fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<LazyFrame> {
     )?)
 }
 
+/// A territory code as the file writes it, made into the reference's: a
+/// code of the source's own table replaced, a number padded with zeros.
+fn normalize_code(
+    code: &str,
+    own: &std::collections::BTreeMap<String, String>,
+    width: Option<usize>,
+) -> String {
+    if let Some(c) = own.get(code) {
+        return c.clone();
+    }
+    match width {
+        Some(w) if code.len() < w && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
+            format!("{code:0>w$}")
+        }
+        _ => code.to_string(),
+    }
+}
+
+/// The month of a date cell: « 2021-12-31 » (as workbook dates read),
+/// « 31/12/2021 », « 12/2021 ».
+fn month_of(text: &str) -> Option<u32> {
+    let text = text.split([' ', 'T']).next()?;
+    let parts: Vec<&str> = text.split(['-', '/']).collect();
+    let month = match parts.as_slice() {
+        [y, m, _] if y.len() == 4 => m,
+        [_, m, y] if y.len() == 4 => m,
+        [m, y] if y.len() == 4 => m,
+        _ => return None,
+    };
+    month.parse().ok().filter(|m| (1..=12).contains(m))
+}
+
 /// Whether rows `a` and `b` hold the same text in every column read.
 fn same_row(raw: &DataFrame, a: usize, b: usize) -> Result<bool> {
     for c in raw.columns() {
@@ -724,6 +844,12 @@ pub struct SourceReport {
     pub file: String,
     /// Rows left out by `keep_rows`.
     pub rows_left_out: usize,
+    /// Rows of other months than `vintage_month`, left out.
+    pub other_months: usize,
+    pub vintage_month: Option<u32>,
+    /// Rows added to an earlier row of the same territory and year
+    /// (`duplicates = "sum"`).
+    pub summed: usize,
     /// Rows identical to an earlier one: (line, line of the first).
     pub identical: Vec<(usize, usize)>,
     /// Rows whose code is a commune déléguée or associée or an old code.
@@ -737,6 +863,8 @@ pub struct SourceReport {
 impl SourceReport {
     pub fn is_empty(&self) -> bool {
         self.rows_left_out == 0
+            && self.other_months == 0
+            && self.summed == 0
             && self.identical.is_empty()
             && self.carried.is_empty()
             && self.arrondissements.is_empty()
@@ -752,10 +880,22 @@ impl SourceReport {
                 n(self.rows_left_out)
             ));
         }
+        if let (true, Some(m)) = (self.other_months > 0, self.vintage_month) {
+            parts.push(format!(
+                "{} ligne(s) d'autres mois que le mois {m} écartée(s) (vintage_month = {m})",
+                n(self.other_months)
+            ));
+        }
         if !self.identical.is_empty() {
             parts.push(format!(
                 "{} ligne(s) identique(s) à une ligne précédente comptée(s) une fois",
                 n(self.identical.len())
+            ));
+        }
+        if self.summed > 0 {
+            parts.push(format!(
+                "{} ligne(s) additionnée(s) à une ligne du même territoire et millésime (duplicates = \"sum\")",
+                n(self.summed)
             ));
         }
         if !self.carried.is_empty() {

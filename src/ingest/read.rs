@@ -27,8 +27,8 @@ pub struct Layout {
 /// A source read as text.
 pub struct Table {
     pub frame: DataFrame,
-    /// File line (or sheet row) of the first data row.
-    pub first_line: usize,
+    /// File line (or sheet row) of each row.
+    pub lines: Vec<usize>,
     /// Encoding actually used, for the record.
     pub encoding: &'static str,
 }
@@ -36,6 +36,9 @@ pub struct Table {
 /// A source file opened: its column names known, its rows not yet typed.
 pub struct Opened {
     pub columns: Vec<String>,
+    /// Names the header gives to several columns of a workbook (a side
+    /// table beside the data): an error only if one of them is read.
+    doubled: Vec<(String, String)>,
     inner: Inner,
 }
 
@@ -59,9 +62,9 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
         .and_then(|e| e.to_str())
         .map(str::to_lowercase)
         .unwrap_or_default();
-    let table = match ext.as_str() {
+    let (table, doubled) = match ext.as_str() {
         "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout)?,
-        "parquet" => read_parquet(path)?,
+        "parquet" => (read_parquet(path)?, vec![]),
         _ => return open_csv(path, layout),
     };
     let columns = table
@@ -72,6 +75,7 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
         .collect();
     Ok(Opened {
         columns,
+        doubled,
         inner: Inner::Table(table),
     })
 }
@@ -82,6 +86,9 @@ impl Opened {
     /// fields are copied, which matters for producer files of hundreds of
     /// columns).
     pub fn read(self, keep: &[String]) -> Result<Table> {
+        if let Some((name, message)) = self.doubled.iter().find(|(n, _)| keep.contains(n)) {
+            bail!("colonne « {name} » {message}");
+        }
         match self.inner {
             Inner::Table(t) => Ok(Table {
                 frame: t.frame.select(keep.iter().map(String::as_str))?,
@@ -96,8 +103,8 @@ impl Opened {
             } => {
                 let frame = read_csv_columns(&body, delimiter, &self.columns, keep, &file, skip)?;
                 Ok(Table {
+                    lines: (0..frame.height()).map(|i| i + skip + 2).collect(),
                     frame,
-                    first_line: skip + 2,
                     encoding,
                 })
             }
@@ -209,6 +216,8 @@ fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     let columns = header_names(&body, delimiter, &file)?;
     Ok(Opened {
         columns,
+        // CSV: a doubled column is refused when read (read_csv_columns).
+        doubled: vec![],
         inner: Inner::Csv {
             body,
             delimiter,
@@ -325,12 +334,22 @@ fn cell_text(d: &calamine::Data) -> String {
         Data::Int(i) => i.to_string(),
         Data::Bool(b) => b.to_string(),
         Data::DateTimeIso(s) | Data::DurationIso(s) => s.clone(),
+        // A date cell reads as the date it shows (« 2023-12-31 »), not as
+        // Excel's day number.
+        Data::DateTime(dt) if dt.is_datetime() => {
+            let (y, m, d, h, min, sec, _) = dt.to_ymd_hms_milli();
+            if (h, min, sec) == (0, 0, 0) {
+                format!("{y:04}-{m:02}-{d:02}")
+            } else {
+                format!("{y:04}-{m:02}-{d:02} {h:02}:{min:02}:{sec:02}")
+            }
+        }
         Data::DateTime(dt) => dt.as_f64().to_string(),
         Data::Error(e) => format!("#{e:?}"),
     }
 }
 
-fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
+fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, String)>)> {
     use calamine::Reader;
     let file = path.display().to_string();
     let mut wb = calamine::open_workbook_auto(path)
@@ -380,34 +399,68 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<Table> {
         .map(|i| i + 1)
         .unwrap_or(0);
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
-    for row in rows {
+    let mut lines = vec![];
+    for (k, row) in rows.enumerate() {
+        // Empty rows are skipped; the others keep their sheet row number.
         if row.iter().all(|c| matches!(c, calamine::Data::Empty)) {
             continue;
         }
+        lines.push(header_row + 1 + k);
         for (j, col) in columns.iter_mut().enumerate() {
             let t = row.get(j).map(cell_text).unwrap_or_default();
             col.push((!t.is_empty()).then_some(t));
         }
     }
-    let mut seen = std::collections::HashSet::new();
+    // A name given to several columns (a side table beside the data, as in
+    // Cnam's workbooks): the later ones are named by their letter, and
+    // reading the name is refused (which column would it be?).
+    let mut first: std::collections::HashMap<String, usize> = Default::default();
+    let mut doubled: Vec<(String, String)> = vec![];
     let mut cols = vec![];
     for (j, values) in columns.into_iter().enumerate() {
-        let name = if header[j].is_empty() {
+        let mut name = if header[j].is_empty() {
             format!("colonne_{}", j + 1)
         } else {
             header[j].clone()
         };
-        if !seen.insert(name.clone()) {
-            bail!("{file}, feuille « {sheet} », ligne {header_row} : colonne « {name} » en double");
+        if let Some(&at) = first.get(&name) {
+            let message = format!(
+                "en double dans l'en-tête ({file}, feuille « {sheet} », ligne {header_row}, colonnes {} et {}) : laquelle lire ?",
+                column_letter(at),
+                column_letter(j)
+            );
+            if !doubled.iter().any(|(n, _)| *n == name) {
+                doubled.push((name.clone(), message));
+            }
+            name = format!("{name} ({})", column_letter(j));
+        } else {
+            first.insert(name.clone(), j);
         }
         cols.push(Column::new(name.as_str().into(), values));
     }
     let frame = DataFrame::new_infer_height(cols)?;
-    Ok(Table {
-        frame,
-        first_line: header_row + 1,
-        encoding: "XLSX",
-    })
+    Ok((
+        Table {
+            frame,
+            lines,
+            encoding: "XLSX",
+        },
+        doubled,
+    ))
+}
+
+/// A sheet column's letters (0 → A, 26 → AA).
+fn column_letter(mut j: usize) -> String {
+    let mut letters = vec![];
+    loop {
+        letters.push(b'A' + (j % 26) as u8);
+        if j < 26 {
+            break;
+        }
+        j = j / 26 - 1;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 fn read_parquet(path: &Path) -> Result<Table> {
@@ -422,8 +475,9 @@ fn read_parquet(path: &Path) -> Result<Table> {
         .collect()
         .map_err(|e| anyhow!("{file} : {e}"))?;
     Ok(Table {
+        // Rows numbered as a table whose header is line 1.
+        lines: (0..frame.height()).map(|i| i + 2).collect(),
         frame,
-        first_line: 2,
         encoding: "Parquet",
     })
 }
