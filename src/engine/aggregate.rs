@@ -93,50 +93,42 @@ pub fn aggregate_with_coverage(
     geo: &Geography,
     min_coverage: f64,
 ) -> Result<(DataFrame, Vec<CoverageNote>)> {
-    let arrondissements = geo.arrondissements();
+    use crate::geo::Level;
+    // In turn: communes from their arrondissements municipaux (files giving
+    // only those), every composed territory from its communes, régions from
+    // their départements (files by département). A stage fills only what
+    // the earlier ones left without a row. The last keeps only totals
+    // computed (or secret): a région is not listed as « n.c. » or missing
+    // because one of its départements has a published value.
+    let stages = [
+        (geo.members_by_parent(Level::Arrondissement), false),
+        (geo.composition(), false),
+        (geo.members_by_parent(Level::Departement), true),
+    ];
+    let mut all = obs.clone();
     let mut notes = vec![];
-    let with_communes = if arrondissements.is_empty() {
-        obs.clone()
-    } else {
-        let (sums, n) = sum_members(obs, catalog, geo, &arrondissements, min_coverage)?;
-        notes.extend(n);
-        add_unobserved(obs, sums)?
-    };
-    let (sums, n) = sum_members(&with_communes, catalog, geo, &geo.composition(), min_coverage)?;
-    notes.extend(n);
-    let all = add_unobserved(&with_communes, sums)?;
-    // Files by département (Cnam, CAF): the régions from their départements,
-    // where the communes gave them nothing. Only totals computed (or
-    // secret): a région is not listed as « n.c. » or missing because one
-    // of its départements has a published value.
-    let departements = geo.departements_in_regions();
-    let (sums, n) = sum_members(&all, catalog, geo, &departements, min_coverage)?;
-    let sums = sums
-        .lazy()
-        .filter(
-            col("status")
+    for (pairs, computed_only) in stages {
+        let (mut sums, mut n) = sum_members(&all, catalog, geo, &pairs, min_coverage)?;
+        if computed_only {
+            let kept = col("status")
                 .eq(Status::Ok.lit())
-                .or(col("status").eq(Status::Secret.lit())),
-        )
-        .collect()?;
-    let all = add_unobserved(&all, sums)?;
-    notes.extend(n.into_iter().filter(|n| n.computed));
+                .or(col("status").eq(Status::Secret.lit()));
+            sums = sums.lazy().filter(kept).collect()?;
+            n.retain(|n| n.computed);
+        }
+        notes.extend(n);
+        all = add_unobserved(&all, sums)?;
+    }
     // A published value replaces the sum: its note goes with the sum.
     if !notes.is_empty() {
-        let sources = all.column("source")?.str()?;
-        let mut summed: polars::prelude::PlHashSet<(&str, &str, i32)> = Default::default();
-        let rows = all
-            .column("territory_code")?
-            .str()?
-            .iter()
-            .zip(all.column("variable")?.str()?.iter())
-            .zip(all.column("vintage")?.i32()?.iter())
-            .zip(sources.iter());
-        for (((t, v), y), s) in rows {
-            if let (Some(t), Some(v), Some(y), Some(AGGREGATED)) = (t, v, y, s) {
-                summed.insert((t, v, y));
-            }
-        }
+        let computed = all
+            .clone()
+            .lazy()
+            .filter(col("source").eq(lit(AGGREGATED)))
+            .collect()?;
+        let summed: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(&computed, "variable")?
+            .filter_map(|(t, v, y, _, _)| Some((t?, v?, y?)))
+            .collect();
         notes.retain(|n| summed.contains(&(n.territory.as_str(), n.variable.as_str(), n.vintage)));
     }
     Ok((all, notes))
@@ -356,21 +348,12 @@ fn coverage_notes(
         .iter()
         .filter_map(|&(_, v, y, _, _)| Some((catalog.variables[v].id.as_str(), vintages[y]?)))
         .collect();
-    let mut valued: polars::prelude::PlHashSet<(&str, &str, i32)> = Default::default();
-    let rows = obs
-        .column("territory_code")?
-        .str()?
-        .iter()
-        .zip(obs.column("variable")?.str()?.iter())
-        .zip(obs.column("vintage")?.i32()?.iter())
-        .zip(obs.column("status")?.u32()?.iter());
-    for (((t, v), y), s) in rows {
-        if let (Some(t), Some(v), Some(y), Some(0)) = (t, v, y, s) {
-            if wanted.contains(&(v, y)) {
-                valued.insert((t, v, y));
-            }
-        }
-    }
+    let ok = Some(Status::Ok.code());
+    let valued: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(obs, "variable")?
+        .filter(|&(_, _, _, _, s)| s == ok)
+        .filter_map(|(t, v, y, _, _)| Some((t?, v?, y?)))
+        .filter(|&(_, v, y)| wanted.contains(&(v, y)))
+        .collect();
     // Members of each parent concerned, in code order.
     let mut members_of: HashMap<usize, Vec<&str>> = HashMap::new();
     for (m, ps) in parents_of {

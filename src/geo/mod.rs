@@ -587,23 +587,14 @@ impl Geography {
         scope
     }
 
-    /// (région, département) pairs: a région's counts are the sum of its
-    /// départements' when a file gives only those.
-    pub fn departements_in_regions(&self) -> Vec<(String, String)> {
+    /// (parent, member) pairs of the territories of `level` and their
+    /// parents: a commune and its arrondissements municipaux, a région and
+    /// its départements (their counts summed when a file gives only those).
+    pub fn members_by_parent(&self, level: Level) -> Vec<(String, String)> {
         self.territories
             .iter()
-            .filter(|t| t.level == Level::Departement)
-            .flat_map(|t| t.parents.iter().map(|r| (r.clone(), t.code.clone())))
-            .collect()
-    }
-
-    /// (commune, arrondissement municipal) pairs: a commune's counts are the
-    /// sum of its arrondissements' when a file gives only those.
-    pub fn arrondissements(&self) -> Vec<(String, String)> {
-        self.territories
-            .iter()
-            .filter(|t| t.level == Level::Arrondissement)
-            .flat_map(|t| t.parents.iter().map(|c| (c.clone(), t.code.clone())))
+            .filter(|t| t.level == level)
+            .flat_map(|t| t.parents.iter().map(|p| (p.clone(), t.code.clone())))
             .collect()
     }
 
