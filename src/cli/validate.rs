@@ -74,7 +74,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     // Coverage: the territories of the scope (by default the dataset's
     // territory, its communes and quartiers) and the references that get no
     // value at all, even through their members.
-    let all = crate::engine::aggregate(&obs, &catalog, &geo)?;
+    let min_coverage = manifest.dataset.min_coverage()?;
+    let (all, _) = crate::engine::aggregate_with_coverage(&obs, &catalog, &geo, min_coverage)?;
     let valued: polars::prelude::PlHashSet<&str> = {
         let codes = all.column("territory_code")?.str()?;
         let statuses = all.column("status")?.u32()?;
