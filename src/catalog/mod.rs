@@ -227,7 +227,16 @@ impl Catalog {
         for path in files {
             let tf: ThemeFile = parse_toml(&path)?;
             let where_ = path.display().to_string();
+            // Theme and indicator ids name files (theme_03_revenus.md,
+            // fig_revenus_<id>_2021.png).
+            let slug = crate::ingest::manifest::is_slug;
+            if !slug(&tf.theme.id) {
+                bail!("{where_} : thème « {} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)", tf.theme.id);
+            }
             for raw in tf.indicator {
+                if !slug(&raw.id) {
+                    bail!("{where_} : indicateur « {} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)", raw.id);
+                }
                 if !seen.insert(raw.id.clone()) {
                     bail!("{where_} : indicateur « {} » déjà défini", raw.id);
                 }

@@ -81,9 +81,10 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
         );
     }
     let population = read_populations(&national)?;
-    let sources = args.out.join("sources");
-    std::fs::create_dir_all(&sources)
-        .with_context(|| format!("impossible de créer {}", sources.display()))?;
+    // Written like a run's output: only into a folder bcs made (or an empty
+    // one), whole or not at all.
+    let out = crate::render::output::OutputDir::create(&args.out)?;
+    let sources = out.dir("sources")?;
     let mut manifest = String::new();
     let first = communes[0].parents.first().cloned().unwrap_or_default();
     writeln!(
@@ -325,7 +326,8 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
          [[source]]\nid = \"defm\"\nfile = \"sources/defm_synthetique.csv\"\ntitle = \"Demandeurs d'emploi (SYNTHÉTIQUE)\"\n\
          producer = \"bcs synth\"\nprofile = \"france_travail_defm\"\n"
     )?;
-    std::fs::write(args.out.join("dataset.toml"), manifest)?;
+    std::fs::write(out.file("dataset.toml")?, manifest)?;
+    out.commit()?;
     println!(
         "Jeu SYNTHÉTIQUE écrit dans {} : {} communes, {} QPV, millésimes {}.",
         args.out.display(),

@@ -362,6 +362,14 @@ pub struct ResolvedDialect {
     pub missing: Vec<String>,
 }
 
+/// An identifier usable as a file name on every system: ASCII letters,
+/// digits, `-` and `_`, not empty, at most 100 characters.
+pub fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 pub const DEFAULT_SECRET: [&str; 5] = ["nd", "n.d.", "s", "secret", "c"];
 
 impl Manifest {
@@ -373,7 +381,36 @@ impl Manifest {
         };
         let mut m: Manifest = crate::catalog::read_toml(&file)?;
         m.dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        m.check_ids(&file)?;
         Ok(m)
+    }
+
+    /// Identifiers that become file names (the output folder
+    /// `reports/<id>`, cache entries `<source id>-…`) are slugs, and a
+    /// source id is given once.
+    fn check_ids(&self, file: &Path) -> Result<()> {
+        let not_slug = |what: &str, id: &str| {
+            (!is_slug(id)).then(|| {
+                format!("{what} « {id} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)")
+            })
+        };
+        let mut problems: Vec<String> = not_slug("[dataset] id", &self.dataset.id).into_iter().collect();
+        let mut seen = std::collections::HashSet::new();
+        for s in &self.sources {
+            problems.extend(not_slug("[[source]] id", &s.id));
+            if !seen.insert(s.id.as_str()) {
+                problems.push(format!("[[source]] id « {} » donné à deux sources", s.id));
+            }
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        anyhow::bail!(
+            "{} : {} identifiant(s) refusé(s) ; rien n'a été écrit :\n  - {}",
+            file.display(),
+            problems.len(),
+            problems.join("\n  - ")
+        )
     }
 
     pub fn path(&self, p: &Path) -> PathBuf {

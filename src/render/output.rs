@@ -1,13 +1,28 @@
 //! Output folders written atomically: everything goes to a temporary folder
 //! beside the target, which replaces the target only once complete. A failed
 //! run leaves the previous output untouched and no partial files.
+//!
+//! bcs never destroys what it did not write: it replaces a folder only if
+//! it made it (a marker file, [`MARKER`], that every output folder holds) or
+//! fills an empty one; anything else is refused before a byte is written.
+//! The staging folders of a run that died (`kill -9`) are removed by the
+//! next run.
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
 use crate::catalog::Catalog;
+
+/// File that marks a folder as bcs's own output.
+pub const MARKER: &str = ".bcs-sortie";
+/// Prefix of a run's staging folder, beside its target.
+const STAGING: &str = ".bcs-en-cours-";
+/// Prefix of the previous output while it is being replaced.
+const PREVIOUS: &str = ".bcs-ancien-";
+/// File of a staging folder holding the process id of its run.
+const OWNER: &str = ".bcs-processus";
 
 pub struct OutputDir {
     target: PathBuf,
@@ -15,17 +30,22 @@ pub struct OutputDir {
 }
 
 impl OutputDir {
+    /// A staging folder for `target`, which must be absent, empty or an
+    /// earlier output of bcs.
     pub fn create(target: &Path) -> Result<OutputDir> {
+        check_target(target)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
             _ => PathBuf::from("."),
         };
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
+        remove_dead_runs(&parent);
         let staging = tempfile::Builder::new()
-            .prefix(".bcs-en-cours-")
+            .prefix(STAGING)
             .tempdir_in(&parent)
             .with_context(|| format!("impossible d'écrire dans {}", parent.display()))?;
+        std::fs::write(staging.path().join(OWNER), std::process::id().to_string())?;
         Ok(OutputDir {
             target: target.to_path_buf(),
             staging,
@@ -55,13 +75,20 @@ impl OutputDir {
 
     /// Replaces the target folder by the completed staging folder.
     pub fn commit(self) -> Result<PathBuf> {
+        std::fs::write(
+            self.staging.path().join(MARKER),
+            "Dossier de sortie de bcs (Baromètre de la Cohésion Sociale) : bcs le remplace à chaque exécution.\n",
+        )?;
+        // Checked again: the target may have changed while the run computed.
+        check_target(&self.target)?;
         let staged = self.staging.keep();
         if self.target.exists() {
             let old = staged.with_file_name(format!(
-                ".bcs-ancien-{}",
+                "{PREVIOUS}{}",
                 staged
                     .file_name()
                     .and_then(|n| n.to_str())
+                    .and_then(|n| n.strip_prefix(STAGING))
                     .unwrap_or("sortie")
             ));
             std::fs::rename(&self.target, &old)
@@ -72,8 +99,80 @@ impl OutputDir {
             std::fs::rename(&staged, &self.target)
                 .with_context(|| format!("impossible de créer {}", self.target.display()))?;
         }
+        // Kept until now: a run killed before the rename leaves a staging
+        // folder that names its (dead) process, for the next run to remove.
+        std::fs::remove_file(self.target.join(OWNER))?;
         Ok(self.target)
     }
+}
+
+/// A target bcs may write: absent, an empty folder, or a folder holding
+/// its marker.
+fn check_target(target: &Path) -> Result<()> {
+    let meta = match std::fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => bail!("dossier de sortie {} illisible : {e}", target.display()),
+    };
+    if !meta.is_dir() {
+        bail!(
+            "{} existe et n'est pas un dossier : bcs écrit ses sorties dans un dossier nouveau, vide ou créé par lui ; rien n'a été écrit",
+            target.display()
+        );
+    }
+    if target.join(MARKER).is_file() {
+        return Ok(());
+    }
+    let empty = std::fs::read_dir(target)
+        .with_context(|| format!("dossier de sortie {} illisible", target.display()))?
+        .next()
+        .is_none();
+    if !empty {
+        bail!(
+            "le dossier {} n'est pas vide et n'a pas été créé par bcs (il n'a pas de fichier {MARKER}) : bcs ne remplace que ses propres dossiers de sortie ; choisissez un dossier nouveau ou vide (--out) ; rien n'a été écrit",
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+/// Removes the staging folders that runs killed before their end left in
+/// `parent`: those whose process is gone. (A previous output being replaced,
+/// `.bcs-ancien-…`, exists only between two renames; if a run dies there,
+/// it is the user's last complete output and is left alone.)
+fn remove_dead_runs(parent: &Path) {
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().to_string();
+        let path = e.path();
+        if !name.starts_with(STAGING) || !path.is_dir() {
+            continue;
+        }
+        let dead = std::fs::read_to_string(path.join(OWNER))
+            .is_ok_and(|pid| pid.trim().parse::<u32>().is_ok_and(|p| !process_alive(p)));
+        if dead {
+            let _ = std::fs::remove_dir_all(&path);
+        }
+    }
+}
+
+/// Whether a process with this id runs on this machine.
+#[cfg(unix)]
+fn process_alive(pid: u32) -> bool {
+    let Ok(pid) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
+    // Signal 0: no signal sent, only the existence checked.
+    // SAFETY: kill(2) with signal 0 has no effect on the process.
+    let r = unsafe { libc::kill(pid, 0) };
+    r == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
+#[cfg(not(unix))]
+fn process_alive(_pid: u32) -> bool {
+    true
 }
 
 /// Writes the tidy results table as CSV (comma, decimal point: for R,
