@@ -15,6 +15,21 @@ use std::path::Path;
 
 use anyhow::{Context, Result};
 
+/// Fails unless `path` is a regular file (or a link to one): a directory,
+/// a FIFO or a device given as an input is refused before it is opened
+/// (reading a FIFO would wait for ever).
+pub fn ensure_regular(path: &Path) -> Result<()> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("lecture impossible de {}", path.display()))?;
+    if !meta.is_file() {
+        anyhow::bail!(
+            "{} n'est pas un fichier ordinaire (dossier, tube ou périphérique) : un fichier est attendu",
+            path.display()
+        );
+    }
+    Ok(())
+}
+
 /// Largest single write.
 const CHUNK: usize = 64 * 1024;
 

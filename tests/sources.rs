@@ -424,3 +424,61 @@ fn a_variable_given_by_two_sources_for_one_territory_is_refused() {
     assert!(!msg.contains("QN05955M"), "{msg}");
     assert!(!msg.contains("« QN05953M » est fournie"), "{msg}");
 }
+
+/// Values bcs cannot read with certainty are problems with their line,
+/// never `missing` nor another number.
+#[test]
+fn doubtful_values_are_problems_never_missing_or_another_number() {
+    let head = "code;libelle;pop;part\n";
+    for (cell, says) in [
+        ("NaN", "un nombre fini est attendu"),
+        ("inf", "un nombre fini est attendu"),
+        ("1e309", "un nombre fini est attendu"),
+        ("15.760 €", "ambiguë : la décimale déclarée est « , »"),
+    ] {
+        let file = format!("{head}QN05953M;Couture;{cell};2,0\n");
+        fails(
+            "s.csv",
+            file.as_bytes(),
+            "decimal = \",\"",
+            &["ligne 2", "colonne « pop »", &format!("valeur « {cell} »"), says],
+        );
+    }
+    // Ten megabytes of digits: beyond the reals, said with a short quote.
+    let digits = "9".repeat(10_000_000);
+    let file = format!("{head}QN05953M;Couture;{digits};2,0\n");
+    let msg = {
+        let tmp = tempfile::tempdir().unwrap();
+        let ds = dataset(tmp.path(), "s.csv", file.as_bytes(), "");
+        refused(tmp.path(), &ds, "digits", &["un nombre fini est attendu"])
+    };
+    assert!(msg.len() < 2_000, "{} bytes of message", msg.len());
+}
+
+#[test]
+fn a_header_only_file_and_a_variable_read_twice_are_refused() {
+    fails(
+        "s.csv",
+        b"code;libelle;pop;part\n",
+        "",
+        &["aucune ligne de données sous l'en-tête"],
+    );
+    fails(
+        "s.csv",
+        b"code;libelle;pop;part;pop2\nQN05953M;Couture;1134;2,0;1200\n",
+        "[[source.variable]]\nvariable = \"population\"\nvintage = 2021\nexpr = \"pop2\"",
+        &["la variable « population » (2021) est lue deux fois dans cette source (« pop2 » et « pop »)"],
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn a_fifo_given_as_a_source_is_refused_not_waited_for() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), "s.csv", b"", "");
+    let fifo = ds.join("sources/s.csv");
+    std::fs::remove_file(&fifo).unwrap();
+    let status = Command::new("mkfifo").arg(&fifo).status().unwrap();
+    assert!(status.success());
+    refused(tmp.path(), &ds, "fifo", &["n'est pas un fichier ordinaire"]);
+}

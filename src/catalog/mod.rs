@@ -416,6 +416,7 @@ fn check_lecture(template: &str) -> Result<()> {
 }
 
 pub fn parse_toml<T: serde::de::DeserializeOwned>(path: &Path) -> Result<T> {
+    crate::files::ensure_regular(path)?;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("lecture impossible de {}", path.display()))?;
     toml::from_str(&text).map_err(|e| anyhow::anyhow!("{} : {e}", path.display()))

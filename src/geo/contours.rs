@@ -16,6 +16,7 @@ pub struct Shape {
 }
 
 pub fn read_geojson(path: &Path, code_property: &str) -> Result<Vec<Shape>> {
+    crate::files::ensure_regular(path)?;
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("lecture impossible de {}", path.display()))?;
     let file = path.display().to_string();

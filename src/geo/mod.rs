@@ -426,6 +426,7 @@ impl Geography {
     /// « Denain, Gambetta »), each with the communes it lies in.
     fn load_national_qpv(&mut self, path: &Path) -> Result<()> {
         let file = path.display().to_string();
+        crate::files::ensure_regular(path)?;
         let text = std::fs::read_to_string(path)
             .with_context(|| format!("lecture impossible du fichier {file}"))?;
         let doc: serde_json::Value = serde_json::from_str(&text)
@@ -676,6 +677,7 @@ fn split_codes(s: &str) -> Vec<String> {
 /// Reads a UTF-8 CSV keeping every column as text (codes keep their leading
 /// zeros, "2A", "QN…M").
 fn read_text_csv(path: &Path, separator: u8) -> Result<DataFrame> {
+    crate::files::ensure_regular(path)?;
     CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))

@@ -42,6 +42,7 @@ pub(crate) fn write_atomically(
 }
 
 pub(crate) fn hash_file(h: &mut blake3::Hasher, path: &Path) -> Result<()> {
+    crate::files::ensure_regular(path)?;
     let bytes =
         std::fs::read(path).with_context(|| format!("lecture impossible de {}", path.display()))?;
     h.update(path.to_string_lossy().as_bytes());

@@ -262,6 +262,7 @@ fn read_source(
             .clone()
             .or_else(|| layout_of.and_then(|p| p.sheet.clone())),
         header_row: src.header_row,
+        decimal: dialect.decimal,
     };
     let t = crate::timing::stage("    ouverture");
     let opened = read::open(&path, &layout)?;
@@ -364,6 +365,14 @@ fn read_source(
     let t = crate::timing::stage("    lecture CSV");
     let table = opened.read(&keep)?;
     drop(t);
+    if table.frame.height() == 0 {
+        problems.push(problem(
+            None,
+            None,
+            "aucune ligne de données sous l'en-tête : le fichier est-il complet ?".into(),
+        ));
+        return Ok(None);
+    }
     let mut report = SourceReport {
         source: src.id.clone(),
         file: file.clone(),
@@ -563,7 +572,19 @@ fn read_source(
             "aucune colonne du fichier ne correspond au profil".into(),
         ));
     }
+    let mut mapped_once: HashMap<(&str, i32), &str> = HashMap::new();
     for m in from_profile.iter().chain(&src.variables) {
+        if let Some(first) = mapped_once.insert((m.variable.as_str(), m.vintage), m.expr.as_str()) {
+            problems.push(problem(
+                None,
+                None,
+                format!(
+                    "la variable « {} » ({}) est lue deux fois dans cette source (« {first} » et « {} ») : laquelle garder ?",
+                    m.variable, m.vintage, m.expr
+                ),
+            ));
+            continue;
+        }
         if catalog.variable(&m.variable).is_none() {
             problems.push(problem(
                 None,
@@ -663,17 +684,11 @@ fn read_source(
     for ((c, texts), p) in columns.iter().zip(&typed) {
         // Sequential iterators (row indexing searches the chunk each time).
         for ((bad, line), text) in p.bad.iter().zip(lines.iter()).zip(texts.iter()) {
-            if *bad {
+            if let Some(why) = bad {
                 problems.push(problem(
                     line.map(|l| l as usize),
                     Some(c),
-                    format!(
-                        "valeur « {} » illisible : nombre attendu (décimale « {} »), ou marqueur de secret ({}) ou d'absence ({})",
-                        shorten(text.unwrap_or(""), 60),
-                        dialect.decimal,
-                        dialect.secret.join(", "),
-                        dialect.missing.join(", ")
-                    ),
+                    why.message(text.unwrap_or(""), &dialect),
                 ));
             }
         }
@@ -1063,12 +1078,58 @@ fn shorten(s: &str, max: usize) -> String {
     }
 }
 
-/// A text column parsed: values (null unless ok), statuses, and which cells
+/// A text column parsed: values (null unless ok), statuses, and why cells
 /// are unreadable.
 struct Parsed {
     value: Float64Chunked,
     status: UInt32Chunked,
-    bad: Vec<bool>,
+    bad: Vec<Option<Unreadable>>,
+}
+
+/// Why a cell is not read as a value: never silently absent or another
+/// number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unreadable {
+    /// Not a number, nor a marker.
+    NotANumber,
+    /// NaN, an infinity, or beyond the range of reals (1e309).
+    NotFinite,
+    /// « 15.760 » in a file with a decimal comma: thousands or decimals?
+    Ambiguous,
+}
+
+impl Unreadable {
+    fn message(self, text: &str, d: &manifest::ResolvedDialect) -> String {
+        let text = shorten(text, 60);
+        match self {
+            Unreadable::NotANumber => format!(
+                "valeur « {text} » illisible : nombre attendu (décimale « {} »), ou marqueur de secret ({}) ou d'absence ({})",
+                d.decimal,
+                d.secret.join(", "),
+                d.missing.join(", ")
+            ),
+            Unreadable::NotFinite => format!(
+                "valeur « {text} » : un nombre fini est attendu (NaN, l'infini et les nombres au-delà de 1,8 × 10^308 ne sont pas des valeurs)"
+            ),
+            Unreadable::Ambiguous => format!(
+                "valeur « {text} » ambiguë : la décimale déclarée est « {} », le point y sépare-t-il les milliers ou les décimales ? Si le fichier écrit ses décimales avec un point, déclarez decimal = \".\" pour cette source",
+                d.decimal
+            ),
+        }
+    }
+}
+
+/// « 15.760 », « 1.234.567 »: digits grouped by three after points, read
+/// with a decimal comma.
+fn thousands_with_points(cleaned: &str) -> bool {
+    let digits = cleaned.strip_prefix('-').unwrap_or(cleaned);
+    let mut groups = digits.split('.');
+    let first = groups.next().unwrap_or("");
+    let rest: Vec<&str> = groups.collect();
+    !rest.is_empty()
+        && (1..=3).contains(&first.len())
+        && first.bytes().all(|b| b.is_ascii_digit())
+        && rest.iter().all(|g| g.len() == 3 && g.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// Parses one text column: trimmed cells; secrecy and absence markers;
@@ -1090,29 +1151,41 @@ fn parse_column(
     for cell in texts.iter() {
         let text = cell.map(str::trim);
         let (x, st, unreadable) = match text {
-            Some(t) if d.secret.iter().any(|m| m == t) => (None, Status::Secret, false),
-            None if blank_is_secret => (None, Status::Secret, false),
-            None => (None, Status::Missing, false),
+            Some(t) if d.secret.iter().any(|m| m == t) => (None, Status::Secret, None),
+            None if blank_is_secret => (None, Status::Secret, None),
+            None => (None, Status::Missing, None),
             Some(t) if t.is_empty() || d.missing.iter().any(|m| m == t) => {
-                (None, Status::Missing, false)
+                (None, Status::Missing, None)
             }
-            Some(t) => {
-                let x = match values.get(t) {
-                    Some(v) => Some(*v),
-                    None => {
-                        cleaned.clear();
-                        for ch in t.chars() {
-                            match ch {
-                                ' ' | '\u{202F}' | '\u{A0}' | '€' | '%' | '+' => {}
-                                c if c == d.decimal => cleaned.push('.'),
-                                c => cleaned.push(c),
+            Some(t) => match values.get(t) {
+                Some(v) => (Some(*v), Status::Ok, None),
+                None => {
+                    cleaned.clear();
+                    let mut decimal_seen = false;
+                    for ch in t.chars() {
+                        match ch {
+                            ' ' | '\u{202F}' | '\u{A0}' | '€' | '%' | '+' => {}
+                            c if c == d.decimal => {
+                                decimal_seen = true;
+                                cleaned.push('.');
                             }
+                            c => cleaned.push(c),
                         }
-                        fast_float2::parse::<f64, _>(cleaned.as_bytes()).ok()
                     }
-                };
-                (x, Status::Ok, x.is_none())
-            }
+                    let read = fast_float2::parse::<f64, _>(cleaned.as_bytes()).ok();
+                    // Points in a decimal-comma number, grouping digits by
+                    // three: thousands (15 760) or decimals (15,76)?
+                    let ambiguous =
+                        d.decimal != '.' && !decimal_seen && thousands_with_points(&cleaned);
+                    let why = match read {
+                        _ if ambiguous => Some(Unreadable::Ambiguous),
+                        None => Some(Unreadable::NotANumber),
+                        Some(x) if !x.is_finite() => Some(Unreadable::NotFinite),
+                        Some(_) => None,
+                    };
+                    (read.filter(|_| why.is_none()), Status::Ok, why)
+                }
+            },
         };
         value.append_option(x);
         status.push(st.code());
@@ -1395,6 +1468,13 @@ mod tests {
                 Some("moins de 5"),
                 Some("mille"),
                 Some("1.5"),
+                Some("NaN"),
+                Some("1e309"),
+                Some("-inf"),
+                Some("15.760 €"),
+                Some("1.234.567"),
+                Some("1.2345"),
+                Some("145,415"),
             ]
             .into_iter(),
         );
@@ -1419,15 +1499,44 @@ mod tests {
                 // "." is not the decimal separator here, but a number all the
                 // same: read as polars reads it.
                 Some(1.5),
+                // Never a value: not finite, or thousands or decimals?
+                None,
+                None,
+                None,
+                None,
+                None,
+                // Four decimals: no thousands grouping, read as written.
+                Some(1.2345),
+                // The declared decimal comma: three decimals, no doubt.
+                Some(145.415),
             ]
         );
         assert_eq!(
             p.status.into_no_null_iter().collect::<Vec<_>>(),
-            [ok, ok, ok, secret, missing, missing, missing, ok, ok, ok]
+            [ok, ok, ok, secret, missing, missing, missing, ok, ok, ok, ok, ok, ok, ok, ok, ok, ok]
         );
+        use Unreadable::*;
         assert_eq!(
             p.bad,
-            [false, false, false, false, false, false, false, false, true, false]
+            [
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                None,
+                Some(NotANumber),
+                None,
+                Some(NotFinite),
+                Some(NotFinite),
+                Some(NotFinite),
+                Some(Ambiguous),
+                Some(Ambiguous),
+                None,
+                None
+            ]
         );
     }
 }

@@ -22,6 +22,9 @@ pub struct Layout {
     pub sheet: Option<String>,
     /// 1-based row (or line) of the header; rows above it are titles, notes.
     pub header_row: Option<usize>,
+    /// Decimal separator the values are parsed with: a workbook's number
+    /// cells are written with it, so that they read back exactly.
+    pub decimal: char,
 }
 
 /// A source read as text.
@@ -190,6 +193,7 @@ fn sniff_delimiter(header: &str) -> u8 {
 
 fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     let file = path.display().to_string();
+    crate::files::ensure_regular(path)?;
     let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {file}"))?;
     let (text, encoding) = decode(bytes, layout.encoding.as_deref(), &file)?;
     let skip = layout.header_row.unwrap_or(1).saturating_sub(1);
@@ -319,7 +323,7 @@ fn read_csv_columns(
     Ok(DataFrame::new_infer_height(columns)?)
 }
 
-fn cell_text(d: &calamine::Data) -> String {
+fn cell_text(d: &calamine::Data, decimal: char) -> String {
     use calamine::Data;
     match d {
         Data::Empty => String::new(),
@@ -328,7 +332,7 @@ fn cell_text(d: &calamine::Data) -> String {
             if f.fract() == 0.0 && f.abs() < 1e15 {
                 format!("{}", *f as i64)
             } else {
-                format!("{f}")
+                format!("{f}").replace('.', &decimal.to_string())
             }
         }
         Data::Int(i) => i.to_string(),
@@ -352,6 +356,7 @@ fn cell_text(d: &calamine::Data) -> String {
 fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, String)>)> {
     use calamine::Reader;
     let file = path.display().to_string();
+    crate::files::ensure_regular(path)?;
     let mut wb = calamine::open_workbook_auto(path)
         .map_err(|e| anyhow!("{file} : classeur illisible ({e})"))?;
     let names = wb.sheet_names().to_vec();
@@ -386,7 +391,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
             anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente")
         })?
         .iter()
-        .map(|c| cell_text(c).trim().to_string())
+        .map(|c| cell_text(c, '.').trim().to_string())
         .collect();
     if header.iter().all(String::is_empty) {
         bail!(
@@ -407,7 +412,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
         }
         lines.push(header_row + 1 + k);
         for (j, col) in columns.iter_mut().enumerate() {
-            let t = row.get(j).map(cell_text).unwrap_or_default();
+            let t = row.get(j).map(|c| cell_text(c, layout.decimal)).unwrap_or_default();
             col.push((!t.is_empty()).then_some(t));
         }
     }
@@ -465,6 +470,7 @@ fn column_letter(mut j: usize) -> String {
 
 fn read_parquet(path: &Path) -> Result<Table> {
     let file = path.display().to_string();
+    crate::files::ensure_regular(path)?;
     let f = std::fs::File::open(path).with_context(|| format!("lecture impossible de {file}"))?;
     let df = ParquetReader::new(f)
         .finish()
