@@ -482,3 +482,74 @@ fn a_fifo_given_as_a_source_is_refused_not_waited_for() {
     assert!(status.success());
     refused(tmp.path(), &ds, "fifo", &["n'est pas un fichier ordinaire"]);
 }
+
+/// A workbook built for these tests: a header row (code, libellé, pop,
+/// part) on row 1 and what `fill` writes below.
+fn workbook(fill: impl FnOnce(&mut rust_xlsxwriter::Worksheet)) -> Vec<u8> {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = tmp.path().join("wb.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (j, h) in ["code", "libellé", "pop", "part"].iter().enumerate() {
+        ws.write_string(0, j as u16, *h).unwrap();
+    }
+    ws.write_string(1, 0, "QN05953M").unwrap();
+    ws.write_string(1, 1, "Couture").unwrap();
+    ws.write_number(1, 3, 2.0).unwrap();
+    fill(ws);
+    wb.save(&path).unwrap();
+    std::fs::read(&path).unwrap()
+}
+
+#[test]
+fn workbook_cells_that_are_not_values_are_problems() {
+    // A date typed in a count.
+    let date = workbook(|ws| {
+        let d = rust_xlsxwriter::ExcelDateTime::from_ymd(2021, 1, 1).unwrap();
+        let f = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        ws.write_datetime_with_format(1, 2, &d, &f).unwrap();
+    });
+    fails("wb.xlsx", &date, "", &["ligne 2", "colonne « pop »", "valeur « 2021-01-01 » illisible"]);
+    // A formula whose result was never saved.
+    let formula = workbook(|ws| {
+        // As a program writes it, never opened in a spreadsheet: no result.
+        ws.set_formula_result_default("");
+        ws.write_formula(1, 2, "=1000+134").unwrap();
+    });
+    fails("wb.xlsx", &formula, "", &["ligne 2", "colonne « pop »", "valeur « =1000+134 » illisible"]);
+    // A code merged over two rows: the second row does not silently lose it.
+    let merged = workbook(|ws| {
+        ws.merge_range(1, 0, 2, 0, "QN05953M", &rust_xlsxwriter::Format::new())
+            .unwrap();
+        ws.write_number(1, 2, 1134.0).unwrap();
+        ws.write_string(2, 1, "Couture bis").unwrap();
+        ws.write_number(2, 2, 10.0).unwrap();
+    });
+    fails(
+        "wb.xlsx",
+        &merged,
+        "",
+        &["ligne 3", "colonne « code »", "« (cellule fusionnée avec A2) »"],
+    );
+}
+
+#[test]
+fn a_workbook_with_a_cell_at_xfd1048576_is_read_without_a_dense_sheet() {
+    let far = workbook(|ws| {
+        ws.write_number(1, 2, 1134.0).unwrap();
+        ws.write_string(1_048_575, 16_383, "loin").unwrap();
+    });
+    assert!(far.len() < 10_000);
+    // The far cell lies outside the header's columns: ignored like a side
+    // table, the data read (it allocated 512 GiB before).
+    let rows = values("wb.xlsx", &far, "");
+    assert!(
+        rows.contains(&(
+            "QN05953M".to_string(),
+            "population".to_string(),
+            "1134.0".to_string(),
+            "ok".to_string()
+        )),
+        "{rows:?}"
+    );
+}

@@ -375,45 +375,57 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
             .cloned()
             .ok_or_else(|| anyhow!("{file} : classeur sans feuille"))?,
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e}"))?;
-    let (top, _) = range.start().unwrap_or((0, 0));
+    // The sheet's cells by row, sparse: a workbook whose only oddity is one
+    // cell at XFD1048576 costs that cell, not a dense matrix of 17 billion.
+    let cells = sheet_cells(&mut wb, &sheet, layout.decimal)
+        .map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e:#}"))?;
     let header_row = layout.header_row.unwrap_or(1);
-    // Sheet rows are 1-based; the range starts at row `top` (0-based).
-    let skip = header_row.checked_sub(1 + top as usize).ok_or_else(|| {
-        anyhow!("{file}, feuille « {sheet} » : la ligne d'en-tête {header_row} est au-dessus des données (ligne {})", top + 1)
+    let first = cells.keys().next().copied().unwrap_or(0) as usize;
+    if header_row < first + 1 {
+        bail!("{file}, feuille « {sheet} » : la ligne d'en-tête {header_row} est au-dessus des données (ligne {})", first + 1);
+    }
+    let header_cells = cells.get(&((header_row - 1) as u32)).ok_or_else(|| {
+        anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente")
     })?;
-    let mut rows = range.rows().skip(skip);
-    let header: Vec<String> = rows
-        .next()
-        .ok_or_else(|| {
-            anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente")
-        })?
+    let width = header_cells
         .iter()
-        .map(|c| cell_text(c, '.').trim().to_string())
-        .collect();
-    if header.iter().all(String::is_empty) {
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(c, _)| *c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    if width == 0 {
         bail!(
             "{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)"
         );
     }
-    let width = header
-        .iter()
-        .rposition(|h| !h.is_empty())
-        .map(|i| i + 1)
-        .unwrap_or(0);
+    if width > MAX_WORKBOOK_COLUMNS {
+        bail!("{file}, feuille « {sheet} » : {width} colonnes d'en-tête, au plus {MAX_WORKBOOK_COLUMNS} sont lues : la ligne d'en-tête est-elle la bonne (header_row) ?");
+    }
+    let mut header = vec![String::new(); width];
+    for (c, t) in header_cells {
+        if (*c as usize) < width {
+            header[*c as usize] = t.trim().to_string();
+        }
+    }
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     let mut lines = vec![];
-    for (k, row) in rows.enumerate() {
+    for (&row, row_cells) in cells.range(header_row as u32..) {
         // Empty rows are skipped; the others keep their sheet row number.
-        if row.iter().all(|c| matches!(c, calamine::Data::Empty)) {
+        if row_cells
+            .iter()
+            .all(|(c, t)| *c as usize >= width || t.trim().is_empty())
+        {
             continue;
         }
-        lines.push(header_row + 1 + k);
-        for (j, col) in columns.iter_mut().enumerate() {
-            let t = row.get(j).map(|c| cell_text(c, layout.decimal)).unwrap_or_default();
-            col.push((!t.is_empty()).then_some(t));
+        lines.push(row as usize + 1);
+        let mut texts: Vec<Option<String>> = vec![None; width];
+        for (c, t) in row_cells {
+            if (*c as usize) < width && !t.is_empty() {
+                texts[*c as usize] = Some(t.clone());
+            }
+        }
+        for (col, t) in columns.iter_mut().zip(texts) {
+            col.push(t);
         }
     }
     // A name given to several columns (a side table beside the data, as in
@@ -452,6 +464,69 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
         },
         doubled,
     ))
+}
+
+/// Columns of a workbook header read at most.
+const MAX_WORKBOOK_COLUMNS: usize = 2_000;
+
+/// The non-empty cells of a sheet as text, by 0-based row, each row's cells
+/// as (0-based column, text). XLSX sheets are streamed cell by cell (no
+/// dense range is built), a formula without a saved value reads as its
+/// formula (« =SUM(B2:C2) »: not a value) and a cell covered by a merged
+/// one as « (cellule fusionnée avec B2) »; other formats go through their
+/// range.
+fn sheet_cells(
+    wb: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
+    sheet: &str,
+    decimal: char,
+) -> Result<std::collections::BTreeMap<u32, Vec<(u32, String)>>> {
+    use calamine::Reader;
+    let mut cells: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    match wb {
+        calamine::Sheets::Xlsx(x) => {
+            let merged = x.merge_cells_by_sheet_name(sheet).map_err(|e| anyhow!("{e}"))?;
+            {
+                let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| anyhow!("{e}"))?;
+                while let Some(cell) = reader.next_cell_with_formula().map_err(|e| anyhow!("{e}"))? {
+                    let text = cell_text(&calamine::Data::from(cell.value), decimal);
+                    let text = match cell.formula {
+                        // No saved result (a file written by a program,
+                        // never opened in a spreadsheet): not a value.
+                        Some(f) if text.is_empty() && !f.is_empty() => format!("={f}"),
+                        _ => text,
+                    };
+                    if !text.is_empty() {
+                        cells.entry(cell.pos.0).or_default().push((cell.pos.1, text));
+                    }
+                }
+            }
+            // Cells covered by a merged one, in the rows that hold data.
+            for m in merged {
+                let anchor = format!("{}{}", column_letter(m.start.1 as usize), m.start.0 + 1);
+                for (&row, row_cells) in cells.range_mut(m.start.0..=m.end.0) {
+                    for col in m.start.1..=m.end.1.min(m.start.1 + MAX_WORKBOOK_COLUMNS as u32) {
+                        if (row, col) != m.start && !row_cells.iter().any(|(c, _)| *c == col) {
+                            row_cells.push((col, format!("(cellule fusionnée avec {anchor})")));
+                        }
+                    }
+                }
+            }
+        }
+        other => {
+            let range = other.worksheet_range(sheet).map_err(|e| anyhow!("{e}"))?;
+            for (r, c, value) in range.used_cells() {
+                let text = cell_text(value, decimal);
+                if !text.is_empty() {
+                    let (r0, c0) = range.start().unwrap_or((0, 0));
+                    cells
+                        .entry(r0 + r as u32)
+                        .or_default()
+                        .push((c0 + c as u32, text));
+                }
+            }
+        }
+    }
+    Ok(cells)
 }
 
 /// A sheet column's letters (0 → A, 26 → AA).
