@@ -122,3 +122,43 @@ fn ids_that_become_file_names_are_checked() {
     assert!(err.contains("« t10_demandeurs_emploi_evolution » donné à deux sources"), "{err}");
     assert_eq!(names(&ds), ["dataset.toml"]);
 }
+
+#[test]
+fn names_that_would_run_in_excel_or_break_a_page_are_neutral() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    std::fs::create_dir_all(ds.join("sources")).unwrap();
+    // A local territories file with a hostile name and a name with a line
+    // break, and a source giving them values.
+    std::fs::write(
+        ds.join("territoires.csv"),
+        "code,name,short_name,level,parents,members,successors,note\n\
+         loc_a,=cmd|' /C calc'!A0,,quartier,59172,,,\n\
+         loc_b,\"Deux\nlignes <script>\",,quartier,59172,,,\n",
+    )
+    .unwrap();
+    std::fs::write(ds.join("sources/s.csv"), "code;pop\nloc_a;100\nloc_b;200\n").unwrap();
+    std::fs::write(
+        ds.join("dataset.toml"),
+        format!(
+            "[dataset]\nid = \"t\"\ntitle = \"t\"\nterritory = \"59172\"\nreference = \"59172\"\nreferences = [\"59172\"]\n\
+             [geography]\nnational = \"{}\"\nlocal = [\"territoires.csv\"]\n\
+             [[source]]\nid = \"s\"\nfile = \"sources/s.csv\"\ntitle = \"s\"\nproducer = \"p\"\nkey = \"code\"\n\
+             [[source.variable]]\nvariable = \"population\"\nvintage = 2021\nexpr = \"pop\"\n",
+            root().join("datasets/geo/national").display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("sortie");
+    let o = bcs().arg("--dataset").arg(&ds).args(["run", "--out"]).arg(&out).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("theme_01_contexte.csv")).unwrap();
+    assert!(csv.contains("'=cmd|' /C calc'!A0"), "{csv}");
+    assert!(!csv.lines().any(|l| l.starts_with("=cmd")), "{csv}");
+    assert!(csv.contains("Deux lignes <script>"), "{csv}");
+    let md = std::fs::read_to_string(out.join("theme_01_contexte.md")).unwrap();
+    assert!(md.contains("Deux lignes &lt;script&gt;"), "{md}");
+    assert!(!md.contains("<script>"), "{md}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(!html.contains("<script>"), "raw script in the report");
+}

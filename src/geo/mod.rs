@@ -110,7 +110,7 @@ impl Territory {
     pub fn new(code: &str, name: &str, level: Level) -> Territory {
         Territory {
             code: code.to_string(),
-            name: name.to_string(),
+            name: clean(name),
             short_name: None,
             level,
             parents: vec![],
@@ -412,7 +412,7 @@ impl Geography {
             }
             let former = Former {
                 code: row[0].clone(),
-                name: row[1].clone(),
+                name: clean(&row[1]),
                 kind,
                 commune: row[3].clone(),
             };
@@ -497,7 +497,7 @@ impl Geography {
             }
             let t = Territory {
                 code: row[0].clone(),
-                name: row[1].clone(),
+                name: clean(&row[1]),
                 short_name: non_empty(&row[2]),
                 level,
                 parents: split_codes(&row[4]),
@@ -661,9 +661,19 @@ fn national(code: &str, name: &str, level: Level, parents: Vec<String>) -> Terri
     }
 }
 
+/// A name as users read it everywhere (tables, report, SVG, terminal):
+/// control characters (line breaks, escapes) made spaces.
+fn clean(s: &str) -> String {
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect::<String>()
+        .trim()
+        .to_string()
+}
+
 fn non_empty(s: &str) -> Option<String> {
-    let s = s.trim();
-    (!s.is_empty()).then(|| s.to_string())
+    let s = clean(s);
+    (!s.is_empty()).then_some(s)
 }
 
 fn split_codes(s: &str) -> Vec<String> {

@@ -59,6 +59,17 @@ impl Cell {
     }
 }
 
+/// A text cell for a spreadsheet: one starting with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return would be run as a formula by Excel (« =cmd|… »):
+/// prefixed with an apostrophe, as OWASP recommends for CSV files.
+fn spreadsheet_text(t: &str) -> String {
+    if t.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{t}")
+    } else {
+        t.to_string()
+    }
+}
+
 impl From<String> for Cell {
     fn from(s: String) -> Cell {
         Cell::Text(s)
@@ -131,7 +142,13 @@ impl Table {
     }
 
     pub fn markdown(&self) -> String {
-        let esc = |s: &str| s.replace('|', "\\|");
+        // A cell cannot end the row (|, line breaks) nor open HTML.
+        let esc = |s: &str| {
+            s.replace('|', "\\|")
+                .replace('<', "&lt;")
+                .replace('>', "&gt;")
+                .replace(['\n', '\r'], " ")
+        };
         let mut out = String::new();
         if !self.title.is_empty() {
             out.push_str(&format!("## {}\n\n", self.title));
@@ -166,7 +183,8 @@ impl Table {
         if !self.notes.is_empty() {
             out.push('\n');
             for n in &self.notes {
-                out.push_str(n);
+                // Text, never HTML (names and sentences come from the data).
+                out.push_str(&n.replace('<', "&lt;").replace('>', "&gt;"));
                 out.push_str("  \n");
             }
         }
@@ -179,10 +197,14 @@ impl Table {
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
             .from_writer(vec![0xEF, 0xBB, 0xBF]);
-        w.write_record(&self.header)?;
+        w.write_record(self.header.iter().map(|h| spreadsheet_text(h)))?;
         for row in &self.rows {
-            // Thousands separators would make numbers text in a spreadsheet.
-            w.write_record(row.iter().map(|v| v.display().replace(fr::THOUSANDS, "")))?;
+            // Thousands separators would make numbers text in a spreadsheet;
+            // a text that a spreadsheet would take for a formula is quoted.
+            w.write_record(row.iter().map(|v| match v {
+                Cell::Text(t) => spreadsheet_text(t),
+                v => v.display().replace(fr::THOUSANDS, ""),
+            }))?;
         }
         w.into_inner()
             .map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))
