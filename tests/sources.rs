@@ -553,3 +553,29 @@ fn a_workbook_with_a_cell_at_xfd1048576_is_read_without_a_dense_sheet() {
         "{rows:?}"
     );
 }
+
+#[test]
+fn many_problems_are_listed_per_file_and_column_then_counted() {
+    // 30 000 communes whose population reads « mille », and whose share
+    // « x ».
+    let communes = std::fs::read_to_string(root().join("datasets/geo/national/communes.csv")).unwrap();
+    let mut file = String::from("code;libelle;pop;part\n");
+    for line in communes.lines().skip(1).take(30_000) {
+        let code = line.split(',').next().unwrap();
+        file.push_str(&format!("{code};commune;mille;x\n"));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), "s.csv", file.as_bytes(), "");
+    let msg = refused(
+        tmp.path(),
+        &ds,
+        "many",
+        &[
+            "60\u{202F}000 problème(s) dans les données",
+            "colonne « part » : … et 29\u{202F}990 autre(s) problème(s) du même fichier et de la même colonne",
+            "colonne « pop » : … et 29\u{202F}990 autre(s) problème(s) du même fichier et de la même colonne",
+        ],
+    );
+    // 10 shown per column, two columns, and their counts: a few kilobytes.
+    assert!(msg.len() < 10_000, "{} bytes", msg.len());
+}

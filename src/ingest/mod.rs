@@ -43,15 +43,38 @@ impl std::fmt::Display for DataProblem {
     }
 }
 
-/// Fails with every problem listed, one per line.
+/// Problems listed per file and column; the others of the same file and
+/// column are counted (two million bad rows give a few lines, not 300 MB).
+pub const PROBLEMS_SHOWN: usize = 10;
+
+/// Fails with the problems listed, one per line: the first
+/// [`PROBLEMS_SHOWN`] of each file and column, then how many more.
 pub fn fail_with(problems: &[DataProblem]) -> Result<()> {
     if problems.is_empty() {
         return Ok(());
     }
-    let list: Vec<String> = problems.iter().map(|p| format!("  - {p}")).collect();
+    let mut shown: HashMap<(&str, Option<&str>), usize> = HashMap::new();
+    let mut list: Vec<String> = vec![];
+    for p in problems {
+        let n = shown.entry((p.file.as_str(), p.column.as_deref())).or_default();
+        *n += 1;
+        if *n <= PROBLEMS_SHOWN {
+            list.push(format!("  - {p}"));
+        }
+    }
+    let mut more: Vec<(&(&str, Option<&str>), &usize)> =
+        shown.iter().filter(|(_, n)| **n > PROBLEMS_SHOWN).collect();
+    more.sort();
+    for ((file, column), n) in more {
+        let column = column.map(|c| format!(", colonne « {c} »")).unwrap_or_default();
+        list.push(format!(
+            "  - {file}{column} : … et {} autre(s) problème(s) du même fichier et de la même colonne",
+            crate::fr::number((n - PROBLEMS_SHOWN) as f64, 0)
+        ));
+    }
     bail!(
         "{} problème(s) dans les données ; rien n'a été écrit :\n{}",
-        problems.len(),
+        crate::fr::number(problems.len() as f64, 0),
         list.join("\n")
     )
 }
