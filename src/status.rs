@@ -87,7 +87,7 @@ pub fn evaluate(
     operands: &[String],
 ) -> anyhow::Result<(polars::prelude::Expr, polars::prelude::Expr)> {
     use polars::prelude::*;
-    let raw = polars::sql::sql_expr(formula)?.cast(DataType::Float64);
+    let raw = crate::catalog::parse_formula(formula)?.cast(DataType::Float64);
     let operand_status = if operands.is_empty() {
         Status::Ok.lit()
     } else {

@@ -579,3 +579,52 @@ fn many_problems_are_listed_per_file_and_column_then_counted() {
     // 10 shown per column, two columns, and their counts: a few kilobytes.
     assert!(msg.len() < 10_000, "{} bytes", msg.len());
 }
+
+#[test]
+fn expressions_are_arithmetic_over_columns_and_bounded() {
+    let file = b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n";
+    // ~500 terms aborted the process (stack overflow in the parser).
+    let long = vec!["pop"; 500].join(" + ");
+    fails(
+        "s.csv",
+        file,
+        &format!("[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"{long}\""),
+        &["plus de 200 opérateurs"],
+    );
+    fails(
+        "s.csv",
+        file,
+        "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"pg_sleep(10)\"",
+        &["les fonctions ne sont pas admises"],
+    );
+    fails(
+        "s.csv",
+        file,
+        "[[source.variable]]\nvariable = \"pop_etrangers\"\nvintage = 2021\nexpr = \"(SELECT 1)\"",
+        &["deux termes sans opérateur entre eux"],
+    );
+}
+
+#[test]
+fn a_manifest_without_sources_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("ds");
+    std::fs::create_dir_all(&ds).unwrap();
+    std::fs::write(
+        ds.join("dataset.toml"),
+        format!(
+            "[dataset]\nid = \"v\"\ntitle = \"v\"\nterritory = \"59172\"\nreference = \"59172\"\nreferences = [\"59172\"]\n[geography]\nnational = \"{}\"\n",
+            root().join("datasets/geo/national").display()
+        ),
+    )
+    .unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .arg("--dataset")
+        .arg(&ds)
+        .arg("validate")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("aucune source déclarée"), "{err}");
+}

@@ -384,7 +384,7 @@ impl Catalog {
 
 /// Column names a formula reads, parsed by polars' SQL expression parser.
 pub fn formula_operands(formula: &str) -> Result<Vec<String>> {
-    let expr = polars::sql::sql_expr(formula)?;
+    let expr = parse_formula(formula)?;
     let mut names: Vec<String> = expr
         .meta()
         .root_names()
@@ -394,6 +394,75 @@ pub fn formula_operands(formula: &str) -> Result<Vec<String>> {
     names.sort();
     names.dedup();
     Ok(names)
+}
+
+/// Operators a formula may hold at most, and parentheses it may nest: far
+/// beyond any indicator, far below what overflows the parser's stack (a sum
+/// of ~500 terms aborted the process).
+const MAX_OPERATORS: usize = 200;
+const MAX_DEPTH: usize = 32;
+
+/// Parses a formula or source expression, after checking that it is
+/// arithmetic over columns: names (plain or "double-quoted"), numbers,
+/// `+ - * /` and parentheses, nothing else — no function, no subquery, no
+/// text literal — and of bounded size.
+pub fn parse_formula(formula: &str) -> Result<polars::prelude::Expr> {
+    let mut operators = 0;
+    let mut depth = 0usize;
+    let mut chars = formula.chars().peekable();
+    let mut after_name = false;
+    while let Some(c) = chars.next() {
+        let mut name = false;
+        match c {
+            c if c.is_whitespace() => continue,
+            '+' | '-' | '*' | '/' => operators += 1,
+            '(' => {
+                if after_name {
+                    bail!("expression « {} » : les fonctions ne sont pas admises (des noms de colonnes, des nombres, + - * / et des parenthèses)", shorten(formula));
+                }
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    bail!("expression « {} » : plus de {MAX_DEPTH} parenthèses imbriquées", shorten(formula));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            '"' => {
+                // A quoted column name, up to the closing quote.
+                if !chars.by_ref().any(|c| c == '"') {
+                    bail!("expression « {} » : guillemet non fermé", shorten(formula));
+                }
+                name = true;
+            }
+            c if c.is_alphanumeric() || c == '_' || c == '.' => {
+                while chars.next_if(|c| c.is_alphanumeric() || *c == '_' || *c == '.').is_some() {}
+                name = true;
+            }
+            c => bail!(
+                "expression « {} » : caractère « {c} » non admis (des noms de colonnes, des nombres, + - * / et des parenthèses)",
+                shorten(formula)
+            ),
+        }
+        if name && after_name {
+            bail!(
+                "expression « {} » : deux termes sans opérateur entre eux (des noms de colonnes, des nombres, + - * / et des parenthèses ; un nom avec des espaces s'écrit entre guillemets)",
+                shorten(formula)
+            );
+        }
+        after_name = name;
+        if operators > MAX_OPERATORS {
+            bail!("expression « {} » : plus de {MAX_OPERATORS} opérateurs", shorten(formula));
+        }
+    }
+    Ok(polars::sql::sql_expr(formula)?)
+}
+
+/// An expression quoted in a message: at most 80 characters.
+fn shorten(s: &str) -> String {
+    if s.chars().count() <= 80 {
+        s.to_string()
+    } else {
+        format!("{}…", s.chars().take(80).collect::<String>())
+    }
 }
 
 fn check_lecture(template: &str) -> Result<()> {

@@ -106,6 +106,14 @@ pub fn load_cached(
     geo: &Geography,
     mode: CacheMode,
 ) -> Result<Loaded> {
+    if manifest.sources.is_empty() {
+        fail_with(&[DataProblem {
+            file: manifest.dir.join("dataset.toml").display().to_string(),
+            line: None,
+            column: None,
+            message: "aucune source déclarée ([[source]] : un fichier et ses colonnes)".into(),
+        }])?;
+    }
     let cache = match mode {
         CacheMode::Use => Some(cache::Cache::new(manifest, catalog)?),
         CacheMode::Off => None,
