@@ -30,6 +30,18 @@ pub fn ensure_regular(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// The BLAKE3 hash of a file's bytes, in hex: cache files are checked
+/// against the hash recorded when they were written (a flipped bit means
+/// recomputing, never a different output).
+pub fn content_hash(path: &Path) -> Result<String> {
+    let mut file = std::fs::File::open(path)
+        .with_context(|| format!("lecture impossible : {}", path.display()))?;
+    let mut h = blake3::Hasher::new();
+    h.update_reader(&mut file)
+        .with_context(|| format!("lecture impossible : {}", path.display()))?;
+    Ok(h.finalize().to_hex().to_string())
+}
+
 /// Largest single write.
 const CHUNK: usize = 64 * 1024;
 

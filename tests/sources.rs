@@ -628,3 +628,91 @@ fn a_manifest_without_sources_is_refused() {
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("aucune source déclarée"), "{err}");
 }
+
+/// Flips one bit in the middle of a file.
+fn flip_a_bit(path: &Path) {
+    let mut bytes = std::fs::read(path).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0x10;
+    std::fs::write(path, bytes).unwrap();
+}
+
+fn cache_file(ds: &Path, prefix: &str) -> PathBuf {
+    std::fs::read_dir(ds.join(".bcs-cache"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| {
+            let n = p.file_name().unwrap().to_string_lossy().to_string();
+            n.starts_with(prefix) && n.ends_with(".parquet")
+        })
+        .unwrap_or_else(|| panic!("no cache file {prefix}"))
+}
+
+#[test]
+fn caches_are_verified_a_flipped_bit_is_recomputed_never_served() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "s.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\nQN05954M;Gambetta;1851;5,3\n",
+        "",
+    );
+    let bcs = |args: &[&str]| -> Output {
+        Command::new(env!("CARGO_BIN_EXE_bcs"))
+            .arg("--dataset")
+            .arg(&ds)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let show = ["show", "QN05953M", "--format", "csv"];
+    let first = bcs(&show);
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    // The results cache, damaged: recomputed, same answer, said.
+    flip_a_bit(&cache_file(&ds, "resultats-"));
+    let again = bcs(&show);
+    assert!(again.status.success());
+    assert_eq!(again.stdout, first.stdout);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("cache de résultats"));
+    // The source cache, damaged: the source is read again.
+    flip_a_bit(&cache_file(&ds, "essai-"));
+    let import = bcs(&["import"]);
+    let said = String::from_utf8_lossy(&import.stdout).to_string()
+        + &String::from_utf8_lossy(&import.stderr);
+    assert!(said.contains("essai : lu, vérifié et mis en cache"), "{said}");
+    assert!(said.contains("ne correspond plus à ce qui a été écrit : source relue"), "{said}");
+    assert_eq!(bcs(&show).stdout, first.stdout);
+}
+
+#[test]
+fn a_source_edited_with_its_size_and_time_kept_is_read_again() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "s.csv",
+        b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n",
+        "",
+    );
+    let show = || -> String {
+        let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
+            .arg("--dataset")
+            .arg(&ds)
+            .args(["show", "QN05953M", "--format", "csv"])
+            .output()
+            .unwrap();
+        String::from_utf8(o.stdout).unwrap()
+    };
+    assert!(show().contains(",population,2021,1134.0,"));
+    let path = ds.join("sources/s.csv");
+    let modified = std::fs::metadata(&path).unwrap().modified().unwrap();
+    // Same length, same modification time.
+    std::fs::write(&path, b"code;libelle;pop;part\nQN05953M;Couture;1200;2,0\n").unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(modified)
+        .unwrap();
+    assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
+    assert!(show().contains(",population,2021,1200.0,"));
+}

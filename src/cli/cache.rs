@@ -23,6 +23,14 @@ pub struct ResultsCache {
     key: String,
 }
 
+/// What is stored beside the cached results: the hash of the Parquet file
+/// as written, and the priority classification's sensitivity.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    blake3: String,
+    sensitivity: Sensitivity,
+}
+
 impl ResultsCache {
     pub fn new(
         manifest: &Manifest,
@@ -53,6 +61,16 @@ impl ResultsCache {
             h.update(path.to_string_lossy().as_bytes());
             h.update(&meta.len().to_le_bytes());
             h.update(format!("{:?}", meta.modified().ok()).as_bytes());
+            // The change time and inode too: an edit that keeps the size
+            // and resets the modification time (touch -d) still changes
+            // them, and no user can set them back.
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                h.update(&meta.ctime().to_le_bytes());
+                h.update(&meta.ctime_nsec().to_le_bytes());
+                h.update(&meta.ino().to_le_bytes());
+            }
             if let Some(p) = &src.profile {
                 h.update(format!("{:?}", manifest.profile(p)?).as_bytes());
             }
@@ -79,6 +97,21 @@ impl ResultsCache {
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
+        let Ok(entry) = std::fs::read(&extra)
+            .map_err(anyhow::Error::from)
+            .and_then(|b| Ok(serde_json::from_slice::<Entry>(&b)?))
+        else {
+            return Ok(None);
+        };
+        // The file must be the one written: a flipped bit is recomputed,
+        // never read.
+        if crate::files::content_hash(&frame).ok().as_deref() != Some(entry.blake3.as_str()) {
+            eprintln!(
+                "Avertissement : le cache de résultats {} ne correspond plus à ce qui a été écrit : résultats recalculés.",
+                frame.display()
+            );
+            return Ok(None);
+        }
         let mut lf = LazyFrame::scan_parquet(
             PlRefPath::try_from_path(&frame)?,
             ScanArgsParquet::default(),
@@ -89,13 +122,7 @@ impl ResultsCache {
         let Ok(df) = lf.collect() else {
             return Ok(None);
         };
-        let Ok(sensitivity) = std::fs::read(&extra)
-            .map_err(anyhow::Error::from)
-            .and_then(|b| Ok(serde_json::from_slice(&b)?))
-        else {
-            return Ok(None);
-        };
-        Ok(Some((df, sensitivity)))
+        Ok(Some((df, entry.sensitivity)))
     }
 
     /// Stores the results (atomically) and removes the stale entries.
@@ -119,10 +146,14 @@ impl ResultsCache {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
         write_atomically(&self.file(), write)?;
-        std::fs::write(
-            self.path("resultats", "json"),
-            serde_json::to_vec(sensitivity)?,
-        )?;
+        let entry = Entry {
+            blake3: crate::files::content_hash(&self.file())?,
+            sensitivity: sensitivity.clone(),
+        };
+        write_atomically(&self.path("resultats", "json"), |tmp| {
+            std::fs::write(tmp, serde_json::to_vec(&entry)?)?;
+            Ok(())
+        })?;
         Ok(())
     }
 

@@ -20,6 +20,14 @@ pub enum CacheMode {
     Use,
 }
 
+/// What is stored beside a source's cached observations: the hash of the
+/// Parquet file as written, and the reading report.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Entry {
+    blake3: String,
+    report: SourceReport,
+}
+
 pub struct Cache {
     dir: PathBuf,
     /// Hash of the inputs shared by every source (geography, variables, program).
@@ -125,14 +133,25 @@ impl Cache {
         if !path.exists() {
             return Ok((None, key));
         }
-        let df = std::fs::File::open(&path)
+        let entry = std::fs::read(self.report_path(src, &key))
             .map_err(anyhow::Error::from)
-            .and_then(|f| ParquetReader::new(f).finish().map_err(anyhow::Error::from));
-        let report = std::fs::read(self.report_path(src, &key))
-            .map_err(anyhow::Error::from)
-            .and_then(|b| serde_json::from_slice(&b).map_err(anyhow::Error::from));
-        // An unreadable entry is simply rebuilt.
-        Ok((df.ok().zip(report.ok()), key))
+            .and_then(|b| serde_json::from_slice::<Entry>(&b).map_err(anyhow::Error::from));
+        let Ok(entry) = entry else {
+            // An unreadable entry is simply rebuilt.
+            return Ok((None, key));
+        };
+        // The observations must be the bytes written: a flipped bit means
+        // reading the source again, never another value.
+        let bytes = std::fs::read(&path)?;
+        if blake3::hash(&bytes).to_hex().as_str() != entry.blake3 {
+            eprintln!(
+                "Avertissement : l'entrée de cache {} ne correspond plus à ce qui a été écrit : source relue.",
+                path.display()
+            );
+            return Ok((None, key));
+        }
+        let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok();
+        Ok((df.map(|df| (df, entry.report)), key))
     }
 
     /// Stores a source's observations (atomically) and removes its stale
@@ -144,11 +163,6 @@ impl Cache {
         frame: &DataFrame,
         report: &SourceReport,
     ) -> Result<()> {
-        // The report first: an entry is served only with both files.
-        write_atomically(&self.report_path(src, key), |tmp| {
-            std::fs::write(tmp, serde_json::to_vec(report)?)?;
-            Ok(())
-        })?;
         let target = self.path(src, key);
         write_atomically(&target, |tmp| {
             // Snappy rather than zstd: cheaper to encode, and the cache is
@@ -156,6 +170,16 @@ impl Cache {
             ParquetWriter::new(crate::files::OutFile::create(tmp)?)
                 .with_compression(ParquetCompression::Snappy)
                 .finish(&mut frame.clone())?;
+            Ok(())
+        })?;
+        // Then its description: an entry is served only with both files,
+        // and only if the Parquet file still has the hash recorded here.
+        let entry = Entry {
+            blake3: crate::files::content_hash(&target)?,
+            report: report.clone(),
+        };
+        write_atomically(&self.report_path(src, key), |tmp| {
+            std::fs::write(tmp, serde_json::to_vec(&entry)?)?;
             Ok(())
         })?;
         let prefix = format!("{}-", src.id);
