@@ -716,3 +716,18 @@ fn a_source_edited_with_its_size_and_time_kept_is_read_again() {
     assert_eq!(std::fs::metadata(&path).unwrap().modified().unwrap(), modified);
     assert!(show().contains(",population,2021,1200.0,"));
 }
+
+#[test]
+fn a_ragged_line_does_not_hide_the_other_problems_of_its_file() {
+    let file = b"code;libelle;pop;part\nQN05953M;Couture;1134\nQN05954M;Gambetta;mille;5,3\n";
+    fails(
+        "s.csv",
+        file,
+        "",
+        &[
+            "2 problème(s)",
+            "ligne 2 : 3 champ(s) au lieu des 4 de l'en-tête",
+            "ligne 3, colonne « pop » : valeur « mille » illisible",
+        ],
+    );
+}

@@ -256,12 +256,31 @@ pub fn empty_observations() -> DataFrame {
     .expect("static schema")
 }
 
+/// Reads one source; every problem of the file is listed, those of lines
+/// that could not be read as rows (ragged) after the others.
 fn read_source(
     manifest: &Manifest,
     src: &SourceConf,
     catalog: &Catalog,
     geo: &Geography,
     problems: &mut Vec<DataProblem>,
+) -> Result<Option<(DataFrame, SourceReport)>> {
+    let mut bad_lines = vec![];
+    let read = read_source_rows(manifest, src, catalog, geo, problems, &mut bad_lines)?;
+    if bad_lines.is_empty() {
+        return Ok(read);
+    }
+    problems.append(&mut bad_lines);
+    Ok(None)
+}
+
+fn read_source_rows(
+    manifest: &Manifest,
+    src: &SourceConf,
+    catalog: &Catalog,
+    geo: &Geography,
+    problems: &mut Vec<DataProblem>,
+    bad_lines: &mut Vec<DataProblem>,
 ) -> Result<Option<(DataFrame, SourceReport)>> {
     let path = manifest.path(&src.file);
     let file = path.display().to_string();
@@ -396,7 +415,13 @@ fn read_source(
     let t = crate::timing::stage("    lecture CSV");
     let table = opened.read(&keep)?;
     drop(t);
-    if table.frame.height() == 0 {
+    bad_lines.extend(
+        table
+            .bad_lines
+            .iter()
+            .map(|(line, message)| problem(Some(*line), None, message.clone())),
+    );
+    if table.frame.height() == 0 && table.bad_lines.is_empty() {
         problems.push(problem(
             None,
             None,

@@ -32,6 +32,9 @@ pub struct Table {
     pub frame: DataFrame,
     /// File line (or sheet row) of each row.
     pub lines: Vec<usize>,
+    /// Lines that could not be read as rows (CSV: a ragged line), with what
+    /// is wrong: left out, the rest of the file still read and checked.
+    pub bad_lines: Vec<(usize, String)>,
     /// Encoding actually used, for the record.
     pub encoding: &'static str,
 }
@@ -104,10 +107,11 @@ impl Opened {
                 file,
                 encoding,
             } => {
-                let frame = read_csv_columns(&body, delimiter, &self.columns, keep, &file, skip)?;
+                let read = read_csv_columns(&body, delimiter, &self.columns, keep, &file, skip)?;
                 Ok(Table {
-                    lines: (0..frame.height()).map(|i| i + skip + 2).collect(),
-                    frame,
+                    frame: read.frame,
+                    lines: read.lines,
+                    bad_lines: read.bad_lines,
                     encoding,
                 })
             }
@@ -262,7 +266,7 @@ fn read_csv_columns(
     keep: &[String],
     file: &str,
     skip: usize,
-) -> Result<DataFrame> {
+) -> Result<CsvRows> {
     let n = header.len();
     let positions: Vec<usize> = keep
         .iter()
@@ -286,10 +290,12 @@ fn read_csv_columns(
     r.headers()
         .map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?;
     let mut record = csv::ByteRecord::new();
+    let (mut lines, mut bad_lines) = (vec![], vec![]);
     loop {
         match r.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
+                lines.push(record.position().map_or(0, |p| p.line() as usize) + skip);
                 for (b, &at) in builders.iter_mut().zip(&positions) {
                     match record.get(at) {
                         Some(field) if !field.is_empty() => {
@@ -306,13 +312,15 @@ fn read_csv_columns(
             }
             Err(e) => {
                 let line = e.position().map(|p| p.line() as usize + skip).unwrap_or(0);
-                let msg = match e.kind() {
-                    csv::ErrorKind::UnequalLengths { len, .. } => {
-                        format!("{len} champ(s) au lieu des {n} de l'en-tête (ligne tronquée ou séparateur en trop)")
-                    }
-                    _ => format!("ligne illisible ({e})"),
-                };
-                bail!("{file}, ligne {line} : {msg}")
+                match e.kind() {
+                    // The row is left out and said; the rest of the file is
+                    // still read, so that all its problems come at once.
+                    csv::ErrorKind::UnequalLengths { len, .. } => bad_lines.push((
+                        line,
+                        format!("{len} champ(s) au lieu des {n} de l'en-tête (ligne tronquée ou séparateur en trop)"),
+                    )),
+                    _ => bail!("{file}, ligne {line} : ligne illisible ({e})"),
+                }
             }
         }
     }
@@ -320,7 +328,19 @@ fn read_csv_columns(
         .into_iter()
         .map(|b| b.finish().into_series().into_column())
         .collect();
-    Ok(DataFrame::new_infer_height(columns)?)
+    Ok(CsvRows {
+        frame: DataFrame::new_infer_height(columns)?,
+        lines,
+        bad_lines,
+    })
+}
+
+/// The kept columns of a CSV text, each row's line, and the lines left out.
+#[derive(Debug)]
+struct CsvRows {
+    frame: DataFrame,
+    lines: Vec<usize>,
+    bad_lines: Vec<(usize, String)>,
 }
 
 fn cell_text(d: &calamine::Data, decimal: char) -> String {
@@ -460,6 +480,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
         Table {
             frame,
             lines,
+            bad_lines: vec![],
             encoding: "XLSX",
         },
         doubled,
@@ -558,6 +579,7 @@ fn read_parquet(path: &Path) -> Result<Table> {
     Ok(Table {
         // Rows numbered as a table whose header is line 1.
         lines: (0..frame.height()).map(|i| i + 2).collect(),
+        bad_lines: vec![],
         frame,
         encoding: "Parquet",
     })
@@ -579,20 +601,22 @@ mod tests {
         let header = |body: &str| header_names(body, b';', "f.csv").unwrap();
         let body = "code;pop;part\n59172;\"1 234\";\n59178;12;3,5\n";
         let keep = ["code".to_string(), "part".to_string()];
-        let df = read_csv_columns(body, b';', &header(body), &keep, "f.csv", 0).unwrap();
+        let df = read_csv_columns(body, b';', &header(body), &keep, "f.csv", 0)
+            .unwrap()
+            .frame;
         let part: Vec<Option<&str>> = df.column("part").unwrap().str().unwrap().iter().collect();
         assert_eq!(part, [None, Some("3,5")], "empty field is null");
         assert_eq!(df.get_column_names(), ["code", "part"]);
         // A ragged line is reported with its file line (two title lines
-        // above the header).
-        let ragged = "code;pop\n59172;1\n59178\n";
-        let err = read_csv_columns(ragged, b';', &header(ragged), &keep[..1], "f.csv", 2)
-            .unwrap_err()
-            .to_string();
-        assert!(
-            err.starts_with("f.csv, ligne 5 : 1 champ(s) au lieu des 2"),
-            "{err}"
+        // above the header), and the rows after it still read.
+        let ragged = "code;pop\n59172;1\n59178\n59179;3\n";
+        let read = read_csv_columns(ragged, b';', &header(ragged), &keep[..1], "f.csv", 2).unwrap();
+        assert_eq!(
+            read.bad_lines,
+            [(5, "1 champ(s) au lieu des 2 de l'en-tête (ligne tronquée ou séparateur en trop)".to_string())]
         );
+        assert_eq!(read.lines, [4, 6]);
+        assert_eq!(read.frame.height(), 2);
         let twice = "code;pop;pop\n59172;1;2\n";
         let err = read_csv_columns(
             twice,
