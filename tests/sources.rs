@@ -54,14 +54,15 @@ expr = "part"
 }
 
 fn bcs_run(ds: &Path, out: &Path) -> Output {
+    bcs_at(ds, &["run", "--out", out.to_str().unwrap()])
+}
+
+/// `bcs --dataset <ds> <args>`.
+fn bcs_at(ds: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_bcs"))
-        .args([
-            "--dataset",
-            ds.to_str().unwrap(),
-            "run",
-            "--out",
-            out.to_str().unwrap(),
-        ])
+        .arg("--dataset")
+        .arg(ds)
+        .args(args)
         .output()
         .unwrap()
 }
@@ -327,12 +328,7 @@ fn import_caches_sources_and_a_changed_source_is_reread() {
         "",
     );
     let bcs = |args: &[&str]| {
-        let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
-            .arg("--dataset")
-            .arg(&ds)
-            .args(args)
-            .output()
-            .unwrap();
+        let o = bcs_at(&ds, args);
         assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
         String::from_utf8(o.stdout).unwrap()
     };
@@ -618,12 +614,7 @@ fn a_manifest_without_sources_is_refused() {
         ),
     )
     .unwrap();
-    let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
-        .arg("--dataset")
-        .arg(&ds)
-        .arg("validate")
-        .output()
-        .unwrap();
+    let o = bcs_at(&ds, &["validate"]);
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("aucune source déclarée"), "{err}");
@@ -657,14 +648,7 @@ fn caches_are_verified_a_flipped_bit_is_recomputed_never_served() {
         b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\nQN05954M;Gambetta;1851;5,3\n",
         "",
     );
-    let bcs = |args: &[&str]| -> Output {
-        Command::new(env!("CARGO_BIN_EXE_bcs"))
-            .arg("--dataset")
-            .arg(&ds)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let bcs = |args: &[&str]| bcs_at(&ds, args);
     let show = ["show", "QN05953M", "--format", "csv"];
     let first = bcs(&show);
     assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
@@ -693,14 +677,8 @@ fn a_source_edited_with_its_size_and_time_kept_is_read_again() {
         b"code;libelle;pop;part\nQN05953M;Couture;1134;2,0\n",
         "",
     );
-    let show = || -> String {
-        let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
-            .arg("--dataset")
-            .arg(&ds)
-            .args(["show", "QN05953M", "--format", "csv"])
-            .output()
-            .unwrap();
-        String::from_utf8(o.stdout).unwrap()
+    let show = || {
+        String::from_utf8(bcs_at(&ds, &["show", "QN05953M", "--format", "csv"]).stdout).unwrap()
     };
     assert!(show().contains(",population,2021,1134.0,"));
     let path = ds.join("sources/s.csv");
