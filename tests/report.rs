@@ -304,3 +304,49 @@ fn chart_command_draws_a_map_from_geojson_contours() {
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("--contours"));
 }
+
+#[test]
+fn a_contour_of_a_hundred_thousand_points_costs_its_pixels_in_the_svg() {
+    // The fixture's quartiers drawn as circles of 100 000 points each.
+    let fixture: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/qp15_carres_test.geojson"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let mut features = vec![];
+    for f in fixture["features"].as_array().unwrap() {
+        let ring = f["geometry"]["coordinates"][0].as_array().unwrap();
+        let (x, y) = (ring[0][0].as_f64().unwrap(), ring[0][1].as_f64().unwrap());
+        let circle: Vec<[f64; 2]> = (0..=100_000)
+            .map(|k| {
+                let t = k as f64 / 100_000.0 * std::f64::consts::TAU;
+                [x + 0.009 + 0.009 * t.cos(), y + 0.006 + 0.006 * t.sin()]
+            })
+            .collect();
+        features.push(serde_json::json!({
+            "type": "Feature",
+            "properties": {"code": f["properties"]["code"]},
+            "geometry": {"type": "Polygon", "coordinates": [circle]},
+        }));
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let contours = tmp.path().join("cercles.geojson");
+    std::fs::write(
+        &contours,
+        serde_json::to_string(&serde_json::json!({"type": "FeatureCollection", "features": features})).unwrap(),
+    )
+    .unwrap();
+    assert!(contours.metadata().unwrap().len() > 20_000_000);
+    let out = bcs()
+        .args(["chart", "part_etrangers", "--kind", "map", "--contours"])
+        .arg(&contours)
+        .args(["--out", tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&out);
+    let svg = tmp.path().join("fig_contexte_part_etrangers_2019_carte.svg");
+    let size = svg.metadata().unwrap().len();
+    assert!(size < 300_000, "{size} bytes of SVG");
+}

@@ -722,7 +722,15 @@ impl Figure for Choropleth {
             };
             for poly in &shape.polygons {
                 if let Some(outer) = poly.first() {
-                    let pts: Vec<(i32, i32)> = outer.iter().map(|&(a, b)| px(a, b)).collect();
+                    // Drawn at the pixel: successive points on the same
+                    // pixel are one (a contour of 100 000 points costs its
+                    // perimeter in pixels, not megabytes of SVG), and a
+                    // polygon smaller than a pixel is not drawn.
+                    let mut pts: Vec<(i32, i32)> = outer.iter().map(|&(a, b)| px(a, b)).collect();
+                    pts.dedup();
+                    if pts.len() < 3 {
+                        continue;
+                    }
                     area.draw(&Polygon::new(pts.clone(), fill.filled()))
                         .map_err(err)?;
                     let mut closed = pts;
