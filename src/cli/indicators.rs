@@ -46,7 +46,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 .map(|i| {
                     serde_json::json!({
                         "id": i.id, "theme": i.theme, "label": i.label, "unit": i.unit.as_str(),
-                        "decimals": i.decimals, "polarity": format!("{:?}", i.polarity), "formulas": i.formulas,
+                        "decimals": i.decimals, "polarity": i.polarity, "formulas": i.formulas,
                         "aggregable": i.operands.iter().map(|o| catalog.formula_is_aggregable(o)).collect::<Vec<_>>(),
                         "source": i.source, "definition": i.definition, "lecture": i.lecture,
                     })

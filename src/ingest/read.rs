@@ -369,7 +369,8 @@ fn cell_text(d: &calamine::Data, decimal: char) -> String {
             }
         }
         Data::DateTime(dt) => dt.as_f64().to_string(),
-        Data::Error(e) => format!("#{e:?}"),
+        // As the spreadsheet shows it (« #DIV/0! »): not a value.
+        Data::Error(e) => e.to_string(),
     }
 }
 

@@ -66,8 +66,8 @@ fn bold(size: u32) -> TextStyle<'static> {
         .color(&INK)
 }
 
-fn err<E: std::fmt::Debug>(e: E) -> anyhow::Error {
-    anyhow!("dessin du graphique : {e:?}")
+fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("dessin du graphique : {e}")
 }
 
 /// Something drawable on any plotters backend.
