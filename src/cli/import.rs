@@ -36,5 +36,17 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
         crate::fr::number(obs.height() as f64, 0),
         manifest.dir.join(".bcs-cache").display()
     );
+    drop(obs);
+    // The results cache a changed source invalidated is computed again now,
+    // so that the next show or rank answers at once.
+    let session = cli.open(None)?.results(None)?;
+    println!(
+        "  résultats : {}",
+        if session.cached_results_file().is_some() {
+            "déjà en cache, inchangés"
+        } else {
+            "calculés et mis en cache"
+        }
+    );
     Ok(())
 }
