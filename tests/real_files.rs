@@ -331,3 +331,26 @@ fn a_workbook_column_named_twice_is_refused_only_when_read() {
         "{err}"
     );
 }
+
+#[test]
+fn an_insee_publication_workbook_loads_with_its_notes_left_out() {
+    // Figure 2 of Insee's 2021 poverty publication: title rows, the table,
+    // then notes under it (rows 105-108) that are not rows of data.
+    let source = format!(
+        "[[source]]\nid = \"pauvrete\"\nfile = \"{}\"\ntitle = \"Taux de pauvreté par département\"\nproducer = \"Insee\"\nsheet = \"Figure 2\"\nheader_row = 3\nlast_row = 104\nkey = \"Code département\"\ndecimal = \".\"\n[[source.variable]]\nvariable = \"tx_pauvrete\"\nvintage = 2021\nexpr = '\"Taux de pauvreté (en\u{a0}%)\"'\n",
+        root()
+            .join("datasets/public/insee/insee_taux_pauvrete_region_dep_2021.xlsx")
+            .display()
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &source);
+    let (r, reports) = compute(&ds);
+    assert_eq!(ok_value(&r, "59", "taux_pauvrete", 2021), 19.5);
+    assert_eq!(reports[0].rows_left_out, 4);
+    // Without last_row, the notes are said as unknown codes, shortened.
+    let ds = dataset(tmp.path(), NATIONAL, &source.replace("last_row = 104\n", ""));
+    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    assert!(err.contains("ligne 106, colonne « Code département » : code territoire « Lecture"), "{err}");
+    assert!(err.lines().all(|l| l.chars().count() < 400), "{err}");
+}

@@ -176,6 +176,10 @@ pub struct SourceConf {
     /// counted.
     #[serde(default)]
     pub keep_rows: BTreeMap<String, crate::catalog::OneOrMany>,
+    /// Last line (or sheet row) of the table: the notes a publication puts
+    /// under it are left out and counted.
+    #[serde(default)]
+    pub last_row: Option<usize>,
     /// Rows repeating a territory: `"error"` (default), `"identical"` or
     /// `"sum"`; default: the profile's, else `"error"`.
     #[serde(default)]

@@ -413,7 +413,7 @@ fn read_source_rows(
     let mut unique = std::collections::HashSet::new();
     keep.retain(|c| unique.insert(c.clone()));
     let t = crate::timing::stage("    lecture CSV");
-    let table = opened.read(&keep)?;
+    let mut table = opened.read(&keep)?;
     drop(t);
     bad_lines.extend(
         table
@@ -435,14 +435,30 @@ fn read_source_rows(
         ..Default::default()
     };
     // Each row's line in the file, through the row selection.
-    let mut lines = table.lines;
+    let mut lines = std::mem::take(&mut table.lines);
+    // Rows after the declared end of the table (notes under a published
+    // table) are left out first.
+    let table = match src.last_row {
+        Some(last) if lines.iter().any(|&l| l > last) => {
+            let keep: Vec<bool> = lines.iter().map(|&l| l <= last).collect();
+            report.rows_left_out += keep.iter().filter(|k| !**k).count();
+            lines.retain(|&l| l <= last);
+            read::Table {
+                frame: table
+                    .frame
+                    .filter(&BooleanChunked::from_iter_values("".into(), keep.into_iter()))?,
+                ..table
+            }
+        }
+        _ => table,
+    };
     let raw = if src.keep_rows.is_empty() {
         table.frame
     } else {
         let mask = selected_rows(&table.frame, &src.keep_rows)?;
         let mut kept = mask.iter().map(|m| m == Some(true));
         lines.retain(|_| kept.next().unwrap_or(false));
-        report.rows_left_out = table.frame.height() - lines.len();
+        report.rows_left_out += table.frame.height() - lines.len();
         table.frame.filter(&mask)?
     };
     let mut row_years = match &vintage_column {
@@ -562,7 +578,10 @@ fn read_source_rows(
                 problems.push(problem(
                     Some(line),
                     Some(&key),
-                    format!("code territoire « {k} » inconnu de la géographie du jeu de données (ni commune actuelle, ni commune déléguée ou associée, ni ancien code, ni arrondissement municipal)"),
+                    format!(
+                        "code territoire « {} » inconnu de la géographie du jeu de données (ni commune actuelle, ni commune déléguée ou associée, ni ancien code, ni arrondissement municipal)",
+                        shorten(&k.replace(['\n', '\r'], " "), 60)
+                    ),
                 ));
                 continue;
             }
@@ -947,7 +966,7 @@ impl SourceReport {
         let mut parts = vec![];
         if self.rows_left_out > 0 {
             parts.push(format!(
-                "{} ligne(s) écartée(s) par la sélection (keep_rows)",
+                "{} ligne(s) écartée(s) par la sélection (keep_rows, last_row)",
                 n(self.rows_left_out)
             ));
         }
