@@ -63,7 +63,7 @@ fn the_published_files_example_runs_as_written() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     // The lines the README quotes.
     assert!(
-        text.contains("menages : 2 ligne(s) écartée(s) par la sélection (keep_rows) ; 1 ligne(s) identique(s) à une ligne précédente comptée(s) une fois"),
+        text.contains("menages : 2 ligne(s) écartée(s) par la sélection des lignes (keep_rows, last_row) ; 1 ligne(s) identique(s) à une ligne précédente comptée(s) une fois"),
         "{text}"
     );
     assert!(

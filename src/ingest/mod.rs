@@ -966,7 +966,7 @@ impl SourceReport {
         let mut parts = vec![];
         if self.rows_left_out > 0 {
             parts.push(format!(
-                "{} ligne(s) écartée(s) par la sélection (keep_rows, last_row)",
+                "{} ligne(s) écartée(s) par la sélection des lignes (keep_rows, last_row)",
                 n(self.rows_left_out)
             ));
         }
