@@ -714,3 +714,22 @@ fn a_ragged_line_does_not_hide_the_other_problems_of_its_file() {
         ],
     );
 }
+
+#[test]
+fn a_file_of_regions_reads_their_cog_codes() {
+    // Insee writes a région as its COG code (« 32 »); bcs keys it reg32,
+    // since « 01 » is both Guadeloupe and the Ain.
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(
+        tmp.path(),
+        "regions.csv",
+        b"code;libelle;pop;part\n32;Hauts-de-France;5983823;6,0\n01;Guadeloupe;378561;1,0\n",
+        "key_level = \"region\"",
+    );
+    let out = tmp.path().join("out");
+    let o = bcs_run(&ds, &out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    assert!(csv.contains("reg32,Hauts-de-France,region,population,2021,5983823.0"), "{csv}");
+    assert!(csv.contains("reg01,Guadeloupe,region,population,2021,378561.0"), "{csv}");
+}

@@ -193,6 +193,11 @@ pub struct SourceConf {
     /// with zeros to this width. Default: the profile's.
     #[serde(default)]
     pub key_width: Option<usize>,
+    /// `"region"`: the codes are région codes of the COG (« 32 »), read as
+    /// bcs's région codes (« reg32 »), which cannot be mistaken for a
+    /// département's. Default: the profile's.
+    #[serde(default)]
+    pub key_level: Option<KeyLevel>,
     /// Territory codes the file writes its own way, replaced before look-up
     /// (`codes = { "201" = "2A", "202" = "2B" }`). Default: the profile's.
     #[serde(default)]
@@ -255,7 +260,17 @@ pub struct ProfileInfo {
     #[serde(default)]
     pub key_width: Option<usize>,
     #[serde(default)]
+    pub key_level: Option<KeyLevel>,
+    #[serde(default)]
     pub codes: BTreeMap<String, String>,
+}
+
+/// What the codes of a file's key column are, when they need reading.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyLevel {
+    /// Région codes of the COG: « 32 » is Hauts-de-France.
+    Region,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -300,6 +300,7 @@ fn read_source_rows(
         .vintage_month
         .or_else(|| layout_of.and_then(|p| p.vintage_month));
     let key_width = src.key_width.or_else(|| layout_of.and_then(|p| p.key_width));
+    let key_level = src.key_level.or_else(|| layout_of.and_then(|p| p.key_level));
     let own_codes = match layout_of {
         Some(p) if src.codes.is_empty() => &p.codes,
         _ => &src.codes,
@@ -510,10 +511,18 @@ fn read_source_rows(
     };
     let keys = raw.column(&key)?.str()?.clone();
     // Codes written the file's own way: replaced, numbers padded.
-    let normalized: Option<Vec<String>> = (key_width.is_some() || !own_codes.is_empty())
-        .then(|| {
+    let normalized: Option<Vec<String>> =
+        (key_width.is_some() || key_level.is_some() || !own_codes.is_empty()).then(|| {
             keys.iter()
-                .map(|k| normalize_code(k.unwrap_or("").trim(), own_codes, key_width))
+                .map(|k| {
+                    let code = normalize_code(k.unwrap_or("").trim(), own_codes, key_width);
+                    match key_level {
+                        Some(manifest::KeyLevel::Region) if !code.is_empty() => {
+                            crate::geo::region_code(&code)
+                        }
+                        _ => code,
+                    }
+                })
                 .collect()
         });
     let mut kept_years: Option<Vec<i32>> = row_years.as_ref().map(|y| {
