@@ -218,6 +218,11 @@ fn xlsx_with_title_rows_and_a_chosen_sheet() {
         "sheet = \"Données\"\nheader_row = 4",
         &["feuille « Données » absente (feuilles : Notes, QPV)"],
     );
+    // The path is said once.
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), "wb.xlsx", &bytes, "sheet = \"Données\"\nheader_row = 4");
+    let msg = refused(tmp.path(), &ds, "wb.xlsx", &["absente"]);
+    assert_eq!(msg.matches("wb.xlsx").count(), 1, "{msg}");
 }
 
 #[test]

@@ -39,6 +39,9 @@ impl std::fmt::Display for DataProblem {
         if let Some(c) = &self.column {
             write!(f, ", colonne « {c} »")?;
         }
+        if self.message.is_empty() {
+            return Ok(());
+        }
         write!(f, " : {}", self.message)
     }
 }
@@ -152,11 +155,23 @@ pub fn load_cached(
             let df = match read_source(manifest, src, catalog, geo, &mut problems) {
                 Ok(df) => df,
                 Err(e) => {
-                    problems.push(DataProblem {
-                        file: manifest.path(&src.file).display().to_string(),
-                        line: None,
-                        column: None,
-                        message: format!("{e:#}"),
+                    let file = manifest.path(&src.file).display().to_string();
+                    let message = format!("{e:#}");
+                    // A reader's error that already names the file (and its
+                    // sheet, line) is said as it is, the path once.
+                    problems.push(match message.starts_with(&file) {
+                        true => DataProblem {
+                            file: message,
+                            line: None,
+                            column: None,
+                            message: String::new(),
+                        },
+                        false => DataProblem {
+                            file,
+                            line: None,
+                            column: None,
+                            message,
+                        },
                     });
                     None
                 }
