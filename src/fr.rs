@@ -86,3 +86,16 @@ mod tests {
         assert_eq!(round_half_away(0.125, 2), 0.13);
     }
 }
+
+/// A text quoted in a message: at most `max` characters, then its length.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!(
+            "{}… ({} caractères)",
+            s.chars().take(max).collect::<String>(),
+            s.chars().count()
+        )
+    }
+}

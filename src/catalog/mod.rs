@@ -407,6 +407,7 @@ const MAX_DEPTH: usize = 32;
 /// `+ - * /` and parentheses, nothing else — no function, no subquery, no
 /// text literal — and of bounded size.
 pub fn parse_formula(formula: &str) -> Result<polars::prelude::Expr> {
+    use crate::fr::shorten;
     let mut operators = 0;
     let mut depth = 0usize;
     let mut chars = formula.chars().peekable();
@@ -418,18 +419,18 @@ pub fn parse_formula(formula: &str) -> Result<polars::prelude::Expr> {
             '+' | '-' | '*' | '/' => operators += 1,
             '(' => {
                 if after_name {
-                    bail!("expression « {} » : les fonctions ne sont pas admises (des noms de colonnes, des nombres, + - * / et des parenthèses)", shorten(formula));
+                    bail!("expression « {} » : les fonctions ne sont pas admises (des noms de colonnes, des nombres, + - * / et des parenthèses)", shorten(formula, 80));
                 }
                 depth += 1;
                 if depth > MAX_DEPTH {
-                    bail!("expression « {} » : plus de {MAX_DEPTH} parenthèses imbriquées", shorten(formula));
+                    bail!("expression « {} » : plus de {MAX_DEPTH} parenthèses imbriquées", shorten(formula, 80));
                 }
             }
             ')' => depth = depth.saturating_sub(1),
             '"' => {
                 // A quoted column name, up to the closing quote.
                 if !chars.by_ref().any(|c| c == '"') {
-                    bail!("expression « {} » : guillemet non fermé", shorten(formula));
+                    bail!("expression « {} » : guillemet non fermé", shorten(formula, 80));
                 }
                 name = true;
             }
@@ -439,30 +440,21 @@ pub fn parse_formula(formula: &str) -> Result<polars::prelude::Expr> {
             }
             c => bail!(
                 "expression « {} » : caractère « {c} » non admis (des noms de colonnes, des nombres, + - * / et des parenthèses)",
-                shorten(formula)
+                shorten(formula, 80)
             ),
         }
         if name && after_name {
             bail!(
                 "expression « {} » : deux termes sans opérateur entre eux (des noms de colonnes, des nombres, + - * / et des parenthèses ; un nom avec des espaces s'écrit entre guillemets)",
-                shorten(formula)
+                shorten(formula, 80)
             );
         }
         after_name = name;
         if operators > MAX_OPERATORS {
-            bail!("expression « {} » : plus de {MAX_OPERATORS} opérateurs", shorten(formula));
+            bail!("expression « {} » : plus de {MAX_OPERATORS} opérateurs", shorten(formula, 80));
         }
     }
     Ok(polars::sql::sql_expr(formula)?)
-}
-
-/// An expression quoted in a message: at most 80 characters.
-fn shorten(s: &str) -> String {
-    if s.chars().count() <= 80 {
-        s.to_string()
-    } else {
-        format!("{}…", s.chars().take(80).collect::<String>())
-    }
 }
 
 fn check_lecture(template: &str) -> Result<()> {

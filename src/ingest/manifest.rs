@@ -389,6 +389,43 @@ pub fn is_slug(id: &str) -> bool {
         && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
+/// Row layout of one source after applying its profile's (see SourceConf).
+#[derive(Debug, Clone)]
+pub struct ResolvedLayout<'a> {
+    pub sheet: Option<String>,
+    pub vintage_month: Option<u32>,
+    pub duplicates: Duplicates,
+    pub key_width: Option<usize>,
+    pub key_level: Option<KeyLevel>,
+    pub codes: &'a BTreeMap<String, String>,
+}
+
+impl ResolvedLayout<'_> {
+    /// Whether the file writes its territory codes its own way.
+    pub fn recodes(&self) -> bool {
+        self.key_width.is_some() || self.key_level.is_some() || !self.codes.is_empty()
+    }
+
+    /// A territory code as the file writes it, made into the reference's: a
+    /// code of the source's own table replaced, a number padded with zeros,
+    /// a région code of the COG keyed as bcs keys régions.
+    pub fn code(&self, code: &str) -> String {
+        let code = match (self.codes.get(code), self.key_width) {
+            (Some(c), _) => c.clone(),
+            (None, Some(w))
+                if code.len() < w && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) =>
+            {
+                format!("{code:0>w$}")
+            }
+            _ => code.to_string(),
+        };
+        match self.key_level {
+            Some(KeyLevel::Region) if !code.is_empty() => crate::geo::region_code(&code),
+            _ => code,
+        }
+    }
+}
+
 pub const DEFAULT_SECRET: [&str; 5] = ["nd", "n.d.", "s", "secret", "c"];
 
 impl Manifest {
@@ -454,6 +491,25 @@ impl Manifest {
             );
         }
         crate::catalog::read_toml(&path)
+    }
+
+    /// The source's row layout: its own settings, else its profile's.
+    pub fn layout<'a>(&self, s: &'a SourceConf, profile: Option<&'a Profile>) -> ResolvedLayout<'a> {
+        let p = profile.map(|p| &p.profile);
+        ResolvedLayout {
+            sheet: s.sheet.clone().or_else(|| p.and_then(|p| p.sheet.clone())),
+            vintage_month: s.vintage_month.or_else(|| p.and_then(|p| p.vintage_month)),
+            duplicates: s
+                .duplicates
+                .or_else(|| p.and_then(|p| p.duplicates))
+                .unwrap_or_default(),
+            key_width: s.key_width.or_else(|| p.and_then(|p| p.key_width)),
+            key_level: s.key_level.or_else(|| p.and_then(|p| p.key_level)),
+            codes: match p {
+                Some(p) if s.codes.is_empty() => &p.codes,
+                _ => &s.codes,
+            },
+        }
     }
 
     /// The source's dialect: its own settings, then its profile's markers,

@@ -18,6 +18,7 @@ pub use cache::CacheMode;
 pub use manifest::{Manifest, SourceConf};
 
 use crate::catalog::{Catalog, VariableKind};
+use crate::fr::shorten;
 use crate::geo::Geography;
 use crate::status::{evaluate, status_column, Status};
 
@@ -305,28 +306,12 @@ fn read_source_rows(
         .map(|p| manifest.profile(p))
         .transpose()?;
     let dialect = manifest.dialect(src, profile.as_ref());
-    // The source's layout settings, else its profile's.
-    let layout_of = profile.as_ref().map(|p| &p.profile);
-    let duplicates = src
-        .duplicates
-        .or_else(|| layout_of.and_then(|p| p.duplicates))
-        .unwrap_or_default();
-    let vintage_month = src
-        .vintage_month
-        .or_else(|| layout_of.and_then(|p| p.vintage_month));
-    let key_width = src.key_width.or_else(|| layout_of.and_then(|p| p.key_width));
-    let key_level = src.key_level.or_else(|| layout_of.and_then(|p| p.key_level));
-    let own_codes = match layout_of {
-        Some(p) if src.codes.is_empty() => &p.codes,
-        _ => &src.codes,
-    };
+    let rows_layout = manifest.layout(src, profile.as_ref());
+    let duplicates = rows_layout.duplicates;
     let layout = read::Layout {
         delimiter: dialect.delimiter,
         encoding: src.encoding.clone(),
-        sheet: src
-            .sheet
-            .clone()
-            .or_else(|| layout_of.and_then(|p| p.sheet.clone())),
+        sheet: rows_layout.sheet.clone(),
         header_row: src.header_row,
         decimal: dialect.decimal,
     };
@@ -485,7 +470,7 @@ fn read_source_rows(
         None => None,
     };
     // Monthly rows: those of the month standing for the year.
-    let raw = match (vintage_month, &vintage_column, &mut row_years) {
+    let raw = match (rows_layout.vintage_month, &vintage_column, &mut row_years) {
         (Some(month), Some(vc), Some(years)) => {
             let cells = raw.column(vc)?.str()?.clone();
             let mut keep = Vec::with_capacity(cells.len());
@@ -526,20 +511,11 @@ fn read_source_rows(
     };
     let keys = raw.column(&key)?.str()?.clone();
     // Codes written the file's own way: replaced, numbers padded.
-    let normalized: Option<Vec<String>> =
-        (key_width.is_some() || key_level.is_some() || !own_codes.is_empty()).then(|| {
-            keys.iter()
-                .map(|k| {
-                    let code = normalize_code(k.unwrap_or("").trim(), own_codes, key_width);
-                    match key_level {
-                        Some(manifest::KeyLevel::Region) if !code.is_empty() => {
-                            crate::geo::region_code(&code)
-                        }
-                        _ => code,
-                    }
-                })
-                .collect()
-        });
+    let normalized: Option<Vec<String>> = rows_layout.recodes().then(|| {
+        keys.iter()
+            .map(|k| rows_layout.code(k.unwrap_or("").trim()))
+            .collect()
+    });
     let mut kept_years: Option<Vec<i32>> = row_years.as_ref().map(|y| {
         let mut v: Vec<i32> = y.iter().flatten().copied().collect();
         v.sort();
@@ -880,24 +856,6 @@ fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<LazyFrame> {
     )?)
 }
 
-/// A territory code as the file writes it, made into the reference's: a
-/// code of the source's own table replaced, a number padded with zeros.
-fn normalize_code(
-    code: &str,
-    own: &std::collections::BTreeMap<String, String>,
-    width: Option<usize>,
-) -> String {
-    if let Some(c) = own.get(code) {
-        return c.clone();
-    }
-    match width {
-        Some(w) if code.len() < w && !code.is_empty() && code.bytes().all(|b| b.is_ascii_digit()) => {
-            format!("{code:0>w$}")
-        }
-        _ => code.to_string(),
-    }
-}
-
 /// The month of a date cell: « 2021-12-31 » (as workbook dates read),
 /// « 31/12/2021 », « 12/2021 ».
 fn month_of(text: &str) -> Option<u32> {
@@ -1164,18 +1122,6 @@ fn check_range(
     Ok(())
 }
 
-/// A value quoted in a message: at most `max` characters.
-fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!(
-            "{}… ({} caractères)",
-            s.chars().take(max).collect::<String>(),
-            s.chars().count()
-        )
-    }
-}
 
 /// A text column parsed: values (null unless ok), statuses, and why cells
 /// are unreadable.
