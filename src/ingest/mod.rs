@@ -435,33 +435,17 @@ fn read_source_rows(
         file: file.clone(),
         ..Default::default()
     };
-    // Each row's line in the file, through the row selection.
+    // Each row's line in the file, through the row selection: rows after
+    // the declared end of the table (notes under a published table), and
+    // rows the selection does not keep, are left out.
     let mut lines = std::mem::take(&mut table.lines);
-    // Rows after the declared end of the table (notes under a published
-    // table) are left out first.
-    let table = match src.last_row {
-        Some(last) if lines.iter().any(|&l| l > last) => {
-            let keep: Vec<bool> = lines.iter().map(|&l| l <= last).collect();
-            report.rows_left_out += keep.iter().filter(|k| !**k).count();
-            lines.retain(|&l| l <= last);
-            read::Table {
-                frame: table
-                    .frame
-                    .filter(&BooleanChunked::from_iter_values("".into(), keep.into_iter()))?,
-                ..table
-            }
-        }
-        _ => table,
-    };
-    let raw = if src.keep_rows.is_empty() {
-        table.frame
-    } else {
-        let mask = selected_rows(&table.frame, &src.keep_rows)?;
-        let mut kept = mask.iter().map(|m| m == Some(true));
-        lines.retain(|_| kept.next().unwrap_or(false));
-        report.rows_left_out += table.frame.height() - lines.len();
-        table.frame.filter(&mask)?
-    };
+    let mut selected: Vec<bool> = lines
+        .iter()
+        .map(|&l| src.last_row.is_none_or(|last| l <= last))
+        .collect();
+    select_rows(&table.frame, &src.keep_rows, &mut selected)?;
+    report.rows_left_out = selected.iter().filter(|k| !**k).count();
+    let raw = retain_flagged(table.frame, &mut lines, &selected)?;
     let mut row_years = match &vintage_column {
         Some(vc) => match row_vintages(&raw, vc, &lines, &problem, problems)? {
             Some(y) => Some(y),
@@ -492,12 +476,10 @@ fn read_source_rows(
                 return Ok(None);
             }
             let mut k = keep.iter();
-            lines.retain(|_| *k.next().unwrap_or(&false));
-            let mut k = keep.iter();
             years.retain(|_| *k.next().unwrap_or(&false));
             report.other_months = keep.iter().filter(|k| !**k).count();
             report.vintage_month = Some(month);
-            raw.filter(&BooleanChunked::from_iter_values("".into(), keep.into_iter()))?
+            retain_flagged(raw, &mut lines, &keep)?
         }
         (Some(_), _, _) => {
             problems.push(problem(
@@ -710,7 +692,7 @@ fn read_source_rows(
                 needed.push(op.clone());
             }
         }
-        mappings.push((m, ops));
+        mappings.push((m, ops, is_count));
     }
     if problems.len() > before {
         return Ok(None);
@@ -718,38 +700,35 @@ fn read_source_rows(
 
     // Typed value and status columns for every column read; rows repeating
     // an earlier one identically left out.
-    let keep_row = BooleanChunked::from_iter_values("".into(), repeated.iter().map(|r| !r));
     let piece = territory
         .iter()
         .zip(&summed)
         .map(|(t, s)| *s || rebuilt.contains(t));
-    let mut frame = raw.clone();
+    let piece = Column::new(PIECE.into(), piece.collect::<Vec<bool>>());
+    let territory = Column::new("territory_code".into(), &territory);
+    let mut frame = raw;
+    frame.with_column(territory)?;
+    frame.with_column(piece)?;
+    if let Some(years) = &row_years {
+        frame.with_column(Column::new(ROW_VINTAGE.into(), years))?;
+    }
+    let unique: Vec<bool> = repeated.iter().map(|r| !r).collect();
+    let mut frame = retain_flagged(frame, &mut lines, &unique)?;
     frame.with_column(Column::new(
         "line".into(),
         lines.iter().map(|&l| l as IdxSize).collect::<Vec<_>>(),
     ))?;
-    frame.with_column(Column::new("territory_code".into(), &territory))?;
-    frame.with_column(Column::new(PIECE.into(), piece.collect::<Vec<bool>>()))?;
-    if let Some(years) = &row_years {
-        frame.with_column(Column::new(ROW_VINTAGE.into(), years))?;
-    }
-    let (raw, frame) = if report.identical.is_empty() {
-        (raw, frame)
-    } else {
-        (raw.filter(&keep_row)?, frame.filter(&keep_row)?)
-    };
-    let lf = frame.lazy();
     let t = crate::timing::stage("    nombres");
-    let columns: Vec<(&String, &StringChunked)> = needed
+    let columns: Vec<(&String, StringChunked)> = needed
         .iter()
-        .map(|c| Ok((c, raw.column(c)?.str()?)))
+        .map(|c| Ok((c, frame.column(c)?.str()?.clone())))
         .collect::<Result<_>>()?;
     use rayon::prelude::*;
     let typed: Vec<Parsed> = columns
         .par_iter()
         .map(|(c, texts)| parse_column(c, texts, &dialect, &src.values))
         .collect();
-    let mut parsed = lf.collect()?;
+    let mut parsed = frame;
     for p in &typed {
         parsed.with_column(p.value.clone().into_column())?;
         parsed.with_column(p.status.clone().into_column())?;
@@ -774,7 +753,7 @@ fn read_source_rows(
     let lf = parsed.lazy();
 
     let mut outputs = vec![];
-    for (m, ops) in &mappings {
+    for (m, ops, is_count) in &mappings {
         let (value, status) = evaluate(&m.expr, ops)?;
         let rows = match &row_years {
             Some(_) => lf.clone().filter(col(ROW_VINTAGE).eq(lit(m.vintage))),
@@ -793,14 +772,11 @@ fn read_source_rows(
             ])
             .collect()?;
         check_range(&mapped, m, catalog, &file, problems)?;
-        let is_count = catalog
-            .variable(&m.variable)
-            .is_some_and(|v| v.kind == VariableKind::Count);
         let mapped = mapped.drop("line")?;
         outputs.push(if !combine {
             mapped.drop(PIECE)?.lazy()
         } else {
-            rebuild_communes(mapped, is_count)?
+            rebuild_communes(mapped, *is_count)?
         });
     }
     if problems.len() > before || outputs.is_empty() {
@@ -881,13 +857,13 @@ fn same_row(raw: &DataFrame, a: usize, b: usize) -> Result<bool> {
     Ok(true)
 }
 
-/// The rows whose `keep_rows` columns all hold one of their accepted values
-/// (cells trimmed).
-fn selected_rows(
+/// Unsets the flag of the rows whose `keep_rows` columns do not all hold
+/// one of their accepted values (cells trimmed).
+fn select_rows(
     raw: &DataFrame,
     keep: &std::collections::BTreeMap<String, crate::catalog::OneOrMany>,
-) -> Result<BooleanChunked> {
-    let mut mask = vec![true; raw.height()];
+    mask: &mut [bool],
+) -> Result<()> {
     for (column, accepted) in keep {
         let accepted = accepted.as_slice();
         for (m, cell) in mask.iter_mut().zip(raw.column(column)?.str()?.iter()) {
@@ -895,7 +871,18 @@ fn selected_rows(
             *m &= accepted.iter().any(|a| a.trim() == cell);
         }
     }
-    Ok(BooleanChunked::from_iter_values("".into(), mask.into_iter()))
+    Ok(())
+}
+
+/// The rows of `frame` whose flag is set, and their lines (unchanged, no
+/// copy, when every flag is).
+fn retain_flagged(frame: DataFrame, lines: &mut Vec<usize>, keep: &[bool]) -> Result<DataFrame> {
+    if keep.iter().all(|k| *k) {
+        return Ok(frame);
+    }
+    let mut k = keep.iter();
+    lines.retain(|_| *k.next().unwrap_or(&false));
+    Ok(frame.filter(&BooleanChunked::from_iter_values("".into(), keep.iter().copied()))?)
 }
 
 /// A row whose code was carried to its current commune.
