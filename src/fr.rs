@@ -61,6 +61,19 @@ pub fn unit_suffix(unit: &str) -> &str {
     }
 }
 
+/// A text quoted in a message: at most `max` characters, then its length.
+pub fn shorten(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        format!(
+            "{}… ({} caractères)",
+            s.chars().take(max).collect::<String>(),
+            s.chars().count()
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -87,15 +100,3 @@ mod tests {
     }
 }
 
-/// A text quoted in a message: at most `max` characters, then its length.
-pub fn shorten(s: &str, max: usize) -> String {
-    if s.chars().count() <= max {
-        s.to_string()
-    } else {
-        format!(
-            "{}… ({} caractères)",
-            s.chars().take(max).collect::<String>(),
-            s.chars().count()
-        )
-    }
-}
