@@ -10,7 +10,7 @@ use polars::prelude::*;
 use crate::catalog::Catalog;
 use crate::engine::composite::Sensitivity;
 use crate::engine::write_parquet;
-use crate::ingest::cache::{hash_file, write_atomically, Cache};
+use crate::ingest::cache::{hash_file, read_verified, store_verified, Cache, Verified};
 use crate::ingest::Manifest;
 
 /// Cache of computed results, so that terminal queries (`bcs show`, `bcs
@@ -21,14 +21,6 @@ use crate::ingest::Manifest;
 pub struct ResultsCache {
     dir: PathBuf,
     key: String,
-}
-
-/// What is stored beside the cached results: the hash of the Parquet file
-/// as written, and the priority classification's sensitivity.
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Entry {
-    blake3: String,
-    sensitivity: Sensitivity,
 }
 
 impl ResultsCache {
@@ -97,21 +89,19 @@ impl ResultsCache {
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
-        let Ok(entry) = std::fs::read(&extra)
-            .map_err(anyhow::Error::from)
-            .and_then(|b| Ok(serde_json::from_slice::<Entry>(&b)?))
-        else {
-            return Ok(None);
-        };
         // The file must be the one written: a flipped bit is recomputed,
         // never read.
-        if crate::files::content_hash(&frame).ok().as_deref() != Some(entry.blake3.as_str()) {
-            eprintln!(
-                "Avertissement : le cache de résultats {} ne correspond plus à ce qui a été écrit : résultats recalculés.",
-                frame.display()
-            );
-            return Ok(None);
-        }
+        let sensitivity = match read_verified::<Sensitivity>(&frame, &extra) {
+            Verified::Fresh(s) => s,
+            Verified::Absent => return Ok(None),
+            Verified::Altered => {
+                eprintln!(
+                    "Avertissement : le cache de résultats {} ne correspond plus à ce qui a été écrit : résultats recalculés.",
+                    frame.display()
+                );
+                return Ok(None);
+            }
+        };
         let mut lf = LazyFrame::scan_parquet(
             PlRefPath::try_from_path(&frame)?,
             ScanArgsParquet::default(),
@@ -122,7 +112,7 @@ impl ResultsCache {
         let Ok(df) = lf.collect() else {
             return Ok(None);
         };
-        Ok(Some((df, entry.sensitivity)))
+        Ok(Some((df, sensitivity)))
     }
 
     /// Stores the results (atomically) and removes the stale entries.
@@ -145,16 +135,7 @@ impl ResultsCache {
     ) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
-        write_atomically(&self.file(), write)?;
-        let entry = Entry {
-            blake3: crate::files::content_hash(&self.file())?,
-            sensitivity: sensitivity.clone(),
-        };
-        write_atomically(&self.path("resultats", "json"), |tmp| {
-            std::fs::write(tmp, serde_json::to_vec(&entry)?)?;
-            Ok(())
-        })?;
-        Ok(())
+        store_verified(&self.file(), &self.path("resultats", "json"), write, sensitivity)
     }
 
     fn clear(&self) -> Result<()> {

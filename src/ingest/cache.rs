@@ -20,12 +20,58 @@ pub enum CacheMode {
     Use,
 }
 
-/// What is stored beside a source's cached observations: the hash of the
-/// Parquet file as written, and the reading report.
+/// What is stored beside a cached Parquet file: the hash of its bytes as
+/// written, and what the cache keeps with it (a source's reading report,
+/// the results' sensitivity table).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Entry {
+struct Entry<T> {
     blake3: String,
-    report: SourceReport,
+    extra: T,
+}
+
+/// A cached Parquet file, checked against the entry written beside it.
+pub(crate) enum Verified<T> {
+    /// The file is the one written; what was kept with it.
+    Fresh(T),
+    /// No entry, or an unreadable one: simply rebuilt.
+    Absent,
+    /// The file's bytes are not those written (a flipped bit): rebuilt, and
+    /// said.
+    Altered,
+}
+
+/// Writes a cache file with `write`, then beside it, in `entry`, the hash of
+/// its bytes and `extra`: each atomically, the entry last, so that the file
+/// is served only with an entry that vouches for it.
+pub(crate) fn store_verified<T: serde::Serialize>(
+    parquet: &Path,
+    entry: &Path,
+    write: impl FnOnce(&Path) -> Result<()>,
+    extra: &T,
+) -> Result<()> {
+    write_atomically(parquet, write)?;
+    let entry_bytes = serde_json::to_vec(&Entry {
+        blake3: crate::files::content_hash(parquet)?,
+        extra,
+    })?;
+    write_atomically(entry, |tmp| {
+        std::fs::write(tmp, entry_bytes)?;
+        Ok(())
+    })
+}
+
+/// Reads the entry of a cache file and checks the file against its hash.
+pub(crate) fn read_verified<T: serde::de::DeserializeOwned>(parquet: &Path, entry: &Path) -> Verified<T> {
+    let read = std::fs::read(entry)
+        .map_err(anyhow::Error::from)
+        .and_then(|b| Ok(serde_json::from_slice::<Entry<T>>(&b)?));
+    match read {
+        Err(_) => Verified::Absent,
+        Ok(e) if crate::files::content_hash(parquet).ok().as_deref() == Some(e.blake3.as_str()) => {
+            Verified::Fresh(e.extra)
+        }
+        Ok(_) => Verified::Altered,
+    }
 }
 
 pub struct Cache {
@@ -133,25 +179,23 @@ impl Cache {
         if !path.exists() {
             return Ok((None, key));
         }
-        let entry = std::fs::read(self.report_path(src, &key))
-            .map_err(anyhow::Error::from)
-            .and_then(|b| serde_json::from_slice::<Entry>(&b).map_err(anyhow::Error::from));
-        let Ok(entry) = entry else {
-            // An unreadable entry is simply rebuilt.
-            return Ok((None, key));
-        };
         // The observations must be the bytes written: a flipped bit means
         // reading the source again, never another value.
-        let bytes = std::fs::read(&path)?;
-        if blake3::hash(&bytes).to_hex().as_str() != entry.blake3 {
-            eprintln!(
-                "Avertissement : l'entrée de cache {} ne correspond plus à ce qui a été écrit : source relue.",
-                path.display()
-            );
-            return Ok((None, key));
-        }
-        let df = ParquetReader::new(std::io::Cursor::new(bytes)).finish().ok();
-        Ok((df.map(|df| (df, entry.report)), key))
+        let report = match read_verified::<SourceReport>(&path, &self.report_path(src, &key)) {
+            Verified::Fresh(report) => report,
+            Verified::Absent => return Ok((None, key)),
+            Verified::Altered => {
+                eprintln!(
+                    "Avertissement : l'entrée de cache {} ne correspond plus à ce qui a été écrit : source relue.",
+                    path.display()
+                );
+                return Ok((None, key));
+            }
+        };
+        let df = std::fs::File::open(&path)
+            .map_err(anyhow::Error::from)
+            .and_then(|f| ParquetReader::new(f).finish().map_err(anyhow::Error::from));
+        Ok((df.ok().map(|df| (df, report)), key))
     }
 
     /// Stores a source's observations (atomically) and removes its stale
@@ -164,24 +208,15 @@ impl Cache {
         report: &SourceReport,
     ) -> Result<()> {
         let target = self.path(src, key);
-        write_atomically(&target, |tmp| {
+        let write = |tmp: &Path| {
             // Snappy rather than zstd: cheaper to encode, and the cache is
             // written on every first run.
             ParquetWriter::new(crate::files::OutFile::create(tmp)?)
                 .with_compression(ParquetCompression::Snappy)
                 .finish(&mut frame.clone())?;
             Ok(())
-        })?;
-        // Then its description: an entry is served only with both files,
-        // and only if the Parquet file still has the hash recorded here.
-        let entry = Entry {
-            blake3: crate::files::content_hash(&target)?,
-            report: report.clone(),
         };
-        write_atomically(&self.report_path(src, key), |tmp| {
-            std::fs::write(tmp, serde_json::to_vec(&entry)?)?;
-            Ok(())
-        })?;
+        store_verified(&target, &self.report_path(src, key), write, report)?;
         let prefix = format!("{}-", src.id);
         for e in std::fs::read_dir(&self.dir)?.flatten() {
             let name = e.file_name().to_string_lossy().to_string();
