@@ -67,15 +67,19 @@ fn bcs_at(ds: &Path, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// Runs the dataset into `out`, which must succeed; its results.csv.
+fn results_csv(ds: &Path, out: &Path) -> String {
+    let o = bcs_run(ds, out);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    std::fs::read_to_string(out.join("results.csv")).unwrap()
+}
+
 /// Runs and returns the results rows `(code, indicator, value, status)` for
 /// population and part_etrangers.
 fn values(name: &str, bytes: &[u8], options: &str) -> Vec<(String, String, String, String)> {
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset(tmp.path(), name, bytes, options);
-    let out = tmp.path().join("out");
-    let o = bcs_run(&ds, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let csv = results_csv(&ds, &tmp.path().join("out"));
     let mut r = csv::Reader::from_reader(csv.as_bytes());
     let h = r.headers().unwrap().clone();
     let idx = |n: &str| h.iter().position(|x| x == n).unwrap();
@@ -731,10 +735,7 @@ fn a_file_of_regions_reads_their_cog_codes() {
         b"code;libelle;pop;part\n32;Hauts-de-France;5983823;6,0\n01;Guadeloupe;378561;1,0\n",
         "key_level = \"region\"",
     );
-    let out = tmp.path().join("out");
-    let o = bcs_run(&ds, &out);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let csv = std::fs::read_to_string(out.join("results.csv")).unwrap();
+    let csv = results_csv(&ds, &tmp.path().join("out"));
     assert!(csv.contains("reg32,Hauts-de-France,region,population,2021,5983823.0"), "{csv}");
     assert!(csv.contains("reg01,Guadeloupe,region,population,2021,378561.0"), "{csv}");
 }
