@@ -65,7 +65,14 @@ pub fn compute(
     // The observations are in the wide frame now: freed before the values
     // are computed (a few hundred megabytes at national scale).
     drop(all_obs);
-    let values = coverage_details(values.collect()?, &notes, catalog, &universe, opts.min_coverage)?;
+    let values = coverage_details(
+        values.collect()?,
+        &notes,
+        &noted,
+        catalog,
+        &universe,
+        opts.min_coverage,
+    )?;
     drop(t);
     let t = crate::timing::stage("indices composites");
     let (composites, sensitivity) = composite::compute(
@@ -302,6 +309,7 @@ fn evaluate_indicators<'c>(
 fn coverage_details(
     mut values: DataFrame,
     notes: &[CoverageNote],
+    noted: &HashSet<IdxSize>,
     catalog: &Catalog,
     universe: &Universe,
     min_coverage: f64,
@@ -340,18 +348,17 @@ fn coverage_details(
         .zip(values.column("#i")?.idx()?.iter())
         .zip(values.column("vintage")?.i32()?.iter())
         .zip(values.column("#f")?.idx()?.iter());
-    let noted: HashSet<&str> = notes.iter().map(|n| n.territory.as_str()).collect();
     let mut details: Vec<Option<String>> = Vec::with_capacity(values.height());
     for (((t, i), y), f) in rows {
         let (Some(t), Some(i), Some(y)) = (t, i, y) else {
             details.push(None);
             continue;
         };
-        let code = universe.codes[t as usize].as_str();
-        if !noted.contains(code) {
+        if !noted.contains(&t) {
             details.push(None);
             continue;
         }
+        let code = universe.codes[t as usize].as_str();
         let operands: Vec<&String> = match f {
             Some(f) => by_formula[f as usize].iter().collect(),
             None => by_indicator[i as usize].clone(),
