@@ -61,6 +61,18 @@ pub fn unit_suffix(unit: &str) -> &str {
     }
 }
 
+/// A label used inside a sentence: its first letter in lower case, unless
+/// the first word is an acronym (« IDH-4 », « C2S »).
+pub fn lowercase_first(label: &str) -> String {
+    let first_word = label.split_whitespace().next().unwrap_or("");
+    let acronym = first_word.chars().filter(|c| c.is_uppercase()).count() > 1;
+    let mut chars = label.chars();
+    match chars.next() {
+        Some(c) if !acronym => c.to_lowercase().chain(chars).collect(),
+        _ => label.to_string(),
+    }
+}
+
 /// A text quoted in a message: at most `max` characters, then its length.
 pub fn shorten(s: &str, max: usize) -> String {
     if s.chars().count() <= max {

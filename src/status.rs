@@ -57,6 +57,16 @@ impl Status {
         Status::ALL.into_iter().find(|st| st.as_str() == s)
     }
 
+    /// The status in words, after a value's name (« … secret »).
+    pub fn label_fr(self) -> &'static str {
+        match self {
+            Status::Ok => "disponible",
+            Status::Missing => "sans donnée",
+            Status::NotAggregable => "non calculable (non agrégeable)",
+            Status::Secret => "secret",
+        }
+    }
+
     /// What a reader sees in a French table cell instead of a number.
     pub fn display_fr(self) -> &'static str {
         match self {

@@ -563,30 +563,30 @@ fn every_indicator_is_reported_where_users_look() {
             .unwrap()
             .height()
     };
-    let n_territories = a
-        .results
-        .frame
-        .column("territory_code")
-        .unwrap()
-        .n_unique()
-        .unwrap();
-    let with_data: std::collections::BTreeSet<String> = a
-        .results
-        .rows(col("status").neq(lit("missing")))
-        .unwrap()
-        .into_iter()
-        .map(|r| r.indicator)
-        .collect();
-    // Every indicator the dataset has is reported for every territory.
-    let has = lit(Series::new(
-        "".into(),
-        with_data.iter().cloned().collect::<Vec<_>>(),
-    ))
-    .implode(false);
-    assert_eq!(
-        pairs(col("indicator").is_in(has, false)),
-        n_territories * with_data.len()
-    );
+    // Every indicator the dataset has for some territory of a level is
+    // reported for every territory of that level.
+    use std::collections::BTreeMap;
+    let all = a.results.rows(lit(true)).unwrap();
+    let mut territories: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut with_data: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
+    for r in &all {
+        territories.entry(&r.level).or_default().insert(&r.territory_code);
+        if r.status != bcs::status::Status::Missing {
+            with_data.entry(&r.level).or_default().insert(&r.indicator);
+        }
+        reported.insert((&r.territory_code, &r.indicator));
+    }
+    for (level, codes) in &territories {
+        for code in codes {
+            for ind in with_data.get(level).into_iter().flatten() {
+                assert!(reported.contains(&(*code, *ind)), "{level} {code} {ind}");
+            }
+        }
+    }
+    // Communes report the FiLoSoFi indicators, not those only quartiers have.
+    assert!(reported.contains(&("59014", "revenu_d1")));
+    assert!(!reported.contains(&("59014", "taux_scolarisation_15_24")));
     // The studied territory and its references report the whole catalogue.
     assert_eq!(
         pairs(col("territory_code").eq(lit("200042190"))),

@@ -194,12 +194,15 @@ fn idh4_needs_a_universe_that_can_normalise() {
     let mut obs = idh_inputs("C1", 2019, 80.0, 70.0, 20000.0);
     obs.extend(idh_inputs("C2", 2019, 80.0, 60.0, 10000.0));
     let r = run(&geo, &obs);
-    assert!(r.get("C1", "idh4", 2019).unwrap().is_none());
-    let rows = common::series(&r, "C1", "idh4");
-    assert_eq!(
-        (rows.len(), rows[0].status, rows[0].value, rows[0].vintage),
-        (1, Status::Missing, None, None)
+    // The index is missing at its vintage, and says which input it lacks.
+    let idh4 = r.get("C1", "idh4", 2019).unwrap().unwrap();
+    assert_eq!((idh4.status, idh4.value), (Status::Missing, None));
+    let detail = idh4.detail.unwrap();
+    assert!(
+        detail.starts_with("non calculé : santé : icm non normalisable sur cet univers"),
+        "{detail}"
     );
+    assert_eq!(common::series(&r, "C1", "idh4").len(), 1);
     assert_eq!(
         value(&r, "C1", "idh4_education", 2019),
         Some(1.0),

@@ -272,6 +272,7 @@ fn idh4<'a>(
     conf: &composites::Idh4,
     values: &Values<'a>,
     geo: &Geography,
+    catalog: &Catalog,
     territory: Option<&str>,
 ) -> Vec<Row<'a>> {
     let (members, described) = universe(geo, conf.universe, territory);
@@ -315,14 +316,31 @@ fn idh4<'a>(
     for t in values.territories_with(&ids) {
         for y in values.vintages(t, &ids) {
             let mut parts = vec![];
-            for (((ind, scaling), b), id) in inputs.iter().zip(&bounds).zip(&part_ids) {
+            // Why each sub-index lacking is lacking, in French.
+            let mut lacking = vec![];
+            for ((((ind, scaling), b), id), (_, dimension)) in
+                inputs.iter().zip(&bounds).zip(&part_ids).zip(IDH4_PARTS)
+            {
+                let label = catalog
+                    .indicator(ind)
+                    .map(|i| fr::lowercase_first(&i.label))
+                    .unwrap_or_else(|| ind.to_string());
                 let cell = match values.get(t, ind, y) {
                     Some((Some(x), Status::Ok)) => match b.and_then(|b| subindex(x, b, *scaling)) {
                         Some(s) => (Some(s), Status::Ok),
-                        None => (None, Status::Missing),
+                        None => {
+                            lacking.push(format!("{dimension} : {label} non normalisable sur cet univers (moins de deux valeurs distinctes ou valeur non positive)"));
+                            (None, Status::Missing)
+                        }
                     },
-                    Some((_, st)) if st != Status::Ok => (None, st),
-                    _ => (None, Status::Missing),
+                    Some((_, st)) if st != Status::Ok => {
+                        lacking.push(format!("{dimension} : {label} {}", st.label_fr()));
+                        (None, st)
+                    }
+                    _ => {
+                        lacking.push(format!("{dimension} : {label} sans donnée pour ce territoire en {y}"));
+                        (None, Status::Missing)
+                    }
                 };
                 parts.push((id, cell));
             }
@@ -336,23 +354,22 @@ fn idh4<'a>(
                 }
             }
             let parts: Vec<Cell> = parts.into_iter().map(|(_, c)| c).collect();
-            let cell = if parts.iter().all(|(v, s)| *s == Status::Ok && v.is_some()) {
-                (
+            if parts.iter().all(|(v, s)| *s == Status::Ok && v.is_some()) {
+                let cell = (
                     Some(parts.iter().filter_map(|p| p.0).sum::<f64>() / 3.0),
                     Status::Ok,
-                )
+                );
+                out.push(row(t, &idh4_id, y, cell, &detail));
             } else {
-                (
-                    None,
-                    parts
-                        .iter()
-                        .map(|p| p.1)
-                        .max()
-                        .unwrap_or(Status::Missing)
-                        .max(Status::Missing),
-                )
-            };
-            out.push(row(t, &idh4_id, y, cell, &detail));
+                let status = parts
+                    .iter()
+                    .map(|p| p.1)
+                    .max()
+                    .unwrap_or(Status::Missing)
+                    .max(Status::Missing);
+                let why: Arc<str> = format!("non calculé : {} ; {detail}", lacking.join(" ; ")).into();
+                out.push(row(t, &idh4_id, y, (None, status), &why));
+            }
         }
     }
     out
@@ -362,6 +379,7 @@ fn idt_bcs<'a>(
     conf: &composites::IdtBcs,
     values: &Values<'a>,
     geo: &Geography,
+    catalog: &Catalog,
     reference: &str,
 ) -> Vec<Row<'a>> {
     let reference = conf.reference.as_deref().unwrap_or(reference);
@@ -382,7 +400,12 @@ fn idt_bcs<'a>(
         for y in values.vintages(t, &ids) {
             let mut total = 0.0;
             let mut worst = Status::Ok;
+            let mut lacking = vec![];
             for (c, id) in conf.component.iter().zip(&component_ids) {
+                let label = catalog
+                    .indicator(&c.indicator)
+                    .map(|i| fr::lowercase_first(&i.label))
+                    .unwrap_or_else(|| c.indicator.clone());
                 let cell = match (
                     values.get(t, &c.indicator, y),
                     values.get(reference, &c.indicator, y),
@@ -390,21 +413,33 @@ fn idt_bcs<'a>(
                     (Some((Some(x), Status::Ok)), Some((Some(r), Status::Ok))) if r != 0.0 => {
                         (Some(100.0 * (x - r) / r), Status::Ok)
                     }
-                    (Some((_, st)), _) if st != Status::Ok => (None, st),
-                    _ => (None, Status::Missing),
+                    (Some((_, st)), _) if st != Status::Ok => {
+                        lacking.push(format!("{label} {}", st.label_fr()));
+                        (None, st)
+                    }
+                    (Some(_), _) => {
+                        lacking.push(format!("{label} de la référence indisponible en {y}"));
+                        (None, Status::Missing)
+                    }
+                    (None, _) => {
+                        lacking.push(format!("{label} sans donnée en {y}"));
+                        (None, Status::Missing)
+                    }
                 };
                 match cell {
                     (Some(v), Status::Ok) => total += c.weight * v,
                     (_, st) => worst = worst.max(st),
                 }
-                out.push(row(t, id, y, cell, &detail));
+                if cell.1 != Status::Missing {
+                    out.push(row(t, id, y, cell, &detail));
+                }
             }
-            let cell = if worst == Status::Ok {
-                (Some(total), Status::Ok)
+            if worst == Status::Ok {
+                out.push(row(t, &idt_id, y, (Some(total), Status::Ok), &detail));
             } else {
-                (None, worst)
-            };
-            out.push(row(t, &idt_id, y, cell, &detail));
+                let why: Arc<str> = format!("non calculé : {} ; {detail}", lacking.join(" ; ")).into();
+                out.push(row(t, &idt_id, y, (None, worst), &why));
+            }
         }
     }
     out
@@ -750,13 +785,13 @@ pub fn compute(
                 || {
                     conf.idh4
                         .as_ref()
-                        .map(|c| idh4(c, &values, geo, territory))
+                        .map(|c| idh4(c, &values, geo, catalog, territory))
                         .unwrap_or_default()
                 },
                 || {
                     conf.idt_bcs
                         .as_ref()
-                        .map(|c| idt_bcs(c, &values, geo, reference))
+                        .map(|c| idt_bcs(c, &values, geo, catalog, reference))
                         .unwrap_or_default()
                 },
             )

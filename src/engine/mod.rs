@@ -21,7 +21,7 @@ pub use aggregate::{
 pub use results::{write_parquet, ResultRow, Results, COLUMNS};
 
 use crate::catalog::Catalog;
-use crate::geo::Geography;
+use crate::geo::{Geography, Level};
 use crate::status::{evaluate, status_column, Status};
 
 /// Options of one computation.
@@ -86,11 +86,9 @@ pub fn compute(
     drop(t);
     let t = crate::timing::stage("lignes absentes, libellés");
     // The indicator values keep the missing values their coverage notes
-    // explain (see coverage_details); a missing composite is a key only.
-    let composites = composites
-        .lazy()
-        .filter(col("status").neq(Status::Missing.lit()));
-    let values = concat([values.lazy(), composites], UnionArgs::default())?;
+    // explain (see coverage_details); a missing composite says which input
+    // it lacks.
+    let values = concat([values.lazy(), composites.lazy()], UnionArgs::default())?;
     let described = complete_and_sort(
         values.collect()?,
         &universe,
@@ -467,8 +465,10 @@ fn ranks(values: &[String]) -> HashMap<&str, u32> {
 /// The territories and indicators results are reported for: sorted,
 /// distinct, with which (territory, indicator) pairs owe a row. Every
 /// observed territory owes a row (`missing` if need be) for each indicator
-/// the dataset has; the focus territories also for each indicator it has
-/// nowhere. The catalogue is thus complete where users look, without a row
+/// the dataset has: a commune or a quartier for those some territory of its
+/// level has (a commune does not owe one for an indicator only quartiers
+/// have), a group, an EPCI and coarser for those any territory has; the
+/// focus territories for every indicator, even one the dataset has nowhere. The catalogue is thus complete where users look, without a row
 /// per commune and absent indicator at national scale.
 struct Universe {
     codes: Vec<String>,
@@ -477,6 +477,8 @@ struct Universe {
     observed: Vec<bool>,
     /// A focus territory: it also reports the indicators with no data.
     focus: Vec<bool>,
+    /// The rank of each territory's level in [`Level::ALL`].
+    levels: Vec<u8>,
     indicators: Vec<String>,
 }
 
@@ -561,6 +563,14 @@ impl Universe {
         Ok(Universe {
             observed: codes.iter().map(|c| observed.contains(c)).collect(),
             focus: codes.iter().map(|c| focus.contains(c)).collect(),
+            levels: codes
+                .iter()
+                .map(|c| {
+                    geo.get(c)
+                        .and_then(|t| Level::ALL.iter().position(|l| *l == t.level))
+                        .unwrap_or(0) as u8
+                })
+                .collect(),
             codes: codes.into_iter().map(String::from).collect(),
             indicators,
         })
@@ -614,19 +624,30 @@ fn complete_and_sort(
         has[t as usize * ni + i as usize] = true;
         keyed.push((key(t, i, v), row as IdxSize));
     }
-    let with_data: Vec<bool> = (0..ni)
-        .map(|i| (0..universe.codes.len()).any(|t| has[t * ni + i]))
-        .collect();
+    // Which indicators have data at each level; a territory of a level
+    // that totals its members' values (a group, an EPCI…) counts every
+    // indicator with data anywhere.
+    let nl = Level::ALL.len();
+    let mut with_data = vec![false; nl * ni];
+    for (t, &l) in universe.levels.iter().enumerate() {
+        for i in 0..ni {
+            with_data[l as usize * ni + i] |= has[t * ni + i];
+        }
+    }
+    for (l, level) in Level::ALL.iter().enumerate() {
+        if *level >= Level::Group {
+            for i in 0..ni {
+                with_data[l * ni + i] = (0..nl).any(|k| with_data[k * ni + i]);
+            }
+        }
+    }
     // A missing row is a key and a row of nulls: its code and indicator,
     // like every row's, come from the universe by rank below.
     let mut n_missing = 0;
     for t in 0..universe.codes.len() {
         for i in 0..ni {
-            let owed = if with_data[i] {
-                universe.observed[t]
-            } else {
-                universe.focus[t]
-            };
+            let owed = universe.focus[t]
+                || (universe.observed[t] && with_data[universe.levels[t] as usize * ni + i]);
             if owed && !has[t * ni + i] {
                 keyed.push((
                     key(t as u32, i as u32, None),
@@ -768,6 +789,7 @@ mod tests {
             codes: vec!["A".into(), "B".into()],
             observed: vec![true, true],
             focus: vec![false, false],
+            levels: vec![0, 0],
             indicators: vec![],
         };
         let wide = pivot_variables(&obs, &catalog, &universe).unwrap();
@@ -816,6 +838,7 @@ mod tests {
             codes: codes.map(String::from).to_vec(),
             observed: observed.to_vec(),
             focus: focus.to_vec(),
+            levels: vec![0; 4],
             indicators: vec!["a".into(), "b".into(), "c".into()],
         };
         // The engine's numbered rows: territory and indicator ranks, formula
@@ -873,36 +896,45 @@ mod tests {
             .collect();
         assert_eq!(values, [4.0, 2.0, 6.0, 8.0, 5.0, 3.0, 1.0, 7.0]);
 
-        // 2A is observed: it owes a row for "a" (data elsewhere), none for
-        // "c" (no data anywhere); QN05954M is a focus territory: it owes one
-        // for "c" too. Missing rows have no vintage and sort last in their
-        // series.
-        let completing = universe([false, false, true, false], [false, false, false, true]);
-        let completed = complete_and_sort(
-            numbered(&completing),
-            &completing,
-            |codes| Ok(df!("territory_code" => codes)?),
-            |ids| Ok(df!("indicator" => ids)?),
-            &formulas,
-        )
-        .unwrap();
-        let column = |c: &str| test_columns::texts(&completed, c);
-        let rows: Vec<String> = column("territory_code")
-            .iter()
-            .zip(column("indicator"))
-            .zip(column("vintage"))
-            .zip(column("status"))
-            .map(|(((t, i), v), s)| format!("{t} {i} {v} {s}"))
-            .collect();
+        // 2A is observed: it owes a row for "a" (data elsewhere at its
+        // level), none for "c" (no data anywhere); QN05954M is a focus
+        // territory: it owes one for every indicator. Missing rows have no
+        // vintage and sort last in their series.
+        let rows_of = |completing: Universe| -> Vec<String> {
+            let completed = complete_and_sort(
+                numbered(&completing),
+                &completing,
+                |codes| Ok(df!("territory_code" => codes)?),
+                |ids| Ok(df!("indicator" => ids)?),
+                &formulas,
+            )
+            .unwrap();
+            let column = |c: &str| test_columns::texts(&completed, c);
+            column("territory_code")
+                .iter()
+                .zip(column("indicator"))
+                .zip(column("vintage"))
+                .zip(column("status"))
+                .map(|(((t, i), v), s)| format!("{t} {i} {v} {s}"))
+                .collect()
+        };
         let missing = Status::Missing.code();
+        let rows = rows_of(universe([false, false, true, false], [false, false, false, true]));
         assert_eq!(
             rows[6..],
             [
                 format!("2A a - {missing}"),
                 "2A b 2021 0".into(),
                 "QN05954M a 2024 0".into(),
+                format!("QN05954M b - {missing}"),
                 format!("QN05954M c - {missing}"),
             ]
         );
+        // 2A alone at its level: "a", which only territories of another
+        // level have, owes it no row.
+        let mut alone = universe([false, false, true, false], [false, false, false, true]);
+        alone.levels = vec![0, 0, 1, 0];
+        let rows = rows_of(alone);
+        assert_eq!(rows[6..8], ["2A b 2021 0".to_string(), "QN05954M a 2024 0".into()]);
     }
 }

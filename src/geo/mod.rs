@@ -588,6 +588,30 @@ impl Geography {
         scope
     }
 
+    /// The territories a dataset with this `extent` reads: those of its
+    /// [`scope`](Self::scope), the EPCI of its communes, and every
+    /// département, région and France. None for an empty extent (everything).
+    pub fn extent(&self, codes: &[String]) -> Option<polars::prelude::PlHashSet<String>> {
+        if codes.is_empty() {
+            return None;
+        }
+        let mut kept = self.scope(codes);
+        for t in &self.territories {
+            let coarse = matches!(t.level, Level::Departement | Level::Region | Level::France);
+            if coarse || (t.level == Level::Commune && kept.contains(&t.code)) {
+                kept.insert(t.code.clone());
+                if t.level == Level::Commune {
+                    for p in &t.parents {
+                        if self.get(p).is_some_and(|e| e.level == Level::Epci) {
+                            kept.insert(p.clone());
+                        }
+                    }
+                }
+            }
+        }
+        Some(kept)
+    }
+
     /// (parent, member) pairs of the territories of `level` and their
     /// parents: a commune and its arrondissements municipaux, a région and
     /// its départements (their counts summed when a file gives only those).

@@ -136,6 +136,7 @@ impl Cache {
         }
         h.update(format!("{:?}", catalog.variables).as_bytes());
         h.update(format!("{:?}", manifest.defaults).as_bytes());
+        h.update(format!("{:?}", manifest.dataset.extent).as_bytes());
         Ok(Cache {
             dir: manifest.dir.join(".bcs-cache"),
             common: h.finalize(),

@@ -47,6 +47,12 @@ pub struct DatasetInfo {
     /// keeps every territory computed. Default: every territory with data.
     #[serde(default)]
     pub scope: Vec<String>,
+    /// Territories the dataset reads (a région…): rows of communes, their
+    /// arrondissements and quartiers, and EPCI lying elsewhere are left out
+    /// of every source (and said in its reading report); départements,
+    /// régions and France are always read. Default: everything.
+    #[serde(default)]
+    pub extent: Vec<String>,
     /// Share of a group's population (in %) its members with data must hold
     /// for its total of a count to be computed, the coverage then stated;
     /// default 99.

@@ -524,6 +524,8 @@ fn read_source_rows(
     let mut seen: HashMap<(&str, Option<i32>), usize> = HashMap::new();
     let mut territory: Vec<&str> = Vec::with_capacity(keys.len());
     let mut repeated = vec![false; keys.len()];
+    let mut outside = vec![false; keys.len()];
+    let extent = geo.extent(&manifest.dataset.extent);
     let mut summed = vec![false; keys.len()];
     for (i, k) in keys.iter().enumerate() {
         let line = lines[i];
@@ -540,6 +542,19 @@ fn read_source_rows(
                 "code territoire vide".into(),
             ));
             continue;
+        }
+        // Outside the dataset's extent: left out, counted.
+        let current = match (geo.get(k), geo.former(k)) {
+            (Some(_), _) => Some(k),
+            (None, Some(f)) => Some(f.commune.as_str()),
+            (None, None) => None,
+        };
+        if let (Some(ext), Some(c)) = (&extent, current) {
+            if !ext.contains(c) {
+                outside[i] = true;
+                report.outside_extent += 1;
+                continue;
+            }
         }
         match (geo.get(k), geo.former(k)) {
             (Some(t), _) => {
@@ -712,7 +727,11 @@ fn read_source_rows(
     if let Some(years) = &row_years {
         frame.with_column(Column::new(ROW_VINTAGE.into(), years))?;
     }
-    let unique: Vec<bool> = repeated.iter().map(|r| !r).collect();
+    let unique: Vec<bool> = repeated
+        .iter()
+        .zip(&outside)
+        .map(|(r, o)| !r && !o)
+        .collect();
     let mut frame = retain_flagged(frame, &mut lines, &unique)?;
     frame.with_column(Column::new(
         "line".into(),
@@ -917,6 +936,9 @@ pub struct SourceReport {
     pub rebuilt: usize,
     /// Rows of arrondissements municipaux: (line, code).
     pub arrondissements: Vec<(usize, String)>,
+    /// Rows of territories outside the dataset's extent, left out.
+    #[serde(default)]
+    pub outside_extent: usize,
 }
 
 impl SourceReport {
@@ -927,6 +949,7 @@ impl SourceReport {
             && self.identical.is_empty()
             && self.carried.is_empty()
             && self.arrondissements.is_empty()
+            && self.outside_extent == 0
     }
 
     /// One French sentence: what was done to the file's rows.
@@ -937,6 +960,12 @@ impl SourceReport {
             parts.push(format!(
                 "{} ligne(s) écartée(s) par la sélection des lignes (keep_rows, last_row)",
                 n(self.rows_left_out)
+            ));
+        }
+        if self.outside_extent > 0 {
+            parts.push(format!(
+                "{} ligne(s) de territoires hors de l'étendue du jeu de données écartée(s) (extent)",
+                n(self.outside_extent)
             ));
         }
         if let (true, Some(m)) = (self.other_months > 0, self.vintage_month) {
