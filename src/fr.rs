@@ -57,6 +57,8 @@ pub fn unit_suffix(unit: &str) -> &str {
         "%" => " %",
         "pts" => " pts",
         "€" => " €",
+        "ans" => " ans",
+        "‰" => " ‰",
         _ => "",
     }
 }

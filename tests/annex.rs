@@ -15,6 +15,7 @@ use bcs::ingest;
 
 struct Annex {
     results: Results,
+    references: Vec<String>,
     obs: polars::prelude::DataFrame,
     catalog: bcs::catalog::Catalog,
     geo: bcs::geo::Geography,
@@ -37,6 +38,7 @@ fn annex() -> Annex {
     let results = engine::compute(obs.clone(), &catalog, &geo, &opts).expect("engine runs");
     Annex {
         results,
+        references: manifest.dataset.references.clone(),
         obs,
         catalog,
         geo,
@@ -596,13 +598,71 @@ fn every_indicator_is_reported_where_users_look() {
         pairs(col("territory_code").eq(lit("loc_qp_nord"))),
         a.catalog.indicators.len()
     );
-    // Logement has no data: missing, no value, and only for those 7 territories.
+    // Logement has no data: missing, no value, and only for the territory
+    // and its references.
     let r = a
         .results
         .rows(col("indicator").eq(lit("taux_suroccupation")))
         .unwrap();
-    assert_eq!(r.len(), 7);
+    let mut focus: BTreeSet<&str> = ["200042190"].into();
+    focus.extend(a.references.iter().map(String::as_str));
+    assert_eq!(r.len(), focus.len());
+    assert_eq!(focus.len(), 7);
     assert!(r.iter().all(|r| r.status == bcs::status::Status::Missing
         && r.value.is_none()
         && r.vintage.is_none()));
+}
+
+#[test]
+fn the_caph_communes_have_the_filosofi_files_values() {
+    let a = annex();
+    let ok = |t: &str, ind: &str, y: i32| -> f64 {
+        let r = a.results.get(t, ind, y).unwrap().unwrap_or_else(|| panic!("{t} {ind} {y}"));
+        assert_eq!(r.status, bcs::status::Status::Ok, "{t} {ind} {y}: {r:?}");
+        r.value.unwrap()
+    };
+    // Denain, as cc_filosofi_2021_COM.csv and the 2019 re-export give it.
+    assert_eq!(ok("59172", "revenu_median_uc", 2021), 14890.0);
+    assert_eq!(ok("59172", "taux_pauvrete", 2021), 43.0);
+    assert_eq!(ok("59172", "revenu_median_uc", 2019), 14320.0);
+    assert_eq!(ok("59172", "revenu_d1", 2019), 8940.0);
+    let denain = a.results.get("59172", "revenu_median_uc", 2021).unwrap().unwrap();
+    assert_eq!((denain.prev_vintage, denain.evol_abs), (Some(2019), Some(570.0)));
+    // Every commune of the EPCI has its median both years, its change, and
+    // its niveau de vie sub-index of the IDH-4; small communes' poverty
+    // rates stay secret, never 0.
+    let communes: Vec<String> = a
+        .geo
+        .territories()
+        .iter()
+        .filter(|t| t.level == bcs::geo::Level::Commune && t.parents.iter().any(|p| p == "200042190"))
+        .map(|t| t.code.clone())
+        .collect();
+    assert_eq!(communes.len(), 47);
+    let mut secret_rates = 0;
+    for c in &communes {
+        assert!(ok(c, "revenu_median_uc", 2019) > 0.0);
+        let r = a.results.get(c, "revenu_median_uc", 2021).unwrap().unwrap();
+        assert_eq!(r.evol_status, Some(bcs::status::Status::Ok), "{c}");
+        let s = ok(c, "idh4_niveau_vie", 2021);
+        assert!((0.0..=1.0).contains(&s), "{c} {s}");
+        let rate = a.results.get(c, "taux_pauvrete", 2021).unwrap().unwrap();
+        if rate.status == bcs::status::Status::Secret {
+            assert_eq!(rate.value, None);
+            secret_rates += 1;
+        }
+    }
+    assert_eq!(secret_rates, 27);
+    // The IDH-4 itself: missing, naming what it lacks, never the contract's
+    // 0,39.
+    let idh4 = a.results.get("59172", "idh4", 2021).unwrap().unwrap();
+    assert_eq!((idh4.status, idh4.value), (bcs::status::Status::Missing, None));
+    let detail = idh4.detail.unwrap();
+    assert!(detail.contains("santé : indice comparatif de mortalité sans donnée"), "{detail}");
+    assert!(detail.contains("communes de la région Hauts-de-France"), "{detail}");
+    // Fewer missing rows than ok rows for the communes.
+    let rows = a.results.rows(polars::prelude::col("level").eq(polars::prelude::lit("commune"))).unwrap();
+    let caph: BTreeSet<&str> = communes.iter().map(String::as_str).collect();
+    let count = |st| rows.iter().filter(|r| caph.contains(r.territory_code.as_str()) && r.status == st).count();
+    assert!(count(bcs::status::Status::Missing) < count(bcs::status::Status::Ok));
 }

@@ -354,3 +354,55 @@ fn an_insee_publication_workbook_loads_with_its_notes_left_out() {
     assert!(err.contains("ligne 106, colonne « Code département » : code territoire « Lecture"), "{err}");
     assert!(err.lines().all(|l| l.chars().count() < 400), "{err}");
 }
+
+fn public(path: &str) -> String {
+    root().join("datasets/public").join(path).display().to_string()
+}
+
+#[test]
+fn insee_local_statistics_exports_load_through_their_profile() {
+    // Two title lines, the header on line 3, a byte order mark, decimal
+    // point, the year in each column name (« … 2023 »); the région file's
+    // codes read as régions.
+    let sources = format!(
+        "[[source]]\nid = \"dep\"\nfile = \"{}\"\ntitle = \"Espérance de vie\"\nproducer = \"Insee\"\nprofile = \"insee_esperance_vie\"\n\n[[source]]\nid = \"reg\"\nfile = \"{}\"\ntitle = \"Espérance de vie\"\nproducer = \"Insee\"\nprofile = \"insee_esperance_vie\"\nkey_level = \"region\"\n",
+        public("insee/insee_esperance_vie_departement_2023.csv"),
+        public("insee/insee_esperance_vie_region_2023.csv")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &sources);
+    let (r, _) = compute(&ds);
+    assert_eq!(ok_value(&r, "59", "esperance_vie_femmes", 2023), 84.4);
+    assert_eq!(ok_value(&r, "59", "esperance_vie_hommes", 2023), 78.2);
+    assert_eq!(ok_value(&r, "59", "taux_mortalite_standardise_65_plus", 2023), 39.9);
+    assert_eq!(ok_value(&r, "976", "esperance_vie_hommes", 2023), 73.9);
+    // « 32 » in the région file is Hauts-de-France, « 93 » PACA (not the
+    // Seine-Saint-Denis of the other file).
+    assert_eq!(ok_value(&r, "reg32", "esperance_vie_femmes", 2023), 84.2);
+    assert_eq!(ok_value(&r, "reg93", "taux_brut_mortalite", 2023), 10.2);
+    assert_eq!(ok_value(&r, "93", "taux_brut_mortalite", 2023), 5.4);
+}
+
+#[test]
+fn a_publication_heading_on_two_rows_names_each_column() {
+    // Figure 1: « Niveau de vie annuel (en euros) » merged over « 1er
+    // décile (D1) », « Médian », « 9e décile (D9) »; « Taux de pauvreté »
+    // merged down over both rows; régions by name, given their codes.
+    let source = format!(
+        "[[source]]\nid = \"fig1\"\nfile = \"{}\"\ntitle = \"Niveau de vie par région\"\nproducer = \"Insee\"\nsheet = \"Figure 1\"\nheader_row = 3\nheader_rows = 2\nlast_row = 23\nkey = \"Région\"\ndecimal = \".\"\nmissing = [\"ns\"]\ncodes = {{ \"Hauts-de-France\" = \"reg32\", \"Bretagne\" = \"reg53\" }}\nkeep_rows = {{ \"Région\" = [\"Hauts-de-France\", \"Bretagne\"] }}\n[[source.variable]]\nvariable = \"revenu_median_uc\"\nvintage = 2021\nexpr = '\"Niveau de vie annuel (en euros) — Médian\"'\n[[source.variable]]\nvariable = \"tx_pauvrete\"\nvintage = 2021\nexpr = '\"Taux de pauvreté1 (en %)\"'\n",
+        public("insee/insee_taux_pauvrete_region_dep_2021.xlsx")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &source);
+    let (r, reports) = compute(&ds);
+    assert_eq!(ok_value(&r, "reg32", "revenu_median_uc", 2021), 21420.0);
+    assert_eq!(ok_value(&r, "reg32", "taux_pauvrete", 2021), 18.0);
+    assert_eq!(ok_value(&r, "reg53", "revenu_median_uc", 2021), 23240.0);
+    // 17 other rows of régions, and the notes after row 23.
+    assert_eq!(reports[0].rows_left_out, 17 + 6);
+    // The same heading read on one row misses the names below it.
+    let ds = dataset(tmp.path(), NATIONAL, &source.replace("header_rows = 2\n", ""));
+    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    assert!(err.contains("colonne absente du fichier"), "{err}");
+}

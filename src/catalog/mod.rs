@@ -53,6 +53,12 @@ pub enum Unit {
     Euro,
     #[serde(rename = "indice")]
     Index,
+    /// Years (life expectancy).
+    #[serde(rename = "ans")]
+    Years,
+    /// Per 1 000 (mortality rates).
+    #[serde(rename = "‰")]
+    PerThousand,
 }
 
 impl Unit {
@@ -63,6 +69,8 @@ impl Unit {
             Unit::Count => "nb",
             Unit::Euro => "€",
             Unit::Index => "indice",
+            Unit::Years => "ans",
+            Unit::PerThousand => "‰",
         }
     }
 

@@ -168,6 +168,10 @@ pub struct SourceConf {
     /// 1-based row of the header line, for files that start with title rows.
     #[serde(default)]
     pub header_row: Option<usize>,
+    /// Rows the header spans from `header_row` (a workbook's grouped
+    /// headings): each column named by its header cells joined with « — ».
+    #[serde(default)]
+    pub header_rows: Option<usize>,
     #[serde(default)]
     pub decimal: Option<char>,
     #[serde(default)]
@@ -259,6 +263,12 @@ pub struct ProfileInfo {
     /// repeated rows, numeric codes and codes of its own (see SourceConf).
     #[serde(default)]
     pub sheet: Option<String>,
+    /// The line of the header below the producer's title lines, and the
+    /// decimal separator of its exports.
+    #[serde(default)]
+    pub header_row: Option<usize>,
+    #[serde(default)]
+    pub decimal: Option<char>,
     #[serde(default)]
     pub vintage_month: Option<u32>,
     #[serde(default)]
@@ -324,23 +334,35 @@ impl Profile {
                 vintage,
                 expr,
             };
-            if exprs.iter().any(|e| e.contains("{yy}")) {
+            if exprs.iter().any(|e| e.contains("{yy}") || e.contains("{yyyy}")) {
                 // Operands are parsed once per spelling, with a placeholder
-                // for the year, then looked up at each two-digit year.
+                // for the year, then looked up at each year: {yy} two digits
+                // (2000-2099), {yyyy} four (1950-2099).
                 const YY: &str = "yy__yy";
+                const YYYY: &str = "yyyy__yyyy";
                 let templates: Vec<(&String, Vec<String>)> = exprs
                     .iter()
-                    .map(|e| Ok((e, crate::catalog::formula_operands(&e.replace("{yy}", YY))?)))
+                    .map(|e| {
+                        let e2 = e.replace("{yyyy}", YYYY).replace("{yy}", YY);
+                        Ok((e, crate::catalog::formula_operands(&e2)?))
+                    })
                     .collect::<Result<_>>()?;
-                for yy in 0..100 {
-                    let yy2 = format!("{yy:02}");
-                    let found = templates.iter().find(|(_, ops)| {
-                        ops.iter().all(|o| columns.contains(&o.replace(YY, &yy2)))
+                let spelled = |text: &str, year: i32| {
+                    text.replace(YYYY, &year.to_string())
+                        .replace(YY, &format!("{:02}", year % 100))
+                };
+                for year in 1950..2100 {
+                    let found = templates.iter().find(|(e, ops)| {
+                        (year >= 2000 || !e.contains("{yy}"))
+                            && ops.iter().all(|o| columns.contains(&spelled(o, year)))
                     });
                     if let Some((expr, _)) = found {
-                        coded_vintages.insert(2000 + yy);
-                        if declared.is_none_or(|d| d == 2000 + yy) {
-                            out.push(resolved(expr.replace("{yy}", &yy2), Some(2000 + yy)));
+                        coded_vintages.insert(year);
+                        if declared.is_none_or(|d| d == year) {
+                            let expr = expr
+                                .replace("{yyyy}", &year.to_string())
+                                .replace("{yy}", &format!("{:02}", year % 100));
+                            out.push(resolved(expr, Some(year)));
                         }
                     }
                 }
@@ -399,6 +421,7 @@ pub fn is_slug(id: &str) -> bool {
 #[derive(Debug, Clone)]
 pub struct ResolvedLayout<'a> {
     pub sheet: Option<String>,
+    pub header_row: Option<usize>,
     pub vintage_month: Option<u32>,
     pub duplicates: Duplicates,
     pub key_width: Option<usize>,
@@ -504,6 +527,7 @@ impl Manifest {
         let p = profile.map(|p| &p.profile);
         ResolvedLayout {
             sheet: s.sheet.clone().or_else(|| p.and_then(|p| p.sheet.clone())),
+            header_row: s.header_row.or_else(|| p.and_then(|p| p.header_row)),
             vintage_month: s.vintage_month.or_else(|| p.and_then(|p| p.vintage_month)),
             duplicates: s
                 .duplicates
@@ -525,7 +549,11 @@ impl Manifest {
         let p = profile.map(|p| &p.profile);
         ResolvedDialect {
             delimiter: s.delimiter.or(d.delimiter).map(|c| c as u8),
-            decimal: s.decimal.or(d.decimal).unwrap_or(','),
+            decimal: s
+                .decimal
+                .or_else(|| p.and_then(|p| p.decimal))
+                .or(d.decimal)
+                .unwrap_or(','),
             secret: s
                 .secret
                 .clone()

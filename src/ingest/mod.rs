@@ -312,7 +312,8 @@ fn read_source_rows(
         delimiter: dialect.delimiter,
         encoding: src.encoding.clone(),
         sheet: rows_layout.sheet.clone(),
-        header_row: src.header_row,
+        header_row: rows_layout.header_row,
+        header_rows: src.header_rows,
         decimal: dialect.decimal,
     };
     let t = crate::timing::stage("    ouverture");

@@ -22,6 +22,9 @@ pub struct Layout {
     pub sheet: Option<String>,
     /// 1-based row (or line) of the header; rows above it are titles, notes.
     pub header_row: Option<usize>,
+    /// Rows the header spans (workbooks: a publication's grouped headings,
+    /// « Niveau de vie annuel » over « 1er décile », « Médian »…); None: 1.
+    pub header_rows: Option<usize>,
     /// Decimal separator the values are parsed with: a workbook's number
     /// cells are written with it, so that they read back exactly.
     pub decimal: char,
@@ -200,6 +203,9 @@ fn open_csv(path: &Path, layout: &Layout) -> Result<Opened> {
     crate::files::ensure_regular(path)?;
     let bytes = std::fs::read(path).with_context(|| format!("lecture impossible de {file}"))?;
     let (text, encoding) = decode(bytes, layout.encoding.as_deref(), &file)?;
+    if layout.header_rows.unwrap_or(1) > 1 {
+        bail!("{file} : un en-tête sur plusieurs lignes (header_rows) ne se lit que dans un classeur (XLSX, ODS) ; pour un CSV, indiquez la ligne d'en-tête (header_row)");
+    }
     let skip = layout.header_row.unwrap_or(1).saturating_sub(1);
     // Lines above the header (titles, notes) are dropped before parsing.
     let mut start = 0;
@@ -398,16 +404,19 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
     };
     // The sheet's cells by row, sparse: a workbook whose only oddity is one
     // cell at XFD1048576 costs that cell, not a dense matrix of 17 billion.
-    let cells = sheet_cells(&mut wb, &sheet, layout.decimal)
+    let (cells, merged) = sheet_cells(&mut wb, &sheet, layout.decimal)
         .map_err(|e| anyhow!("{file}, feuille « {sheet} » : {e:#}"))?;
     let header_row = layout.header_row.unwrap_or(1);
+    let header_rows = layout.header_rows.unwrap_or(1).max(1);
     let first = cells.keys().next().copied().unwrap_or(0) as usize;
     if header_row < first + 1 {
         bail!("{file}, feuille « {sheet} » : la ligne d'en-tête {header_row} est au-dessus des données (ligne {})", first + 1);
     }
-    let header_cells = cells.get(&((header_row - 1) as u32)).ok_or_else(|| {
-        anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente")
-    })?;
+    let header_cells = header_cells(&cells, &merged, header_row - 1, header_rows);
+    if header_cells.is_empty() {
+        bail!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente");
+    }
+    let header_cells = &header_cells;
     let width = header_cells
         .iter()
         .filter(|(_, t)| !t.trim().is_empty())
@@ -430,7 +439,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
     }
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     let mut lines = vec![];
-    for (&row, row_cells) in cells.range(header_row as u32..) {
+    for (&row, row_cells) in cells.range((header_row + header_rows - 1) as u32..) {
         // Empty rows are skipped; the others keep their sheet row number.
         if row_cells
             .iter()
@@ -491,8 +500,59 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
 /// Columns of a workbook header read at most.
 const MAX_WORKBOOK_COLUMNS: usize = 2_000;
 
+/// The cells of a sheet, by 0-based row, each row's cells as (0-based
+/// column, text).
+type SheetCells = std::collections::BTreeMap<u32, Vec<(u32, String)>>;
+
+/// A merged range: its first cell and its last, (row, column), 0-based.
+type Merged = ((u32, u32), (u32, u32));
+
+/// The header's name of each column, (0-based column, name), from `rows`
+/// rows from `first` (0-based): the distinct texts of a column's header
+/// cells, a cell covered by a merged one taking its text, joined by « — »
+/// and with runs of spaces and line breaks made one space. One row: its
+/// cells as they are.
+fn header_cells(cells: &SheetCells, merged: &[Merged], first: usize, rows: usize) -> Vec<(u32, String)> {
+    if rows <= 1 {
+        return cells.get(&(first as u32)).cloned().unwrap_or_default();
+    }
+    let text_at = |r: u32, c: u32| -> Option<String> {
+        // The anchor of a merged range covering the cell, else the cell.
+        let (r, c) = merged
+            .iter()
+            .find(|(a, b)| (a.0..=b.0).contains(&r) && (a.1..=b.1).contains(&c))
+            .map(|(a, _)| *a)
+            .unwrap_or((r, c));
+        cells
+            .get(&r)?
+            .iter()
+            .find(|(col, _)| *col == c)
+            .map(|(_, t)| t.split_whitespace().collect::<Vec<_>>().join(" "))
+            .filter(|t| !t.is_empty())
+    };
+    let range = first as u32..(first + rows) as u32;
+    let columns: std::collections::BTreeSet<u32> = cells
+        .range(range.clone())
+        .flat_map(|(_, row)| row.iter().map(|(c, _)| *c))
+        .collect();
+    columns
+        .into_iter()
+        .filter_map(|c| {
+            let mut parts: Vec<String> = vec![];
+            for r in range.clone() {
+                if let Some(t) = text_at(r, c) {
+                    if !parts.contains(&t) {
+                        parts.push(t);
+                    }
+                }
+            }
+            (!parts.is_empty()).then(|| (c, parts.join(" — ")))
+        })
+        .collect()
+}
+
 /// The non-empty cells of a sheet as text, by 0-based row, each row's cells
-/// as (0-based column, text). XLSX sheets are streamed cell by cell (no
+/// as (0-based column, text), and its merged ranges. XLSX sheets are streamed cell by cell (no
 /// dense range is built), a formula without a saved value reads as its
 /// formula (« =SUM(B2:C2) »: not a value) and a cell covered by a merged
 /// one as « (cellule fusionnée avec B2) »; other formats go through their
@@ -501,12 +561,14 @@ fn sheet_cells(
     wb: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
     sheet: &str,
     decimal: char,
-) -> Result<std::collections::BTreeMap<u32, Vec<(u32, String)>>> {
+) -> Result<(SheetCells, Vec<Merged>)> {
     use calamine::Reader;
-    let mut cells: std::collections::BTreeMap<u32, Vec<(u32, String)>> = Default::default();
+    let mut cells: SheetCells = Default::default();
+    let mut ranges: Vec<Merged> = vec![];
     match wb {
         calamine::Sheets::Xlsx(x) => {
             let merged = x.merge_cells_by_sheet_name(sheet).map_err(|e| anyhow!("{e}"))?;
+            ranges = merged.iter().map(|m| (m.start, m.end)).collect();
             {
                 let mut reader = x.worksheet_cells_reader(sheet).map_err(|e| anyhow!("{e}"))?;
                 while let Some(cell) = reader.next_cell_with_formula().map_err(|e| anyhow!("{e}"))? {
@@ -548,7 +610,7 @@ fn sheet_cells(
             }
         }
     }
-    Ok(cells)
+    Ok((cells, ranges))
 }
 
 /// A sheet column's letters (0 → A, 26 → AA).
