@@ -82,6 +82,14 @@ pub fn copy(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// An identifier usable as a file name on every system: ASCII letters,
+/// digits, `-` and `_`, not empty, at most 100 characters.
+pub fn is_slug(id: &str) -> bool {
+    !id.is_empty()
+        && id.len() <= 100
+        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

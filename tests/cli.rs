@@ -238,3 +238,26 @@ fn show_names_the_settings_and_drivers_of_composite_indices() {
     );
     assert!(out.contains("Boulevard De La Liberté — priorité, facteurs principaux : Part des inscrits depuis plus de 2 ans"), "{out}");
 }
+
+#[test]
+fn fiche_puts_the_quartiers_of_denain_beside_their_commune() {
+    let out = stdout_of(&["fiche", "Denain"]);
+    let first: Vec<&str> = out.lines().take(4).collect();
+    assert_eq!(first[0], "Fiche communale — Denain (59172)");
+    assert!(first[1].starts_with("Quartiers prioritaires (géographie 2024) : Denain (QN05950M) ; Gambetta (QN05954M"), "{out}");
+    assert!(first[2].contains("(loc_qp15_denain_centre") && first[2].contains("(loc_qp15_gambetta"), "{out}");
+    assert!(first[3].contains("loc_veille_denain"), "{out}");
+    // The commune beside its EPCI, département, région and France; its
+    // median of 2021 as the file gives it, the région's as Insee publishes it.
+    let median = out
+        .lines()
+        .find(|l| l.contains("Revenu médian par unité de consommation") && l.contains("2021"))
+        .unwrap();
+    assert!(median.contains("14\u{202f}890") && median.contains("21\u{202f}420"), "{median}");
+    // Quartiers beside the commune: the QPV « Denain » and the commune told
+    // apart by their codes.
+    assert!(out.contains("Denain (QN05950M)") && out.contains("Denain (59172)"), "{out}");
+    // Not a commune: said so.
+    let err = bcs().args(["fiche", "QN05950M"]).output().unwrap();
+    assert!(!err.status.success());
+}

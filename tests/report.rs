@@ -121,6 +121,7 @@ fn the_report_is_a_self_contained_readable_page() {
         assert!(ids.contains(&format!("theme-{theme}").as_str()), "{theme}");
     }
     assert_eq!(ids.last(), Some(&"methodologie"));
+    assert!(ids.contains(&"fiches"));
     // No network: no external resource (only in-page anchors).
     for n in doc.descendants() {
         for a in ["src", "href"] {
@@ -135,9 +136,24 @@ fn the_report_is_a_self_contained_readable_page() {
         .count();
     assert!(svgs >= 40, "{svgs} inline charts");
     assert!(html.contains("0,39") && html.contains("Lecture : "));
-    // No commune data in the embedded dataset: the report says the IDH-4 is
-    // not computed rather than showing an empty index.
-    assert!(html.contains("L'IDH-4 n'est pas calculé pour ce jeu de données"));
+    // The niveau de vie sub-index is computed from FiLoSoFi; the report
+    // names the inputs the IDH-4 itself lacks rather than showing an empty
+    // index.
+    assert!(html.contains("Sous-indice(s) calculé(s) : niveau de vie (61 territoire(s)"), "IDH-4 status");
+    assert!(html.contains("manquant(s) : santé (indice comparatif de mortalité : aucune valeur dans les sources)"));
+    // One sheet per commune holding a quartier prioritaire, in the report
+    // and on its own page.
+    let fiches: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("section"))
+        .filter_map(|n| n.attribute("id"))
+        .filter(|id| id.starts_with("fiche-"))
+        .collect();
+    assert_eq!(fiches.len(), 12, "{fiches:?}");
+    assert!(fiches.contains(&"fiche-59172"));
+    let denain = std::fs::read_to_string(barometer().join("fiches/fiche_59172.html")).unwrap();
+    assert!(denain.contains("Gambetta (QN05954M, s'étend aussi sur Lourches, Escaudain)"));
+    assert!(denain.contains("<td class=\"num\">14\u{202f}890</td>"), "Denain's 2021 median");
 }
 
 #[test]

@@ -237,7 +237,7 @@ impl Catalog {
             let where_ = path.display().to_string();
             // Theme and indicator ids name files (theme_03_revenus.md,
             // fig_revenus_<id>_2021.png).
-            let slug = crate::ingest::manifest::is_slug;
+            let slug = crate::files::is_slug;
             if !slug(&tf.theme.id) {
                 bail!("{where_} : thème « {} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)", tf.theme.id);
             }

@@ -2,6 +2,7 @@
 
 mod cache;
 mod chart;
+mod fiche;
 mod import;
 mod indicators;
 mod rank;
@@ -46,6 +47,8 @@ pub enum Command {
     Run(run::Args),
     /// Affiche les indicateurs d'un territoire à côté de ses territoires de référence.
     Show(show::Args),
+    /// Fiche communale : la commune et ses quartiers côte à côte, face à l'EPCI, au département, à la région et à la France.
+    Fiche(fiche::Args),
     /// Classe les territoires d'un niveau sur un indicateur (tri décroissant).
     Rank(rank::Args),
     /// Liste le catalogue des indicateurs.
@@ -333,6 +336,7 @@ pub fn main() -> ExitCode {
     let outcome = match &cli.command {
         Command::Run(a) => run::run(&cli, a),
         Command::Show(a) => show::run(&cli, a),
+        Command::Fiche(a) => fiche::run(&cli, a),
         Command::Rank(a) => rank::run(&cli, a),
         Command::Indicators(a) => indicators::run(&cli, a),
         Command::Report(a) => report::run(&cli, a),

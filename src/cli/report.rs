@@ -7,6 +7,7 @@ use anyhow::Result;
 use super::{Cli, Session};
 use crate::geo::{read_geojson, Shape};
 use crate::render::figures::write_charts;
+use crate::render::fiche::Fiche;
 use crate::render::output::OutputDir;
 use crate::render::report;
 
@@ -56,9 +57,23 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
         .or_else(|| s.manifest.dataset.references.first().cloned());
     let charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
+    // One sheet per commune of the scope holding a quartier prioritaire,
+    // in the report and on its own page.
+    let mut fiches = vec![];
+    for code in view.communes_with_qpv() {
+        let fiche = Fiche::of(&view, &code)?;
+        if !crate::files::is_slug(&code) {
+            anyhow::bail!("code de commune « {code} » inutilisable comme nom de fichier");
+        }
+        out.write(
+            &format!("fiches/fiche_{code}.html"),
+            report::page(&fiche.title, &fiche.html(1)),
+        )?;
+        fiches.push(fiche);
+    }
     out.write(
         "report.html",
-        report::html(&view, &s.manifest, &charts, &svgs)?,
+        report::html(&view, &s.manifest, &charts, &svgs, &fiches)?,
     )?;
     Ok(charts.len())
 }

@@ -409,13 +409,7 @@ pub struct ResolvedDialect {
     pub missing: Vec<String>,
 }
 
-/// An identifier usable as a file name on every system: ASCII letters,
-/// digits, `-` and `_`, not empty, at most 100 characters.
-pub fn is_slug(id: &str) -> bool {
-    !id.is_empty()
-        && id.len() <= 100
-        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
+pub use crate::files::is_slug;
 
 /// Row layout of one source after applying its profile's (see SourceConf).
 #[derive(Debug, Clone)]

@@ -315,8 +315,14 @@ impl View<'_> {
             "Indicateur".to_string(),
             "Millésime".to_string(),
         ];
-        for c in &shown {
-            header.push(self.geo.name(c));
+        // Homonyms (the QPV « Denain » and the commune) told apart by code.
+        let names: Vec<String> = shown.iter().map(|c| self.geo.name(c)).collect();
+        for (c, name) in shown.iter().zip(&names) {
+            if names.iter().filter(|n| *n == name).count() > 1 {
+                header.push(format!("{name} ({c})"));
+            } else {
+                header.push(name.clone());
+            }
             if main.contains(c) {
                 header.push("Évol.".to_string());
             }
@@ -455,6 +461,25 @@ impl View<'_> {
         ));
         table.notes.push(format!("Légende : {LEGEND_FR}."));
         Ok(table)
+    }
+
+    /// The communes of the scope in which a quartier prioritaire lies
+    /// (2024 QPV or 2015-2023 QP), by code.
+    pub fn communes_with_qpv(&self) -> Vec<String> {
+        let mut codes: Vec<String> = self
+            .geo
+            .territories()
+            .iter()
+            .filter(|t| t.level == Level::Qpv)
+            .filter(|t| self.scope.is_none_or(|s| s.contains(&t.code)))
+            .flat_map(|t| t.parents.iter())
+            .filter(|p| self.geo.get(p).is_some_and(|c| c.level == Level::Commune))
+            .filter(|p| self.scope.is_none_or(|s| s.contains(*p)))
+            .cloned()
+            .collect();
+        codes.sort();
+        codes.dedup();
+        codes
     }
 
     /// Territories of one level ranked on one indicator (descending, as the

@@ -7,6 +7,7 @@ use polars::prelude::*;
 
 use crate::ingest::Manifest;
 use crate::render::barometer::View;
+use crate::render::fiche::Fiche;
 use crate::render::figures::NamedChart;
 use crate::render::table::{escape, Cell, Table};
 use crate::status::LEGEND_FR;
@@ -102,12 +103,77 @@ fn strip_xml_declaration(svg: &str) -> &str {
     }
 }
 
+/// What of the IDH-4 is computed: if the index itself is computed nowhere,
+/// which sub-indices are (for how many territories of the report) and
+/// which input each missing one lacks.
+fn idh4_status(view: &View) -> Result<String> {
+    use crate::catalog::composites::{IDH4, IDH4_PARTS};
+    let Some(conf) = view.catalog.composites.as_ref().and_then(|c| c.idh4.as_ref()) else {
+        return Ok(String::new());
+    };
+    let in_scope = |code: &str| view.scope.is_none_or(|s| s.contains(code));
+    let computed = |id: &str| -> Result<usize> {
+        let rows = view.results.rows(col("indicator").eq(lit(id)).and(col("status").eq(lit("ok"))))?;
+        let mut codes: Vec<&str> = rows
+            .iter()
+            .map(|r| r.territory_code.as_str())
+            .filter(|c| in_scope(c))
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        Ok(codes.len())
+    };
+    if computed(IDH4)? > 0 {
+        return Ok(String::new());
+    }
+    let inputs = [&conf.sante, &conf.education, &conf.niveau_vie];
+    let (mut done, mut lacking) = (vec![], vec![]);
+    for ((id, dimension), input) in IDH4_PARTS.iter().zip(inputs) {
+        let label = view
+            .catalog
+            .indicator(input)
+            .map(|i| crate::fr::lowercase_first(&i.label))
+            .unwrap_or_else(|| input.clone());
+        match computed(id)? {
+            0 => lacking.push(format!("{dimension} ({label} : aucune valeur dans les sources)")),
+            n => done.push(format!(
+                "{dimension} ({} territoire(s) du baromètre, à partir de : {label})",
+                crate::fr::number(n as f64, 0)
+            )),
+        }
+    }
+    let done = if done.is_empty() {
+        "aucun".to_string()
+    } else {
+        done.join(" ; ")
+    };
+    Ok(format!(
+        "<p class=\"box\">L'IDH-4 n'est calculé pour aucun territoire : il demande ses trois dimensions. Sous-indice(s) calculé(s) : {} ; manquant(s) : {}. Le tableau ci-dessous donne les sous-indices calculés ; la colonne detail de la table de résultats nomme, pour chaque territoire, la donnée qui manque.</p>\n",
+        escape(&done),
+        escape(&lacking.join(" ; "))
+    ))
+}
+
+/// The start of a self-contained page, up to its `<body>`.
+fn head(title: &str) -> String {
+    format!(
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        escape(title)
+    )
+}
+
+/// A self-contained page around an HTML fragment (a commune sheet).
+pub fn page(title: &str, body: &str) -> String {
+    format!("{}{body}</body>\n</html>\n", head(title))
+}
+
 /// Builds the HTML page; `svgs[i]` is the SVG already rendered for `charts[i]`.
 pub fn html(
     view: &View,
     manifest: &Manifest,
     charts: &[NamedChart],
     svgs: &[String],
+    fiches: &[Fiche],
 ) -> Result<String> {
     let figures: Vec<(&NamedChart, &str)> = charts
         .iter()
@@ -115,13 +181,7 @@ pub fn html(
         .map(|(c, s)| (c, strip_xml_declaration(s)))
         .collect();
     let d = &manifest.dataset;
-    let mut h = String::new();
-    h.push_str("<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n");
-    h.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n");
-    h.push_str(&format!(
-        "<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
-        escape(&d.title)
-    ));
+    let mut h = head(&d.title);
     h.push_str(&format!(
         "<h1>{}</h1>\n<p>{}</p>\n",
         escape(&d.title),
@@ -156,24 +216,15 @@ pub fn html(
             escape(&t.label)
         ));
     }
+    if !fiches.is_empty() {
+        h.push_str("<li><a href=\"#fiches\">Fiches communales</a></li>\n");
+    }
     h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol></nav>\n");
 
     // IDH-4 first, as the barometer presents it.
     h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
-    // Computed for at least one territory (not merely reported as missing,
-    // secret or not aggregable).
-    let has_idh = !view
-        .results
-        .rows(
-            col("indicator")
-                .eq(lit(crate::catalog::composites::IDH4))
-                .and(col("status").eq(lit("ok"))),
-        )?
-        .is_empty();
-    if !has_idh {
-        h.push_str("<p class=\"box\">L'IDH-4 n'est pas calculé pour ce jeu de données : les données communales qu'il demande (indice comparatif de mortalité, diplômes, revenu médian des communes de la région) n'y figurent pas.</p>\n");
-    }
+    h.push_str(&idh4_status(view)?);
     if let Some(intro) = &d.introduction {
         h.push_str(&format!("<p>{}</p>\n", escape(intro)));
     }
@@ -242,6 +293,13 @@ pub fn html(
         h.push_str("</section>\n");
     }
 
+    if !fiches.is_empty() {
+        h.push_str("<section id=\"fiches\"><h2>Fiches communales</h2>\n<p>Chaque commune où se trouve un quartier prioritaire : ses quartiers (QPV de 2024, QP de 2015-2023, autres périmètres) à côté de la commune englobante, et la commune face à son EPCI, son département, sa région et la France. Chaque fiche existe aussi en page seule (dossier fiches/).</p>\n");
+        for f in fiches {
+            h.push_str(&f.html(3));
+        }
+        h.push_str("</section>\n");
+    }
     h.push_str("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
     for n in method_notes(view) {
         h.push_str(&format!("<p>{}</p>\n", escape(&n)));

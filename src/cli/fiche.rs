@@ -1,0 +1,35 @@
+//! `bcs fiche <commune>`: the commune sheet.
+
+use anyhow::Result;
+use polars::prelude::*;
+
+use super::Cli;
+use crate::geo::Level;
+use crate::render::fiche::Fiche;
+
+#[derive(clap::Args, Debug)]
+pub struct Args {
+    /// Code ou partie du nom de la commune (accents et casse indifférents).
+    pub commune: String,
+    /// Page HTML autonome au lieu du tableau du terminal.
+    #[arg(long)]
+    pub html: bool,
+}
+
+pub fn run(cli: &Cli, args: &Args) -> Result<()> {
+    let opened = cli.open(None)?;
+    let found = opened.geo.resolve(&args.commune, Some(Level::Commune))?;
+    let codes = found.codes();
+    let commune = codes.first().cloned().unwrap_or_default();
+    let wanted = Fiche::territories(&opened.geo, &commune);
+    let s = opened.results(Some(
+        col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false),
+    ))?;
+    let fiche = Fiche::of(&s.view(), &commune)?;
+    if args.html {
+        print!("{}", crate::render::report::page(&fiche.title, &fiche.html(1)));
+    } else {
+        print!("{}", fiche.terminal());
+    }
+    Ok(())
+}
