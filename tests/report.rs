@@ -314,11 +314,28 @@ fn chart_command_draws_a_map_from_geojson_contours() {
     .unwrap();
     // Sabatier and Elnon are secret: the legend says how they are drawn.
     assert!(svg.contains("nd (secret statistique)") && svg.contains("donnée absente"));
+    // The embedded dataset's own contours are communes': a QPV indicator
+    // has no value on them, and bcs says so.
     let bad = bcs()
         .args(["chart", "part_etrangers", "--kind", "map"])
+        .args(["--out", tmp.path().join("autre").to_str().unwrap()])
         .output()
         .unwrap();
-    assert!(String::from_utf8_lossy(&bad.stderr).contains("--contours"));
+    assert!(!bad.status.success());
+    let err = String::from_utf8_lossy(&bad.stderr);
+    assert!(err.contains("aucun territoire des contours n'a de valeur"), "{err}");
+    // The communes of the EPCI from the Nord's COG 2018 contours, the
+    // EPCI outlined, the communes holding a QPV marked.
+    let out = bcs()
+        .args(["chart", "revenu_median_uc", "--kind", "map"])
+        .args(["--out", tmp.path().to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&out);
+    let svg = std::fs::read_to_string(tmp.path().join("fig_revenus_revenu_median_uc_2021_carte.svg")).unwrap();
+    assert!(svg.contains("limite du territoire étudié"));
+    assert!(svg.contains("commune où se trouve un"));
+    assert!(svg.contains("14\u{202f}890 à"), "the lowest class starts at Denain's median");
 }
 
 #[test]

@@ -82,3 +82,78 @@ fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>> {
         })
         .collect()
 }
+
+/// The outline of a set of shapes (an EPCI from its communes): the ring
+/// edges only one of them has — a border two neighbours share cancels —
+/// chained into lines. Contours simplified with their topology kept (as
+/// mapshaper does) share their borders point for point; points are matched
+/// to 1e-7 degree (about a centimetre).
+pub fn outline(shapes: &[Shape]) -> Vec<Vec<(f64, f64)>> {
+    use std::collections::{BTreeMap, HashMap};
+    type Key = (i64, i64);
+    let key = |p: (f64, f64)| -> Key { ((p.0 * 1e7).round() as i64, (p.1 * 1e7).round() as i64) };
+    let mut count: HashMap<(Key, Key), usize> = HashMap::new();
+    let mut point: HashMap<Key, (f64, f64)> = HashMap::new();
+    for ring in shapes.iter().flat_map(|s| s.polygons.iter().flatten()) {
+        for w in ring.windows(2) {
+            let (a, b) = (key(w[0]), key(w[1]));
+            if a == b {
+                continue;
+            }
+            point.insert(a, w[0]);
+            point.insert(b, w[1]);
+            *count.entry((a.min(b), a.max(b))).or_default() += 1;
+        }
+    }
+    // Each point's neighbours along the edges kept, in a stable order.
+    let mut next: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
+    for (&(a, b), &n) in &count {
+        if n == 1 {
+            next.entry(a).or_default().push(b);
+            next.entry(b).or_default().push(a);
+        }
+    }
+    for v in next.values_mut() {
+        v.sort_unstable();
+    }
+    let mut lines = vec![];
+    while let Some((&start, _)) = next.iter().find(|(_, v)| !v.is_empty()) {
+        let mut line = vec![point[&start]];
+        let mut at = start;
+        while let Some(to) = next.get_mut(&at).and_then(|v| v.pop()) {
+            if let Some(back) = next.get_mut(&to) {
+                if let Some(i) = back.iter().position(|k| *k == at) {
+                    back.remove(i);
+                }
+            }
+            line.push(point[&to]);
+            at = to;
+        }
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn square(code: &str, x: f64) -> Shape {
+        Shape {
+            code: code.into(),
+            polygons: vec![vec![vec![(x, 0.0), (x + 1.0, 0.0), (x + 1.0, 1.0), (x, 1.0), (x, 0.0)]]],
+        }
+    }
+
+    #[test]
+    fn the_outline_of_two_neighbours_leaves_out_their_shared_border() {
+        let lines = outline(&[square("A", 0.0), square("B", 1.0)]);
+        let edges: usize = lines.iter().map(|l| l.len() - 1).sum();
+        // 8 edges in all, the shared one (x = 1) twice: 6 remain, one ring.
+        assert_eq!(edges, 6);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].first(), lines[0].last());
+        let inner = lines[0].windows(2).any(|w| w[0].0 == 1.0 && w[1].0 == 1.0);
+        assert!(!inner, "{lines:?}");
+    }
+}

@@ -46,6 +46,9 @@ pub const REFERENCE: RGBColor = RGBColor(230, 159, 0);
 /// Earlier vintage in evolution charts.
 pub const EARLIER: RGBColor = RGBColor(150, 190, 220);
 pub const SECRET_FILL: RGBColor = RGBColor(189, 189, 189);
+/// Borders of marked territories on maps (Okabe-Ito vermillion: stands out
+/// from the blue-green classes).
+pub const MARKED: RGBColor = RGBColor(213, 94, 0);
 /// Sequential classes, light to dark (ColorBrewer YlGnBu, colour-blind safe).
 pub const CLASSES: [RGBColor; 5] = [
     RGBColor(255, 255, 204),
@@ -662,6 +665,13 @@ pub struct Choropleth {
     /// Class limits, ascending, n+1 values for n classes (n ≤ 5).
     pub breaks: Vec<f64>,
     pub footer: Vec<String>,
+    /// The studied territory's outline (an EPCI around its communes),
+    /// drawn thick; empty: none.
+    pub outline: Vec<Vec<(f64, f64)>>,
+    /// Territories drawn with a thick border, and what the legend calls
+    /// them (the communes holding a quartier prioritaire).
+    pub marked: std::collections::BTreeSet<String>,
+    pub marked_label: String,
 }
 
 const MAP_H: i32 = 640;
@@ -742,6 +752,28 @@ impl Figure for Choropleth {
                 }
             }
         }
+        // Territories marked, then the outline, over the fills.
+        let ring = |points: &[(f64, f64)]| -> Vec<(i32, i32)> {
+            let mut pts: Vec<(i32, i32)> = points.iter().map(|&(a, b)| px(a, b)).collect();
+            pts.dedup();
+            pts
+        };
+        for shape in self.shapes.iter().filter(|s| self.marked.contains(&s.code)) {
+            for outer in shape.polygons.iter().filter_map(|p| p.first()) {
+                let pts = ring(outer);
+                if pts.len() >= 3 {
+                    area.draw(&PathElement::new(pts, MARKED.stroke_width(3)))
+                        .map_err(err)?;
+                }
+            }
+        }
+        for line in &self.outline {
+            let pts = ring(line);
+            if pts.len() >= 2 {
+                area.draw(&PathElement::new(pts, INK.stroke_width(3)))
+                    .map_err(err)?;
+            }
+        }
         // North arrow.
         let (nx, ny) = (24 + map_w as i32 + 40, top + 30);
         area.draw(&Polygon::new(
@@ -795,6 +827,25 @@ impl Figure for Choropleth {
             .map_err(err)?;
             ly += 28;
         }
+        // Borders: the marked territories', the outline's.
+        let mut borders = vec![];
+        if !self.marked.is_empty() {
+            borders.push((MARKED, self.marked_label.as_str()));
+        }
+        if !self.outline.is_empty() {
+            borders.push((INK, "limite du territoire étudié"));
+        }
+        for (colour, text) in borders {
+            area.draw(&PathElement::new(vec![(lx, ly + 9), (lx + 26, ly + 9)], colour.stroke_width(3)))
+                .map_err(err)?;
+            let mut y = ly + 9;
+            for l in wrap(text, 30) {
+                area.draw_text(&l, &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (lx + 36, y))
+                    .map_err(err)?;
+                y += 18;
+            }
+            ly = y + 10;
+        }
         footer(area, top + MAP_H + 24, &self.footer)
     }
 }
@@ -839,6 +890,9 @@ mod tests {
             values: Default::default(),
             breaks: b,
             footer: vec![],
+            outline: vec![],
+            marked: Default::default(),
+            marked_label: String::new(),
         };
         assert_eq!(map.class_of(1.0), 0);
         assert_eq!(map.class_of(3.9), 1);

@@ -404,6 +404,30 @@ impl View<'_> {
         shapes: &[Shape],
         breaks: Option<Vec<f64>>,
     ) -> Result<Option<(Choropleth, i32)>> {
+        // Within a scope: its shapes only (the EPCI's communes, not the
+        // whole département of a contours file), the outline of its
+        // communes, and those holding a quartier prioritaire marked.
+        let shapes: Vec<Shape> = shapes
+            .iter()
+            .filter(|s| self.scope.is_none_or(|sc| sc.contains(&s.code)))
+            .cloned()
+            .collect();
+        let communes: Vec<Shape> = shapes
+            .iter()
+            .filter(|s| self.geo.get(&s.code).is_some_and(|t| t.level == Level::Commune))
+            .cloned()
+            .collect();
+        let outline = if self.scope.is_some() && communes.len() > 1 {
+            crate::geo::contours::outline(&communes)
+        } else {
+            vec![]
+        };
+        let marked: std::collections::BTreeSet<String> = self
+            .communes_with_qpv()
+            .into_iter()
+            .filter(|c| communes.iter().any(|s| s.code == *c))
+            .collect();
+        let shapes = &shapes[..];
         let rows = self.indicator_rows(ind)?;
         let on_map = |r: &&ResultRow| shapes.iter().any(|s| s.code == r.territory_code);
         let Some(vintage) = vintage.or_else(|| {
@@ -445,6 +469,9 @@ impl View<'_> {
                 values,
                 breaks,
                 footer: self.footer(ind, first),
+                outline,
+                marked,
+                marked_label: "commune où se trouve un quartier prioritaire".into(),
             },
             vintage,
         )))
