@@ -145,10 +145,16 @@ fn header<DB: DrawingBackend>(
         area.draw_text(&line, &bold(22), (24, y)).map_err(err)?;
         y += 28;
     }
-    area.draw_text(subtitle, &font(15).color(&GREY), (24, y + 2))
-        .map_err(err)?;
-    Ok(y + 36)
+    for line in wrap(subtitle, SUBTITLE_CHARS) {
+        area.draw_text(&line, &font(15).color(&GREY), (24, y + 2))
+            .map_err(err)?;
+        y += 20;
+    }
+    Ok(y + 16)
 }
+
+/// Characters of a subtitle line (15 px text across the 1 200 px figure).
+const SUBTITLE_CHARS: usize = 140;
 
 /// Source and lecture lines at the bottom, starting at `y`.
 fn footer<DB: DrawingBackend>(
@@ -175,8 +181,8 @@ fn footer_height(lines: &[String]) -> i32 {
         + 16
 }
 
-fn header_height(title: &str) -> i32 {
-    wrap(title, 80).len() as i32 * 28 + 54
+fn header_height(title: &str, subtitle: &str) -> i32 {
+    wrap(title, 80).len() as i32 * 28 + wrap(subtitle, SUBTITLE_CHARS).len().max(1) as i32 * 20 + 34
 }
 
 /// One bar of a ranked chart.
@@ -186,6 +192,9 @@ pub struct Bar {
     pub value: Option<f64>,
     pub status: Status,
     pub reference: bool,
+    /// A territory of the other group, in a lighter colour (the communes
+    /// without a quartier prioritaire beside those with one).
+    pub muted: bool,
 }
 
 /// Ranked horizontal bars: territories sorted in decreasing order, then the
@@ -314,7 +323,11 @@ fn draw_bars<DB: DrawingBackend>(
         match (b.status, b.value) {
             (Status::Ok, Some(v)) => {
                 let x = scale.x(v);
-                let colour = if b.reference { REFERENCE } else { MAIN };
+                let colour = match (b.reference, b.muted) {
+                    (true, _) => REFERENCE,
+                    (false, true) => EARLIER,
+                    (false, false) => MAIN,
+                };
                 let (a, c) = if x >= zero { (zero, x) } else { (x, zero) };
                 area.draw(&Rectangle::new(
                     [(a, y + 4), (c.max(a + 1), y + ROW - 4)],
@@ -364,7 +377,7 @@ impl Figure for RankedBars {
     fn size(&self) -> (u32, u32) {
         (
             WIDTH,
-            (header_height(&self.title) + self.body_height() + footer_height(&self.footer)) as u32,
+            (header_height(&self.title, &self.subtitle) + self.body_height() + footer_height(&self.footer)) as u32,
         )
     }
 
@@ -418,7 +431,7 @@ impl Figure for Evolution {
         let body = (self.rows.len() as i32 + 2) * ROW + refs * 16 + 20;
         (
             WIDTH,
-            (header_height(&self.title) + body + footer_height(&self.footer)) as u32,
+            (header_height(&self.title, &self.subtitle) + body + footer_height(&self.footer)) as u32,
         )
     }
 
@@ -438,6 +451,7 @@ impl Figure for Evolution {
                         Status::Missing
                     },
                     reference: r.reference,
+                    muted: false,
                 })
                 .collect();
             let style = BarStyle {
@@ -617,7 +631,7 @@ impl Figure for ThemePanel {
         let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
         (
             WIDTH,
-            (header_height(&self.title) + rows * self.panel_height() + footer_height(&self.footer))
+            (header_height(&self.title, &self.subtitle) + rows * self.panel_height() + footer_height(&self.footer))
                 as u32,
         )
     }
@@ -687,7 +701,7 @@ impl Figure for Choropleth {
     fn size(&self) -> (u32, u32) {
         (
             WIDTH,
-            (header_height(&self.title) + MAP_H + 24 + footer_height(&self.footer)) as u32,
+            (header_height(&self.title, &self.subtitle) + MAP_H + 24 + footer_height(&self.footer)) as u32,
         )
     }
 

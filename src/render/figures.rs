@@ -189,11 +189,26 @@ impl View<'_> {
                 &b.territory_name,
             ))
         });
+        // Communes within a scope: those holding a quartier prioritaire in
+        // the main colour, the others lighter (the contract's « situation
+        // comparée des communes en géographie prioritaire »).
+        let prioritaires = match (level, self.scope) {
+            (Level::Commune, Some(_)) => self.communes_with_qpv(),
+            _ => vec![],
+        };
+        let two_groups = main.iter().any(|r| prioritaires.contains(&r.territory_code))
+            && main.iter().any(|r| !prioritaires.contains(&r.territory_code));
         let bar = |r: &ResultRow, reference: bool| Bar {
             label: r.territory_name.clone(),
             value: r.value,
             status: r.status,
             reference,
+            muted: two_groups && !reference && !prioritaires.contains(&r.territory_code),
+        };
+        let groups = if two_groups {
+            " ; en bleu foncé, les communes où se trouve un quartier prioritaire, en bleu clair les autres"
+        } else {
+            ""
         };
         let total = main.len();
         let first = main.iter().copied().find(|r| r.status == Status::Ok);
@@ -212,14 +227,14 @@ impl View<'_> {
                 title: format!("{} — {vintage}", ind.label),
                 subtitle: if with_refs {
                     format!(
-                        "{}, tri décroissant{} ; en orange, les territoires de référence ({})",
+                        "{}, tri décroissant{}{groups} ; en orange, les territoires de référence ({})",
                         plural(level),
                         dropped_note(dropped, total),
                         ind.unit.as_str()
                     )
                 } else {
                     format!(
-                        "{}, tri décroissant{} ({})",
+                        "{}, tri décroissant{}{groups} ({})",
                         plural(level),
                         dropped_note(dropped, total),
                         ind.unit.as_str()
@@ -360,6 +375,7 @@ impl View<'_> {
                 value: me.value,
                 status: me.status,
                 reference: false,
+                muted: false,
             }];
             for r in self.reference_rows(&rows, latest, &[territory.to_string()]) {
                 bars.push(Bar {
@@ -367,6 +383,7 @@ impl View<'_> {
                     value: r.value,
                     status: r.status,
                     reference: true,
+                    muted: false,
                 });
             }
             panels.push(Panel {
