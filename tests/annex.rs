@@ -660,6 +660,16 @@ fn the_caph_communes_have_the_filosofi_files_values() {
     let detail = idh4.detail.unwrap();
     assert!(detail.contains("santé : indice comparatif de mortalité sans donnée"), "{detail}");
     assert!(detail.contains("communes de la région Hauts-de-France"), "{detail}");
+    // The communes of the priority geography (10, holding a 2024 QPV) and
+    // the others (37): their households summed, their medians never.
+    let prio = a.geo.get("loc_communes_qpv_caph").unwrap();
+    let others = a.geo.get("loc_communes_hors_qpv_caph").unwrap();
+    assert_eq!((prio.members.len(), others.members.len()), (10, 37));
+    let sum: f64 = prio.members.iter().map(|c| ok(c, "menages_fiscaux", 2021)).sum();
+    assert_eq!(ok("loc_communes_qpv_caph", "menages_fiscaux", 2021), sum);
+    assert_eq!(sum, 35192.0);
+    let median = a.results.get("loc_communes_qpv_caph", "revenu_median_uc", 2021).unwrap().unwrap();
+    assert_eq!(median.status, bcs::status::Status::NotAggregable);
     // Fewer missing rows than ok rows for the communes.
     let rows = a.results.rows(polars::prelude::col("level").eq(polars::prelude::lit("commune"))).unwrap();
     let caph: BTreeSet<&str> = communes.iter().map(String::as_str).collect();

@@ -60,7 +60,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
     // One sheet per commune of the scope holding a quartier prioritaire,
     // in the report and on its own page.
     let mut fiches = vec![];
-    for code in view.communes_with_qpv() {
+    for code in view.communes_with_qpv(true) {
         let fiche = Fiche::of(&view, &code)?;
         if !crate::files::is_slug(&code) {
             anyhow::bail!("code de commune « {code} » inutilisable comme nom de fichier");

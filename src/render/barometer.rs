@@ -463,14 +463,15 @@ impl View<'_> {
         Ok(table)
     }
 
-    /// The communes of the scope in which a quartier prioritaire lies
-    /// (2024 QPV or 2015-2023 QP), by code.
-    pub fn communes_with_qpv(&self) -> Vec<String> {
+    /// The communes of the scope in which a quartier prioritaire lies, by
+    /// code: a 2024 QPV (the current priority geography), or with
+    /// `with_2015` a 2015-2023 QP too (a QP has its successor QPV).
+    pub fn communes_with_qpv(&self, with_2015: bool) -> Vec<String> {
         let mut codes: Vec<String> = self
             .geo
             .territories()
             .iter()
-            .filter(|t| t.level == Level::Qpv)
+            .filter(|t| t.level == Level::Qpv && (with_2015 || t.successors.is_empty()))
             .filter(|t| self.scope.is_none_or(|s| s.contains(&t.code)))
             .flat_map(|t| t.parents.iter())
             .filter(|p| self.geo.get(p).is_some_and(|c| c.level == Level::Commune))

@@ -193,7 +193,7 @@ impl View<'_> {
         // the main colour, the others lighter (the contract's « situation
         // comparée des communes en géographie prioritaire »).
         let prioritaires = match (level, self.scope) {
-            (Level::Commune, Some(_)) => self.communes_with_qpv(),
+            (Level::Commune, Some(_)) => self.communes_with_qpv(false),
             _ => vec![],
         };
         let two_groups = main.iter().any(|r| prioritaires.contains(&r.territory_code))
@@ -206,7 +206,7 @@ impl View<'_> {
             muted: two_groups && !reference && !prioritaires.contains(&r.territory_code),
         };
         let groups = if two_groups {
-            " ; en bleu foncé, les communes où se trouve un quartier prioritaire, en bleu clair les autres"
+            " ; en bleu foncé, les communes où se trouve un QPV de 2024, en bleu clair les autres"
         } else {
             ""
         };
@@ -440,7 +440,7 @@ impl View<'_> {
             vec![]
         };
         let marked: std::collections::BTreeSet<String> = self
-            .communes_with_qpv()
+            .communes_with_qpv(false)
             .into_iter()
             .filter(|c| communes.iter().any(|s| s.code == *c))
             .collect();
@@ -488,7 +488,7 @@ impl View<'_> {
                 footer: self.footer(ind, first),
                 outline,
                 marked,
-                marked_label: "commune où se trouve un quartier prioritaire".into(),
+                marked_label: "commune où se trouve un QPV (géographie prioritaire 2024)".into(),
             },
             vintage,
         )))
