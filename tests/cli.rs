@@ -257,6 +257,13 @@ fn fiche_puts_the_quartiers_of_denain_beside_their_commune() {
     // Quartiers beside the commune: the QPV « Denain » and the commune told
     // apart by their codes.
     assert!(out.contains("Denain (QN05950M)") && out.contains("Denain (59172)"), "{out}");
+    // Each quartier's gap to its commune: the 2024 QPV Denain's 2019 median
+    // (13 490 €, contract II.A) against the commune's (14 320 €, FiLoSoFi).
+    let gap = out
+        .lines()
+        .find(|l| l.contains("Denain (QN05950M)") && l.contains("Revenu médian"))
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(gap.contains("13\u{202f}490") && gap.contains("14\u{202f}320") && gap.contains("-830"), "{gap}");
     // Not a commune: said so.
     let err = bcs().args(["fiche", "QN05950M"]).output().unwrap();
     assert!(!err.status.success());

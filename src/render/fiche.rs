@@ -8,7 +8,9 @@ use anyhow::{bail, Result};
 
 use crate::geo::{Geography, Level, FRANCE_METRO};
 use crate::render::barometer::View;
-use crate::render::table::{escape, Table};
+use crate::catalog::Unit;
+use crate::render::table::{escape, Cell, Table};
+use crate::status::{Status, LEGEND_FR};
 
 /// One commune's sheet, ready for the terminal or HTML.
 pub struct Fiche {
@@ -38,6 +40,73 @@ const KINDS: [&str; 3] = [
     "Quartiers prioritaires du contrat de ville 2015-2023",
     "Autres périmètres (poches de pauvreté, veille active…)",
 ];
+
+/// Each quartier's gap to its commune englobante, indicator by indicator
+/// and vintage by vintage where both have a value (not for counts: a
+/// quartier's households are not compared with its commune's). None when no
+/// pair exists.
+fn gaps_to_commune(view: &View, commune: &str, name: &str, quartiers: &[String]) -> Result<Option<Table>> {
+    use polars::prelude::*;
+    let mut codes = quartiers.to_vec();
+    codes.push(commune.to_string());
+    let rows = view.results.rows(
+        col("territory_code")
+            .is_in(lit(Series::new("".into(), codes)).implode(false), false)
+            .and(col("status").eq(lit(Status::Ok.as_str()))),
+    )?;
+    let of_commune: std::collections::HashMap<(&str, i32), f64> = rows
+        .iter()
+        .filter(|r| r.territory_code == commune)
+        .filter_map(|r| Some(((r.indicator.as_str(), r.vintage?), r.value?)))
+        .collect();
+    let mut table = Table::new(
+        format!("Écarts des quartiers à {name}, leur commune englobante"),
+        ["Quartier", "Indicateur", "Millésime", "Valeur du quartier", "Valeur de la commune", "Écart"]
+            .map(String::from)
+            .to_vec(),
+    );
+    for j in 2..6 {
+        table.numeric[j] = true;
+    }
+    let position = |id: &str| view.catalog.indicators.iter().position(|i| i.id == id);
+    let mut found: Vec<(usize, usize, i32, Vec<Cell>)> = vec![];
+    for r in rows.iter().filter(|r| r.territory_code != commune) {
+        let (Some(v), Some(y), Some(p)) = (r.value, r.vintage, position(&r.indicator)) else {
+            continue;
+        };
+        let ind = &view.catalog.indicators[p];
+        let Some(&c) = of_commune.get(&(r.indicator.as_str(), y)) else {
+            continue;
+        };
+        if ind.unit == Unit::Count {
+            continue;
+        }
+        let q = quartiers.iter().position(|q| *q == r.territory_code).unwrap_or(usize::MAX);
+        found.push((
+            q,
+            p,
+            y,
+            vec![
+                Cell::text(format!("{} ({})", view.geo.name(&r.territory_code), r.territory_code)),
+                Cell::text(format!("{} ({})", ind.label, ind.unit.evolution_unit())),
+                Cell::text(y.to_string()),
+                Cell::value(Some(v), Status::Ok, ind.decimals),
+                Cell::value(Some(c), Status::Ok, ind.decimals),
+                Cell::change(Some(v - c), Some(Status::Ok), ind.decimals),
+            ],
+        ));
+    }
+    if found.is_empty() {
+        return Ok(None);
+    }
+    found.sort_by_key(|f| (f.0, f.1, f.2));
+    table.rows = found.into_iter().map(|f| f.3).collect();
+    table.notes.push(format!(
+        "Écart = valeur du quartier − valeur de {name}, au même millésime (en points pour les taux). Un quartier qui s'étend sur plusieurs communes est comparé ici à {name} ; sa fiche dans chacune de ses communes le compare à chacune."
+    ));
+    table.notes.push(format!("Légende : {LEGEND_FR}."));
+    Ok(Some(table))
+}
 
 impl Fiche {
     /// The sheet of `commune` (a commune code).
@@ -122,6 +191,9 @@ impl Fiche {
             let mut table = beside_commune.territory_table(&codes)?;
             table.title = format!("Les quartiers de {name} à côté de leur commune englobante");
             tables.push(table);
+            if let Some(gaps) = gaps_to_commune(view, commune, &name, &codes)? {
+                tables.push(gaps);
+            }
         }
         Ok(Fiche {
             code: commune.to_string(),
