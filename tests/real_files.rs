@@ -406,3 +406,26 @@ fn a_publication_heading_on_two_rows_names_each_column() {
     let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
     assert!(err.contains("colonne absente du fichier"), "{err}");
 }
+
+#[test]
+fn a_code_paired_with_another_territorys_name_is_a_problem() {
+    // Figure 2 of Insee's 2021 poverty publication, to its last row of
+    // data: its 2017 rows pair 976 with « Guyane » and 973 with « Mayotte ».
+    let source = format!(
+        "[[source]]\nid = \"pauvrete\"\nfile = \"{}\"\ntitle = \"Taux de pauvreté par département\"\nproducer = \"Insee\"\nsheet = \"Figure 2\"\nheader_row = 3\nlast_row = 104\nkey = \"Code département\"\nname_column = \"Département\"\ndecimal = \".\"\n[[source.variable]]\nvariable = \"tx_pauvrete\"\nvintage = 2021\nexpr = '\"Taux de pauvreté (en\u{a0}%)\"'\n",
+        public("insee/insee_taux_pauvrete_region_dep_2021.xlsx")
+    );
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &source);
+    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    assert!(err.contains("2 problème(s)"), "{err}");
+    assert!(err.contains("ligne 103, colonne « Département » : le nom « Guyane (données 2017) » ne correspond pas au code « 976 », qui désigne Mayotte"), "{err}");
+    assert!(err.contains("ligne 104") && err.contains("« 973 », qui désigne Guyane"), "{err}");
+    // « Guadeloupe (données 2017) » is 971's name with a note: accepted;
+    // the table without those two rows loads.
+    let ds = dataset(tmp.path(), NATIONAL, &source.replace("last_row = 104", "last_row = 102"));
+    let (r, _) = compute(&ds);
+    assert_eq!(ok_value(&r, "971", "taux_pauvrete", 2021), 34.5);
+    assert_eq!(ok_value(&r, "2A", "taux_pauvrete", 2021), 15.8);
+}

@@ -186,6 +186,12 @@ pub struct SourceConf {
     /// counted.
     #[serde(default)]
     pub keep_rows: BTreeMap<String, crate::catalog::OneOrMany>,
+    /// Column of the territories' names, checked against the reference: a
+    /// row whose name is not its code's (accents, case, punctuation and a
+    /// final note in brackets aside) is a problem — a code paired with
+    /// another territory's name.
+    #[serde(default)]
+    pub name_column: Option<String>,
     /// Last line (or sheet row) of the table: the notes a publication puts
     /// under it are left out and counted.
     #[serde(default)]

@@ -398,6 +398,17 @@ fn read_source_rows(
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
         }
     }
+    if let Some(column) = &src.name_column {
+        if columns.contains(column) {
+            keep.push(column.clone());
+        } else {
+            problems.push(problem(
+                None,
+                Some(column),
+                "colonne des noms de territoires (name_column) absente du fichier".into(),
+            ));
+        }
+    }
     for column in src.keep_rows.keys() {
         if columns.contains(column) {
             keep.push(column.clone());
@@ -527,6 +538,10 @@ fn read_source_rows(
     let mut repeated = vec![false; keys.len()];
     let mut outside = vec![false; keys.len()];
     let extent = geo.extent(&manifest.dataset.extent);
+    let names = match &src.name_column {
+        Some(c) => Some(raw.column(c)?.str()?.clone()),
+        None => None,
+    };
     let mut summed = vec![false; keys.len()];
     for (i, k) in keys.iter().enumerate() {
         let line = lines[i];
@@ -554,6 +569,22 @@ fn read_source_rows(
             if !ext.contains(c) {
                 outside[i] = true;
                 report.outside_extent += 1;
+                continue;
+            }
+        }
+        if let (Some(names), Some(c)) = (&names, current) {
+            let given = names.get(i).unwrap_or("");
+            let expected = geo.former(k).map(|f| f.name.as_str()).filter(|n| !n.is_empty() && geo.get(k).is_none());
+            let expected = expected.map(String::from).unwrap_or_else(|| geo.name(c));
+            if !same_name(given, &expected) {
+                problems.push(problem(
+                    Some(line),
+                    src.name_column.as_deref(),
+                    format!(
+                        "le nom « {} » ne correspond pas au code « {k} », qui désigne {expected} dans la géographie : code et nom de deux territoires différents ?",
+                        shorten(given, 60)
+                    ),
+                ));
                 continue;
             }
         }
@@ -803,6 +834,18 @@ fn read_source_rows(
         return Ok(None);
     }
     Ok(Some((concat(outputs, UnionArgs::default())?.collect()?, report)))
+}
+
+/// Whether a file's name of a territory is the reference's: accents, case
+/// and punctuation aside, and a final note in brackets (« Guadeloupe
+/// (données 2017) ») left out.
+fn same_name(given: &str, expected: &str) -> bool {
+    let given = given.trim();
+    let given = match given.strip_suffix(')').and_then(|g| g.rfind('(').map(|i| &g[..i])) {
+        Some(before) if !before.trim().is_empty() => before,
+        _ => given,
+    };
+    crate::geo::normalize(given) == crate::geo::normalize(expected)
 }
 
 /// Internal column: the row is one piece of a current commune rebuilt from
