@@ -11,6 +11,7 @@ pub mod files;
 pub mod fr;
 pub mod geo;
 pub mod ingest;
+pub mod monthly;
 pub mod render;
 pub mod status;
 pub mod timing;

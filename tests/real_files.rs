@@ -310,7 +310,7 @@ fn cnam_monthly_workbook_loads_through_its_profile() {
     assert!((ok_value(&r, "reg32", "nb_beneficiaires_c2s", 2023) - hdf).abs() < 1e-6);
     let rep = &reports[0];
     assert_eq!(rep.vintage_month, Some(12));
-    // 25 376 rows of 62 months: 2 416 of December, 4 per département and
+    // 25 376 rows of 63 months: 2 416 of December, 4 per département and
     // year (Mayotte 2 until 2023) in 606 (département, year) pairs, the
     // other rows added to the first.
     assert_eq!(rep.other_months, 25_376 - 2_416);
@@ -428,4 +428,34 @@ fn a_code_paired_with_another_territorys_name_is_a_problem() {
     let (r, _) = compute(&ds);
     assert_eq!(ok_value(&r, "971", "taux_pauvrete", 2021), 34.5);
     assert_eq!(ok_value(&r, "2A", "taux_pauvrete", 2021), 15.8);
+}
+
+#[test]
+fn a_monthly_file_keeps_every_month_as_a_series() {
+    let mut source = cnam();
+    source.push_str("monthly_series = true\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = dataset(tmp.path(), NATIONAL, &source);
+    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
+    let series = ingest::monthly_series(&manifest, &catalog, &geo).unwrap();
+    assert_eq!(series.len(), 1);
+    let s = &series[0];
+    assert_eq!(s.variable, "beneficiaires_c2s");
+    // November 2019 to January 2025: 63 months; December 2023 is the
+    // yearly value (the four rows of the month added up).
+    let nord = &s.points["59"];
+    assert_eq!(nord.len(), 63);
+    assert_eq!((nord[0].0, nord[62].0), (201911, 202501));
+    let dec = nord.iter().find(|p| p.0 == 202312).unwrap();
+    assert!((dec.1.unwrap() - 414_452.103_7).abs() < 1e-6, "{dec:?}");
+    // The région: its five départements, month by month.
+    let hdf = s.points["reg32"].iter().find(|p| p.0 == 202312).unwrap().1.unwrap();
+    let sum: f64 = ["02", "59", "60", "62", "80"]
+        .iter()
+        .map(|d| s.points[*d].iter().find(|p| p.0 == 202312).unwrap().1.unwrap())
+        .sum();
+    assert!((hdf - sum).abs() < 1e-6);
+    // The yearly reading is unchanged beside it.
+    let (r, _) = compute(&ds);
+    assert!((ok_value(&r, "59", "nb_beneficiaires_c2s", 2023) - 414_452.103_7).abs() < 1e-6);
 }

@@ -151,6 +151,9 @@ fn the_report_is_a_self_contained_readable_page() {
         .collect();
     assert_eq!(fiches.len(), 12, "{fiches:?}");
     assert!(fiches.contains(&"fiche-59172"));
+    // C2S beneficiaries of the Nord and the région, month by month.
+    let monthly = std::fs::read_to_string(barometer().join("figures/fig_sante_nb_beneficiaires_c2s_mensuel.svg")).unwrap();
+    assert!(monthly.contains("Nord et Hauts-de-France, de novembre 2019 à janvier 2025"));
     let denain = std::fs::read_to_string(barometer().join("fiches/fiche_59172.html")).unwrap();
     assert!(denain.contains("Gambetta (QN05954M, s'étend aussi sur Lourches, Escaudain)"));
     assert!(denain.contains("<td class=\"num\">14\u{202f}890</td>"), "Denain's 2021 median");

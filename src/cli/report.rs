@@ -55,7 +55,9 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
         .panel
         .clone()
         .or_else(|| s.manifest.dataset.references.first().cloned());
-    let charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
+    let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
+    let monthly = crate::ingest::monthly_series(&s.manifest, &s.catalog, &s.geo)?;
+    charts.extend(view.monthly_charts(&monthly));
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
     // One sheet per commune of the scope holding a quartier prioritaire,
     // in the report and on its own page.

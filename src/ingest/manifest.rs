@@ -205,6 +205,11 @@ pub struct SourceConf {
     /// out. Default: the profile's.
     #[serde(default)]
     pub vintage_month: Option<u32>,
+    /// Monthly file (`vintage_month`): besides the month standing for the
+    /// year, every month of its counts is kept as a monthly series, charted
+    /// month by month in the report.
+    #[serde(default)]
+    pub monthly_series: bool,
     /// Territory codes written as numbers (« 1 » for the Ain): left-padded
     /// with zeros to this width. Default: the profile's.
     #[serde(default)]

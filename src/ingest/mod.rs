@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod read;
 
 use polars::prelude::PlHashMap as HashMap;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -274,6 +275,89 @@ pub fn empty_observations() -> DataFrame {
 
 /// Reads one source; every problem of the file is listed, those of lines
 /// that could not be read as rows (ragged) after the others.
+pub use crate::monthly::MonthlySeries;
+
+/// The monthly series of the sources that keep one, read from their files
+/// (not cached: a monthly file is small).
+pub fn monthly_series(
+    manifest: &Manifest,
+    catalog: &Catalog,
+    geo: &Geography,
+) -> Result<Vec<MonthlySeries>> {
+    let mut problems = vec![];
+    let mut out = vec![];
+    for src in manifest.sources.iter().filter(|s| s.monthly_series) {
+        let Some((df, _)) = read_source_months(manifest, src, catalog, geo, &mut problems, Months::All)? else {
+            continue;
+        };
+        let (t, v, y) = (df.column("territory_code")?.str()?, df.column("variable")?.str()?, df.column("vintage")?.i32()?);
+        let (x, st) = (df.column("value")?.f64()?, df.column("status")?.u32()?);
+        let mut by_variable: BTreeMap<String, BTreeMap<String, Vec<crate::monthly::MonthPoint>>> = BTreeMap::new();
+        for i in 0..df.height() {
+            let (Some(t), Some(v), Some(y)) = (t.get(i), v.get(i), y.get(i)) else {
+                continue;
+            };
+            let status = Status::from_code(st.get(i).unwrap_or(Status::Missing.code()));
+            by_variable
+                .entry(v.to_string())
+                .or_default()
+                .entry(t.to_string())
+                .or_default()
+                .push((y, x.get(i), status));
+        }
+        for (variable, mut points) in by_variable {
+            // Régions: the sum of their départements, month by month.
+            let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+            for (parent, member) in geo.members_by_parent(crate::geo::Level::Departement) {
+                if geo.get(&parent).is_some_and(|p| p.level == crate::geo::Level::Region) {
+                    regions.entry(parent).or_default().push(member);
+                }
+            }
+            for (region, members) in regions {
+                if points.contains_key(&region) || !members.iter().all(|m| points.contains_key(m)) {
+                    continue;
+                }
+                let mut sums: BTreeMap<i32, (f64, Status, usize)> = BTreeMap::new();
+                for m in &members {
+                    for &(y, v, s) in &points[m] {
+                        let e = sums.entry(y).or_insert((0.0, Status::Ok, 0));
+                        e.0 += v.unwrap_or(0.0);
+                        e.1 = e.1.max(s);
+                        e.2 += 1;
+                    }
+                }
+                let series = sums
+                    .into_iter()
+                    .map(|(y, (sum, s, n))| {
+                        let s = if n < members.len() { s.max(Status::Missing) } else { s };
+                        (y, (s == Status::Ok).then_some(sum), s)
+                    })
+                    .collect();
+                points.insert(region, series);
+            }
+            for p in points.values_mut() {
+                p.sort_by_key(|q| q.0);
+            }
+            out.push(MonthlySeries {
+                source: src.id.clone(),
+                variable,
+                points,
+            });
+        }
+    }
+    fail_with(&problems)?;
+    Ok(out)
+}
+
+/// How a source's rows of a monthly file are read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Months {
+    /// The month standing for the year (`vintage_month`): vintages are years.
+    OnePerYear,
+    /// Every month: vintages are `yyyymm` (a monthly series).
+    All,
+}
+
 fn read_source(
     manifest: &Manifest,
     src: &SourceConf,
@@ -281,8 +365,19 @@ fn read_source(
     geo: &Geography,
     problems: &mut Vec<DataProblem>,
 ) -> Result<Option<(DataFrame, SourceReport)>> {
+    read_source_months(manifest, src, catalog, geo, problems, Months::OnePerYear)
+}
+
+fn read_source_months(
+    manifest: &Manifest,
+    src: &SourceConf,
+    catalog: &Catalog,
+    geo: &Geography,
+    problems: &mut Vec<DataProblem>,
+    months: Months,
+) -> Result<Option<(DataFrame, SourceReport)>> {
     let mut bad_lines = vec![];
-    let read = read_source_rows(manifest, src, catalog, geo, problems, &mut bad_lines)?;
+    let read = read_source_rows(manifest, src, catalog, geo, problems, &mut bad_lines, months)?;
     if bad_lines.is_empty() {
         return Ok(read);
     }
@@ -297,6 +392,7 @@ fn read_source_rows(
     geo: &Geography,
     problems: &mut Vec<DataProblem>,
     bad_lines: &mut Vec<DataProblem>,
+    months: Months,
 ) -> Result<Option<(DataFrame, SourceReport)>> {
     let path = manifest.path(&src.file);
     let file = path.display().to_string();
@@ -487,11 +583,20 @@ fn read_source_rows(
             if problems.len() > before {
                 return Ok(None);
             }
-            let mut k = keep.iter();
-            years.retain(|_| *k.next().unwrap_or(&false));
-            report.other_months = keep.iter().filter(|k| !**k).count();
-            report.vintage_month = Some(month);
-            retain_flagged(raw, &mut lines, &keep)?
+            if months == Months::All {
+                // Every row, its vintage the year and month (yyyymm).
+                for (y, cell) in years.iter_mut().zip(cells.iter()) {
+                    let m = month_of(cell.unwrap_or("").trim()).unwrap_or(0) as i32;
+                    *y = y.map(|y| y * 100 + m);
+                }
+                raw
+            } else {
+                let mut k = keep.iter();
+                years.retain(|_| *k.next().unwrap_or(&false));
+                report.other_months = keep.iter().filter(|k| !**k).count();
+                report.vintage_month = Some(month);
+                retain_flagged(raw, &mut lines, &keep)?
+            }
         }
         (Some(_), _, _) => {
             problems.push(problem(

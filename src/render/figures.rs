@@ -13,8 +13,10 @@ use crate::engine::ResultRow;
 use crate::geo::{Level, Shape};
 use crate::render::barometer::View;
 use crate::render::charts::{
-    quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, Panel, RankedBars, ThemePanel,
+    quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, MonthlyLine, MonthlyLines, Panel, RankedBars,
+    ThemePanel,
 };
+use crate::monthly::MonthlySeries;
 use crate::render::lecture;
 use crate::status::Status;
 
@@ -25,6 +27,7 @@ pub enum Chart {
     Evolution(Evolution),
     Panel(ThemePanel),
     Map(Choropleth),
+    Monthly(MonthlyLines),
 }
 
 impl Figure for Chart {
@@ -34,6 +37,7 @@ impl Figure for Chart {
             Chart::Evolution(c) => c.size(),
             Chart::Panel(c) => c.size(),
             Chart::Map(c) => c.size(),
+            Chart::Monthly(c) => c.size(),
         }
     }
 
@@ -43,6 +47,7 @@ impl Figure for Chart {
             Chart::Evolution(c) => c.draw(area),
             Chart::Panel(c) => c.draw(area),
             Chart::Map(c) => c.draw(area),
+            Chart::Monthly(c) => c.draw(area),
         }
     }
 }
@@ -492,6 +497,84 @@ impl View<'_> {
             },
             vintage,
         )))
+    }
+
+    /// A chart per monthly series whose variable an indicator reads alone
+    /// (C2S beneficiaries): the départements among the references and their
+    /// régions, month by month.
+    pub fn monthly_charts(&self, series: &[MonthlySeries]) -> Vec<NamedChart> {
+        const MONTHS: [&str; 12] = [
+            "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+            "septembre", "octobre", "novembre", "décembre",
+        ];
+        let month_fr = |m: i32| format!("{} {}", MONTHS[((m % 100 - 1).clamp(0, 11)) as usize], m / 100);
+        let mut territories: Vec<String> = vec![];
+        for r in self.references {
+            if let Some(t) = self.geo.get(r).filter(|t| t.level == Level::Departement) {
+                territories.push(r.clone());
+                territories.extend(
+                    t.parents
+                        .iter()
+                        .filter(|p| self.geo.get(p).is_some_and(|p| p.level == Level::Region))
+                        .cloned(),
+                );
+            }
+        }
+        territories.dedup();
+        let mut out = vec![];
+        for s in series {
+            let Some(ind) = self.catalog.indicators.iter().find(|i| i.formulas.iter().any(|f| f.trim() == s.variable)) else {
+                continue;
+            };
+            let lines: Vec<MonthlyLine> = territories
+                .iter()
+                .enumerate()
+                .filter_map(|(k, code)| {
+                    let points = s.points.get(code)?;
+                    Some(MonthlyLine {
+                        label: self.geo.name(code),
+                        reference: k > 0,
+                        points: points.iter().map(|&(m, v, st)| (m, v.filter(|_| st == Status::Ok))).collect(),
+                    })
+                })
+                .collect();
+            let Some(first) = lines.first() else {
+                continue;
+            };
+            let first_name = first.label.clone();
+            let known: Vec<(i32, f64)> = first.points.iter().filter_map(|&(m, v)| Some((m, v?))).collect();
+            let (Some(&(m0, _)), Some(&(m1, v1))) = (known.first(), known.last()) else {
+                continue;
+            };
+            let names: Vec<String> = lines.iter().map(|l| l.label.clone()).collect();
+            out.push(NamedChart {
+                stem: format!("fig_{}_{}_mensuel", ind.theme, ind.id),
+                theme: ind.theme.clone(),
+                indicator: Some(ind.id.clone()),
+                chart: Chart::Monthly(MonthlyLines {
+                    title: format!("{}, mois par mois", ind.label),
+                    subtitle: format!(
+                        "{}, de {} à {} ({})",
+                        names.join(" et "),
+                        month_fr(m0),
+                        month_fr(m1),
+                        ind.unit.as_str()
+                    ),
+                    unit: ind.unit.as_str().to_string(),
+                    lines,
+                    footer: vec![
+                        format!("Source : {}, fichier mensuel (source « {} »).", ind.source, s.source),
+                        format!(
+                            "Lecture : en {}, {first_name} : {} ({}).",
+                            month_fr(m1),
+                            crate::fr::number(v1, 0),
+                            crate::fr::lowercase_first(&ind.label),
+                        ),
+                    ],
+                }),
+            });
+        }
+        out
     }
 
     /// Every figure of the barometer, in report order.
