@@ -29,6 +29,8 @@ fn show_gambetta_gives_the_youth_index_of_2019() {
         .find(|l| l.contains("Indice de jeunesse") && l.contains("2019"))
         .unwrap_or_else(|| panic!("no youth index row in:\n{out}"));
     assert!(line.contains("2,2"), "{line}");
+    // Its communes englobantes are named.
+    assert!(out.contains("Gambetta — commune(s) englobante(s) : Lourches (59361), Denain (59172), Escaudain (59205)"), "{out}");
     // Both perimeters of the quartier are shown, with the warning.
     assert!(
         out.contains("QN05954M") && out.contains("loc_qp15_gambetta"),

@@ -29,7 +29,12 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     ))?;
     match args.format {
         Format::Table => {
-            let table = s.view().territory_table(&main)?;
+            let view = s.view();
+            let mut table = view.territory_table(&main)?;
+            let at = table.notes.len().saturating_sub(1);
+            for (k, note) in view.englobing_notes(&main).into_iter().enumerate() {
+                table.notes.insert(at + k, note);
+            }
             if let Resolution::Lineage(_) = found {
                 eprintln!("« {} » désigne un quartier dont le périmètre a changé en 2024 : les deux périmètres sont affichés.", args.territory);
             }

@@ -463,6 +463,32 @@ impl View<'_> {
         Ok(table)
     }
 
+    /// For each quartier among `main`, its commune(s) englobante(s), and
+    /// the command that puts them side by side.
+    pub fn englobing_notes(&self, main: &[String]) -> Vec<String> {
+        let mut notes = vec![];
+        for code in main {
+            let Some(t) = self.geo.get(code) else { continue };
+            if !matches!(t.level, Level::Qpv | Level::Quartier) {
+                continue;
+            }
+            let communes: Vec<String> = t
+                .parents
+                .iter()
+                .filter(|p| self.geo.get(p).is_some_and(|c| c.level == Level::Commune))
+                .map(|p| format!("{} ({p})", self.geo.name(p)))
+                .collect();
+            if !communes.is_empty() {
+                notes.push(format!(
+                    "{} — commune(s) englobante(s) : {} ; « bcs fiche <commune> » met le quartier à côté de sa commune.",
+                    self.geo.name(code),
+                    communes.join(", ")
+                ));
+            }
+        }
+        notes
+    }
+
     /// The communes of the scope in which a quartier prioritaire lies, by
     /// code: a 2024 QPV (the current priority geography), or with
     /// `with_2015` a 2015-2023 QP too (a QP has its successor QPV).
