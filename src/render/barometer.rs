@@ -245,9 +245,10 @@ impl View<'_> {
                 .map(String::as_str)
                 .filter(|c| by_territory.contains_key(c)),
         );
-        for code in &codes {
+        let names = self.display_names(&codes);
+        for (code, name) in codes.iter().zip(names) {
             let mine = &by_territory[code];
-            let mut line = vec![Cell::text(mine[0].territory_name.clone())];
+            let mut line = vec![Cell::text(name)];
             for &(k, kind, a, b) in &columns {
                 let ind = inds[k];
                 let cell = match kind {
@@ -315,14 +316,8 @@ impl View<'_> {
             "Indicateur".to_string(),
             "Millésime".to_string(),
         ];
-        // Homonyms (the QPV « Denain » and the commune) told apart by code.
-        let names: Vec<String> = shown.iter().map(|c| self.geo.name(c)).collect();
-        for (c, name) in shown.iter().zip(&names) {
-            if names.iter().filter(|n| *n == name).count() > 1 {
-                header.push(format!("{name} ({c})"));
-            } else {
-                header.push(name.clone());
-            }
+        for (c, name) in shown.iter().zip(self.display_names(&shown)) {
+            header.push(name);
             if main.contains(c) {
                 header.push("Évol.".to_string());
             }
@@ -461,6 +456,23 @@ impl View<'_> {
         ));
         table.notes.push(format!("Légende : {LEGEND_FR}."));
         Ok(table)
+    }
+
+    /// The territories' names as tables show them: homonyms (the QPV
+    /// « Denain » and the commune) told apart by their codes.
+    pub fn display_names<S: AsRef<str>>(&self, codes: &[S]) -> Vec<String> {
+        let names: Vec<String> = codes.iter().map(|c| self.geo.name(c.as_ref())).collect();
+        codes
+            .iter()
+            .zip(&names)
+            .map(|(c, name)| {
+                if names.iter().filter(|n| *n == name).count() > 1 {
+                    format!("{name} ({})", c.as_ref())
+                } else {
+                    name.clone()
+                }
+            })
+            .collect()
     }
 
     /// For each quartier among `main`, its commune(s) englobante(s), and
