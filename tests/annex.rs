@@ -607,7 +607,7 @@ fn every_indicator_is_reported_where_users_look() {
     let mut focus: BTreeSet<&str> = ["200042190"].into();
     focus.extend(a.references.iter().map(String::as_str));
     assert_eq!(r.len(), focus.len());
-    assert_eq!(focus.len(), 7);
+    assert_eq!(focus.len(), 9);
     assert!(r.iter().all(|r| r.status == bcs::status::Status::Missing
         && r.value.is_none()
         && r.vintage.is_none()));

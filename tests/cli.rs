@@ -7,7 +7,7 @@ fn bcs() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_bcs"));
     c.env_remove("BCS_DATASET")
         .env_remove("BCS_CATALOGUE")
-        .env("COLUMNS", "250");
+        .env("COLUMNS", "320");
     c
 }
 

@@ -60,9 +60,14 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
     charts.extend(view.monthly_charts(&monthly));
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
     // One sheet per commune of the scope holding a quartier prioritaire,
-    // in the report and on its own page.
+    // in the report and on its own page; a dataset without a scope (every
+    // commune of France) gets them on demand (bcs fiche), not 1 000 pages.
     let mut fiches = vec![];
-    for code in view.communes_with_qpv(true) {
+    let sheet_communes = match s.scope {
+        Some(_) => view.communes_with_qpv(true),
+        None => vec![],
+    };
+    for code in sheet_communes {
         let fiche = Fiche::of(&view, &code)?;
         if !crate::files::is_slug(&code) {
             anyhow::bail!("code de commune « {code} » inutilisable comme nom de fichier");

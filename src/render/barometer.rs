@@ -406,6 +406,26 @@ impl View<'_> {
             }
             table.rows.push(line);
         }
+        // A reference without a number in any row says nothing here (the
+        // région beside a quartier's indicators): its column is left out.
+        let mut j = 3;
+        let mut keep = vec![true; 3];
+        for c in &shown {
+            let has_number = |j: usize| {
+                table
+                    .rows
+                    .iter()
+                    .any(|r| matches!(r.get(j), Some(Cell::Number(..) | Cell::Signed(..))))
+            };
+            if main.contains(c) {
+                keep.extend([true, true]);
+                j += 2;
+            } else {
+                keep.push(has_number(j));
+                j += 1;
+            }
+        }
+        table.retain_columns(&keep);
         let missing = self
             .catalog
             .indicators

@@ -173,6 +173,17 @@ impl Fiche {
         if view.geo.get(FRANCE_METRO).is_some() && !larger.iter().any(|p| p == FRANCE_METRO) {
             larger.push(FRANCE_METRO.to_string());
         }
+        // The dataset's other national references (a publication's « France
+        // métropolitaine, Martinique et La Réunion »); a column without a
+        // number is left out of the table.
+        let national: Vec<String> = view
+            .references
+            .iter()
+            .filter(|r| view.geo.get(r).is_some_and(|t| t.level == Level::France))
+            .filter(|r| !larger.contains(r))
+            .cloned()
+            .collect();
+        larger.extend(national);
         let mut tables = vec![];
         let beside_larger = View {
             references: &larger,
@@ -211,6 +222,12 @@ impl Fiche {
             codes.extend(t.parents.iter().cloned());
         }
         codes.push(FRANCE_METRO.to_string());
+        codes.extend(
+            geo.territories()
+                .iter()
+                .filter(|t| t.level == Level::France)
+                .map(|t| t.code.clone()),
+        );
         codes.extend(
             geo.territories()
                 .iter()

@@ -224,10 +224,15 @@ impl Table {
                         .any(|r| matches!(r.get(j), Some(Cell::Number(..) | Cell::Signed(..))))
             })
             .collect();
-        retain_columns(&mut self.header, &keep);
-        retain_columns(&mut self.numeric, &keep);
+        self.retain_columns(&keep);
+    }
+
+    /// Keeps the columns flagged in `keep` (by position; unflagged: kept).
+    pub fn retain_columns(&mut self, keep: &[bool]) {
+        retain_columns(&mut self.header, keep);
+        retain_columns(&mut self.numeric, keep);
         for r in &mut self.rows {
-            retain_columns(r, &keep);
+            retain_columns(r, keep);
         }
     }
 
