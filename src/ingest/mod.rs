@@ -273,8 +273,6 @@ pub fn empty_observations() -> DataFrame {
     .expect("static schema")
 }
 
-/// Reads one source; every problem of the file is listed, those of lines
-/// that could not be read as rows (ragged) after the others.
 pub use crate::monthly::MonthlySeries;
 
 /// The monthly series of the sources that keep one, read from their files
@@ -286,6 +284,12 @@ pub fn monthly_series(
 ) -> Result<Vec<MonthlySeries>> {
     let mut problems = vec![];
     let mut out = vec![];
+    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for (parent, member) in geo.members_by_parent(crate::geo::Level::Departement) {
+        if geo.get(&parent).is_some_and(|p| p.level == crate::geo::Level::Region) {
+            regions.entry(parent).or_default().push(member);
+        }
+    }
     for src in manifest.sources.iter().filter(|s| s.monthly_series) {
         let Some((df, _)) = read_source_months(manifest, src, catalog, geo, &mut problems, Months::All)? else {
             continue;
@@ -307,18 +311,12 @@ pub fn monthly_series(
         }
         for (variable, mut points) in by_variable {
             // Régions: the sum of their départements, month by month.
-            let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-            for (parent, member) in geo.members_by_parent(crate::geo::Level::Departement) {
-                if geo.get(&parent).is_some_and(|p| p.level == crate::geo::Level::Region) {
-                    regions.entry(parent).or_default().push(member);
-                }
-            }
-            for (region, members) in regions {
-                if points.contains_key(&region) || !members.iter().all(|m| points.contains_key(m)) {
+            for (region, members) in &regions {
+                if points.contains_key(region) || !members.iter().all(|m| points.contains_key(m)) {
                     continue;
                 }
                 let mut sums: BTreeMap<i32, (f64, Status, usize)> = BTreeMap::new();
-                for m in &members {
+                for m in members {
                     for &(y, v, s) in &points[m] {
                         let e = sums.entry(y).or_insert((0.0, Status::Ok, 0));
                         e.0 += v.unwrap_or(0.0);
@@ -333,7 +331,7 @@ pub fn monthly_series(
                         (y, (s == Status::Ok).then_some(sum), s)
                     })
                     .collect();
-                points.insert(region, series);
+                points.insert(region.clone(), series);
             }
             for p in points.values_mut() {
                 p.sort_by_key(|q| q.0);
@@ -358,6 +356,8 @@ enum Months {
     All,
 }
 
+/// Reads one source; every problem of the file is listed, those of lines
+/// that could not be read as rows (ragged) after the others.
 fn read_source(
     manifest: &Manifest,
     src: &SourceConf,
