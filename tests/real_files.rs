@@ -64,6 +64,12 @@ fn compute(ds: &Path) -> (Results, Vec<ingest::SourceReport>) {
     (results, loaded.reports)
 }
 
+/// What loading a dataset that must fail says.
+fn load_error(ds: &Path) -> String {
+    let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators")).unwrap();
+    format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err())
+}
+
 fn row(r: &Results, t: &str, ind: &str, y: i32) -> bcs::engine::ResultRow {
     r.get(t, ind, y)
         .unwrap()
@@ -324,8 +330,7 @@ fn a_workbook_column_named_twice_is_refused_only_when_read() {
     // « Prestation » heads column F and the side table of column J.
     source.push_str("keep_rows = { Prestation = \"C2SG\" }\n");
     let ds = dataset(tmp.path(), NATIONAL, &source);
-    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
-    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    let err = load_error(&ds);
     assert!(
         err.contains("colonne « Prestation » en double dans l'en-tête") && err.contains("colonnes F et J"),
         "{err}"
@@ -349,8 +354,7 @@ fn an_insee_publication_workbook_loads_with_its_notes_left_out() {
     assert_eq!(reports[0].rows_left_out, 4);
     // Without last_row, the notes are said as unknown codes, shortened.
     let ds = dataset(tmp.path(), NATIONAL, &source.replace("last_row = 104\n", ""));
-    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
-    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    let err = load_error(&ds);
     assert!(err.contains("ligne 106, colonne « Code département » : code territoire « Lecture"), "{err}");
     assert!(err.lines().all(|l| l.chars().count() < 400), "{err}");
 }
@@ -402,8 +406,7 @@ fn a_publication_heading_on_two_rows_names_each_column() {
     assert_eq!(reports[0].rows_left_out, 17 + 6);
     // The same heading read on one row misses the names below it.
     let ds = dataset(tmp.path(), NATIONAL, &source.replace("header_rows = 2\n", ""));
-    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
-    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    let err = load_error(&ds);
     assert!(err.contains("colonne absente du fichier"), "{err}");
 }
 
@@ -417,8 +420,7 @@ fn a_code_paired_with_another_territorys_name_is_a_problem() {
     );
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset(tmp.path(), NATIONAL, &source);
-    let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
-    let err = format!("{:#}", ingest::load(&manifest, &catalog, &geo).unwrap_err());
+    let err = load_error(&ds);
     assert!(err.contains("2 problème(s)"), "{err}");
     assert!(err.contains("ligne 103, colonne « Département » : le nom « Guyane (données 2017) » ne correspond pas au code « 976 », qui désigne Mayotte"), "{err}");
     assert!(err.contains("ligne 104") && err.contains("« 973 », qui désigne Guyane"), "{err}");

@@ -494,26 +494,20 @@ fn read_source_rows(
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
         }
     }
-    if let Some(column) = &src.name_column {
+    // The columns of names to check and of rows to select.
+    let named = src
+        .name_column
+        .iter()
+        .map(|c| (c, "colonne des noms de territoires (name_column) absente du fichier"));
+    let selecting = src
+        .keep_rows
+        .keys()
+        .map(|c| (c, "colonne de sélection des lignes (keep_rows) absente du fichier"));
+    for (column, absent) in named.chain(selecting) {
         if columns.contains(column) {
             keep.push(column.clone());
         } else {
-            problems.push(problem(
-                None,
-                Some(column),
-                "colonne des noms de territoires (name_column) absente du fichier".into(),
-            ));
-        }
-    }
-    for column in src.keep_rows.keys() {
-        if columns.contains(column) {
-            keep.push(column.clone());
-        } else {
-            problems.push(problem(
-                None,
-                Some(column),
-                "colonne de sélection des lignes (keep_rows) absente du fichier".into(),
-            ));
+            problems.push(problem(None, Some(column), absent.into()));
         }
     }
     if problems.len() > before {

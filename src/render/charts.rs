@@ -181,6 +181,11 @@ fn footer_height(lines: &[String]) -> i32 {
         + 16
 }
 
+/// A figure's size: its header, a body `body` pixels high, its footer.
+fn figure_size(title: &str, subtitle: &str, body: i32, footer: &[String]) -> (u32, u32) {
+    (WIDTH, (header_height(title, subtitle) + body + footer_height(footer)) as u32)
+}
+
 fn header_height(title: &str, subtitle: &str) -> i32 {
     wrap(title, 80).len() as i32 * 28 + wrap(subtitle, SUBTITLE_CHARS).len().max(1) as i32 * 20 + 34
 }
@@ -375,10 +380,7 @@ fn draw_bars<DB: DrawingBackend>(
 
 impl Figure for RankedBars {
     fn size(&self) -> (u32, u32) {
-        (
-            WIDTH,
-            (header_height(&self.title, &self.subtitle) + self.body_height() + footer_height(&self.footer)) as u32,
-        )
+        figure_size(&self.title, &self.subtitle, self.body_height(), &self.footer)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -429,10 +431,7 @@ impl Figure for Evolution {
     fn size(&self) -> (u32, u32) {
         let refs = self.rows.iter().any(|r| r.reference) as i32;
         let body = (self.rows.len() as i32 + 2) * ROW + refs * 16 + 20;
-        (
-            WIDTH,
-            (header_height(&self.title, &self.subtitle) + body + footer_height(&self.footer)) as u32,
-        )
+        figure_size(&self.title, &self.subtitle, body, &self.footer)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -629,11 +628,7 @@ impl ThemePanel {
 impl Figure for ThemePanel {
     fn size(&self) -> (u32, u32) {
         let rows = self.panels.len().div_ceil(PANEL_COLUMNS) as i32;
-        (
-            WIDTH,
-            (header_height(&self.title, &self.subtitle) + rows * self.panel_height() + footer_height(&self.footer))
-                as u32,
-        )
+        figure_size(&self.title, &self.subtitle, rows * self.panel_height(), &self.footer)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -699,10 +694,7 @@ impl Choropleth {
 
 impl Figure for Choropleth {
     fn size(&self) -> (u32, u32) {
-        (
-            WIDTH,
-            (header_height(&self.title, &self.subtitle) + MAP_H + 24 + footer_height(&self.footer)) as u32,
-        )
+        figure_size(&self.title, &self.subtitle, MAP_H + 24, &self.footer)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
@@ -894,10 +886,7 @@ fn month_index(yyyymm: i32) -> i32 {
 
 impl Figure for MonthlyLines {
     fn size(&self) -> (u32, u32) {
-        (
-            WIDTH,
-            (header_height(&self.title, &self.subtitle) + LINES_H + 60 + footer_height(&self.footer)) as u32,
-        )
+        figure_size(&self.title, &self.subtitle, LINES_H + 60, &self.footer)
     }
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
