@@ -7,7 +7,7 @@ use bcs::engine::{self, Results};
 use bcs::geo::{Geography, Level, Territory};
 use bcs::status::Status;
 
-mod common;
+use crate::common;
 use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, members: &[&str]) -> Territory {

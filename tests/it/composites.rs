@@ -8,7 +8,7 @@ use bcs::geo::{Geography, Level, Territory};
 use bcs::status::Status;
 use polars::prelude::*;
 
-mod common;
+use crate::common;
 use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, parents: &[&str]) -> Territory {
