@@ -34,13 +34,13 @@ impl Status {
         lit(self.code()).cast(DataType::UInt32)
     }
 
-    pub fn from_code(code: u32) -> Status {
-        match code {
-            0 => Status::Ok,
-            1 => Status::Missing,
-            2 => Status::NotAggregable,
-            _ => Status::Secret,
-        }
+    /// The status of an engine code; an unknown code is an error (a
+    /// corrupted frame), never read as some status.
+    pub fn from_code(code: u32) -> anyhow::Result<Status> {
+        Status::ALL
+            .into_iter()
+            .find(|st| st.code() == code)
+            .ok_or_else(|| anyhow::anyhow!("code de statut inconnu : {code} (0 à 3 attendus)"))
     }
 
     /// Identifier written in the results table.
@@ -128,7 +128,7 @@ mod tests {
         assert!(Status::NotAggregable > Status::Missing);
         assert!(Status::Missing > Status::Ok);
         for st in Status::ALL {
-            assert_eq!(Status::from_code(st.code()), st);
+            assert_eq!(Status::from_code(st.code()).unwrap(), st);
             assert_eq!(Status::parse(st.as_str()), Some(st));
         }
     }

@@ -68,7 +68,7 @@ impl ResultsCache {
             }
         }
         Ok(ResultsCache {
-            dir: manifest.dir.join(".bcs-cache"),
+            dir: manifest.dir.join(crate::ingest::cache::CACHE_DIR),
             key: h.finalize().to_hex()[..24].to_string(),
         })
     }

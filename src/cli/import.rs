@@ -34,7 +34,7 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
         "{} source(s), {} valeurs, cache : {}",
         served.len(),
         crate::fr::number(obs.height() as f64, 0),
-        manifest.dir.join(".bcs-cache").display()
+        manifest.dir.join(crate::ingest::cache::CACHE_DIR).display()
     );
     drop(obs);
     // The results cache a changed source invalidated is computed again now,

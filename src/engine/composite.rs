@@ -58,7 +58,7 @@ impl<'a> Values<'a> {
             }
             // A later row for the same vintage replaces the earlier one.
             values.cells[n * stride + k * values.vintages.len() + slot] =
-                Some((v, Status::from_code(s.unwrap_or(1))));
+                Some((v, Status::from_code(s.unwrap_or(Status::Missing.code()))?));
         }
         Ok(values)
     }

@@ -13,6 +13,9 @@ use super::manifest::{Manifest, SourceConf};
 use super::SourceReport;
 use crate::catalog::Catalog;
 
+/// The dataset's cache folder (sources and results), inside its folder.
+pub const CACHE_DIR: &str = ".bcs-cache";
+
 /// Whether loading reads and refreshes the cache.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CacheMode {
@@ -138,7 +141,7 @@ impl Cache {
         h.update(format!("{:?}", manifest.defaults).as_bytes());
         h.update(format!("{:?}", manifest.dataset.extent).as_bytes());
         Ok(Cache {
-            dir: manifest.dir.join(".bcs-cache"),
+            dir: manifest.dir.join(CACHE_DIR),
             common: h.finalize(),
         })
     }

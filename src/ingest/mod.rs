@@ -301,7 +301,7 @@ pub fn monthly_series(
             let (Some(t), Some(v), Some(y)) = (t.get(i), v.get(i), y.get(i)) else {
                 continue;
             };
-            let status = Status::from_code(st.get(i).unwrap_or(Status::Missing.code()));
+            let status = Status::from_code(st.get(i).unwrap_or(Status::Missing.code()))?;
             by_variable
                 .entry(v.to_string())
                 .or_default()

@@ -322,7 +322,8 @@ impl View<'_> {
                 out.extend(change(r, true));
             }
         }
-        let level = Level::parse(&lvl).unwrap_or(Level::Qpv);
+        let level = Level::parse(&lvl)
+            .ok_or_else(|| anyhow::anyhow!("niveau de territoire « {lvl} » inconnu dans les résultats"))?;
         let relative = ind.unit.has_relative_evolution();
         Ok(Some(Evolution {
             title: format!("{} — évolution {from}-{to}", ind.label),

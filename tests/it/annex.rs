@@ -291,7 +291,7 @@ fn totals_of_the_qp_of_the_epci_recomputed_from_the_13_qp() {
         let st = df.column("status").unwrap().u32().unwrap().get(0).unwrap();
         (
             df.column("value").unwrap().f64().unwrap().get(0),
-            bcs::status::Status::from_code(st).as_str().to_string(),
+            bcs::status::Status::from_code(st).unwrap().as_str().to_string(),
         )
     };
     let published_total = |file: &str, col: &str| {
