@@ -17,14 +17,14 @@ cp "$CARGO_TARGET_DIR/debug/bcs" "$work/bcs-head"
 (cd "$work/base" && cargo build --quiet --locked)
 cp "$CARGO_TARGET_DIR/debug/bcs" "$work/bcs-base"
 # Both binaries read the project files of their own tree.
-"$work/bcs-base" --dataset "$work/base/datasets/caph" --catalogue "$work/base/indicators" run --out "$work/out-base" >/dev/null
-"$work/bcs-head" run --out "$work/out-head" >/dev/null
+"$work/bcs-base" --dataset "$work/base/datasets/caph" --catalogue "$work/base/indicators" run --out "$work/out-base" >/dev/null 2>&1
+"$work/bcs-head" run --out "$work/out-head" >/dev/null 2>&1
 status=0
 diff -r -q -x .bcs-sortie "$work/out-base" "$work/out-head" || status=1
 if [ "$national" = "--national" ]; then
     "$work/bcs-head" synth --out "$work/synth" >/dev/null
-    "$work/bcs-base" --dataset "$work/synth" --catalogue "$work/base/indicators" run --results-only --out "$work/nat-base" >/dev/null
-    "$work/bcs-head" --dataset "$work/synth" run --results-only --out "$work/nat-head" >/dev/null
+    "$work/bcs-base" --dataset "$work/synth" --catalogue "$work/base/indicators" run --results-only --out "$work/nat-base" >/dev/null 2>&1
+    "$work/bcs-head" --dataset "$work/synth" run --results-only --out "$work/nat-head" >/dev/null 2>&1
     diff -r -q -x .bcs-sortie "$work/nat-base" "$work/nat-head" || status=1
 fi
 if [ "$status" = 0 ]; then
