@@ -1,8 +1,9 @@
 //! bcs — Baromètre de la Cohésion Sociale.
 //!
 //! Data flows one way: `ingest` (sources → typed observations) → `engine`
-//! (indicator catalogue evaluated with polars) → `render` (French tables and
-//! the tidy results table). `cli` is a thin layer on top.
+//! (groups, indicators, composites, evolutions, ranks: the results table) →
+//! `render` (French tables, charts, maps, report, commune sheets). `cli` is a
+//! thin layer on top. See ARCHITECTURE.md.
 
 pub mod catalog;
 pub mod cli;
