@@ -12,13 +12,21 @@ export CARGO_TARGET_DIR="${BCS_TARGET_DIR:-$HOME/.cache/bcs-target}"
 work="$(mktemp -d)"
 trap 'git worktree remove --force "$work/base" >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 git worktree add --detach --quiet "$work/base" "$base"
-cargo build --quiet --locked
-cp "$CARGO_TARGET_DIR/debug/bcs" "$work/bcs-head"
-(cd "$work/base" && cargo build --quiet --locked)
-cp "$CARGO_TARGET_DIR/debug/bcs" "$work/bcs-base"
+# Both trees share the target folder: the bcs library (same metadata hash)
+# and target/debug/bcs, which cargo replaces only when it relinks. Each build
+# is forced (touch) so that each binary embeds its own tree, and checked.
+build() { touch "$1/src/lib.rs" "$1/src/main.rs"; (cd "$1" && cargo build --quiet --locked); cp "$CARGO_TARGET_DIR/debug/bcs" "$2"; }
+build "$PWD" "$work/bcs-head"
+build "$work/base" "$work/bcs-base"
+build "$PWD" "$work/bcs-again"
+if ! grep -q -F "$work/base" "$work/bcs-base" || grep -q -F "$work/base" "$work/bcs-head" \
+    || grep -q -F "$work/base" "$work/bcs-again"; then
+    echo "binaires mal construits : la comparaison ne prouverait rien" >&2
+    exit 2
+fi
 # Both binaries read the project files of their own tree.
-"$work/bcs-base" --dataset "$work/base/datasets/caph" --catalogue "$work/base/indicators" run --out "$work/out-base" >/dev/null 2>&1
-"$work/bcs-head" run --out "$work/out-head" >/dev/null 2>&1
+"$work/bcs-base" --dataset "$work/base/datasets/caph" --catalogue "$work/base/indicators" run --out "$work/out-base" >"$work/base.log" 2>&1 || { cat "$work/base.log" >&2; exit 2; }
+"$work/bcs-head" run --out "$work/out-head" >"$work/head.log" 2>&1 || { cat "$work/head.log" >&2; exit 2; }
 status=0
 diff -r -q -x .bcs-sortie "$work/out-base" "$work/out-head" || status=1
 if [ "$national" = "--national" ]; then

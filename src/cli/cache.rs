@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use polars::prelude::*;
 
 use crate::catalog::Catalog;
-use crate::engine::composite::Sensitivity;
+use crate::engine::composite::CompositeInfo;
 use crate::engine::write_parquet;
 use crate::ingest::cache::{hash_file, read_verified, store_verified, Cache, Verified};
 use crate::ingest::Manifest;
@@ -84,14 +84,14 @@ impl ResultsCache {
 
     /// The cached results, restricted to the rows matching `rows` (read with
     /// predicate pushdown: only the row groups that may match are decoded).
-    pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, Sensitivity)>> {
+    pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, CompositeInfo)>> {
         let (frame, extra) = (self.file(), self.path("resultats", "json"));
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
         // The file must be the one written: a flipped bit is recomputed,
         // never read.
-        let sensitivity = match read_verified::<Sensitivity>(&frame, &extra) {
+        let info = match read_verified::<CompositeInfo>(&frame, &extra) {
             Verified::Fresh(s) => s,
             Verified::Absent => return Ok(None),
             Verified::Altered => {
@@ -112,18 +112,18 @@ impl ResultsCache {
         let Ok(df) = lf.collect() else {
             return Ok(None);
         };
-        Ok(Some((df, sensitivity)))
+        Ok(Some((df, info)))
     }
 
     /// Stores the results (atomically) and removes the stale entries.
-    pub fn put(&self, frame: &DataFrame, sensitivity: &Sensitivity) -> Result<()> {
-        self.store(|tmp| write_parquet(tmp, frame), sensitivity)
+    pub fn put(&self, frame: &DataFrame, info: &CompositeInfo) -> Result<()> {
+        self.store(|tmp| write_parquet(tmp, frame), info)
     }
 
     /// Stores results already written as Parquet by [`write_parquet`] (the
     /// output of a run): a copy, not a second encoding.
-    pub fn put_file(&self, parquet: &Path, sensitivity: &Sensitivity) -> Result<()> {
-        self.store(|tmp| crate::files::copy(parquet, tmp), sensitivity)
+    pub fn put_file(&self, parquet: &Path, info: &CompositeInfo) -> Result<()> {
+        self.store(|tmp| crate::files::copy(parquet, tmp), info)
     }
 
     /// Replaces the cached results by what `write` writes to a temporary
@@ -131,11 +131,11 @@ impl ResultsCache {
     fn store(
         &self,
         write: impl FnOnce(&Path) -> Result<()>,
-        sensitivity: &Sensitivity,
+        info: &CompositeInfo,
     ) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;
-        store_verified(&self.file(), &self.path("resultats", "json"), write, sensitivity)
+        store_verified(&self.file(), &self.path("resultats", "json"), write, info)
     }
 
     fn clear(&self) -> Result<()> {

@@ -187,9 +187,9 @@ impl Opened {
         let mut source_cache = None;
         let mut reports = vec![];
         let (results, origin) = match cached {
-            Some((frame, sensitivity)) => {
+            Some((frame, info)) => {
                 let mut r = Results::new(frame, opts.reference.clone());
-                r.sensitivity = sensitivity;
+                r.composite = info;
                 (
                     r,
                     if whole {
@@ -264,7 +264,7 @@ impl Session {
         if let Origin::Computed(cache) = &self.origin {
             warn_if_unwritten(
                 "de résultats",
-                cache.put_file(parquet, &self.results.sensitivity),
+                cache.put_file(parquet, &self.results.composite),
             );
             self.origin = Origin::Settled;
         }
@@ -287,7 +287,7 @@ impl Drop for Session {
             let _t = crate::timing::stage("écriture du cache");
             warn_if_unwritten(
                 "de résultats",
-                cache.put(&self.results.frame, &self.results.sensitivity),
+                cache.put(&self.results.frame, &self.results.composite),
             );
         }
         if let Some(writing) = self.source_cache.take() {

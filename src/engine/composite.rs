@@ -274,7 +274,7 @@ fn idh4<'a>(
     geo: &Geography,
     catalog: &Catalog,
     territory: Option<&str>,
-) -> Vec<Row<'a>> {
+) -> (Vec<Row<'a>>, CompositeInfo) {
     let (members, described) = universe(geo, conf.universe, territory);
     let inputs = [
         (&conf.sante, Scaling::Inverted),
@@ -309,6 +309,10 @@ fn idh4<'a>(
         fr::number(n as f64, 0)
     )
     .into();
+    let mut info = CompositeInfo::default();
+    for id in std::iter::once(IDH4).chain(IDH4_PARTS.iter().map(|(id, _)| *id)) {
+        info.settings.insert(id.to_string(), detail.to_string());
+    }
     let ids: Vec<&str> = inputs.iter().map(|(i, _)| i.as_str()).collect();
     let part_ids: Vec<Arc<str>> = IDH4_PARTS.iter().map(|(id, _)| Arc::from(*id)).collect();
     let idh4_id: Arc<str> = IDH4.into();
@@ -372,7 +376,7 @@ fn idh4<'a>(
             }
         }
     }
-    out
+    (out, info)
 }
 
 fn idt_bcs<'a>(
@@ -381,7 +385,7 @@ fn idt_bcs<'a>(
     geo: &Geography,
     catalog: &Catalog,
     reference: &str,
-) -> Vec<Row<'a>> {
+) -> (Vec<Row<'a>>, CompositeInfo) {
     let reference = conf.reference.as_deref().unwrap_or(reference);
     let detail: Arc<str> = format!("référence : {} (= 0)", geo.name(reference)).into();
     let component_ids: Vec<Arc<str>> = conf
@@ -389,6 +393,10 @@ fn idt_bcs<'a>(
         .iter()
         .map(|c| format!("idt_bcs_{}", c.indicator).into())
         .collect();
+    let mut info = CompositeInfo::default();
+    for id in std::iter::once(IDT_BCS).chain(component_ids.iter().map(|c| &**c)) {
+        info.settings.insert(id.to_string(), detail.to_string());
+    }
     let idt_id: Arc<str> = IDT_BCS.into();
     let ids: Vec<&str> = conf
         .component
@@ -442,7 +450,7 @@ fn idt_bcs<'a>(
             }
         }
     }
-    out
+    (out, info)
 }
 
 /// Score and class of one territory in a priority classification.
@@ -619,7 +627,7 @@ fn priority<'a>(
     values: &Values<'a>,
     geo: &Geography,
     catalog: &Catalog,
-) -> Vec<Row<'a>> {
+) -> (Vec<Row<'a>>, CompositeInfo) {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
     let level = Level::parse(&conf.level)
@@ -631,9 +639,13 @@ fn priority<'a>(
         w.iter().map(|(i, wt, _)| format!("{i} ({})", fr::number(*wt, 1))).collect::<Vec<_>>().join(", ")
     );
     let mut out = vec![];
+    let mut info = CompositeInfo::default();
     let Some(classes) = classify(&p.complete, &w) else {
-        return out;
+        return (out, info);
     };
+    for id in [PRIORITY_SCORE, PRIORITY_CLASS] {
+        info.settings.insert(id.to_string(), setting.clone());
+    }
     let (score_id, class_id): (Arc<str>, Arc<str>) = (PRIORITY_SCORE.into(), PRIORITY_CLASS.into());
     // classify keeps the order of its inputs.
     for ((t, _), c) in p.complete.iter().zip(classes) {
@@ -652,6 +664,10 @@ fn priority<'a>(
                 )
             })
             .collect();
+        info.drivers.insert(
+            t.to_string(),
+            c.contributions.iter().take(3).cloned().collect(),
+        );
         let detail: Arc<str> =
             format!("facteurs principaux : {} ; {setting}", drivers.join(", ")).into();
         out.push(row(
@@ -674,7 +690,7 @@ fn priority<'a>(
         out.push(row(t, &score_id, p.vintage, (None, st), &detail));
         out.push(row(t, &class_id, p.vintage, (None, st), &detail));
     }
-    out
+    (out, info)
 }
 
 /// How many territories change class when each indicator is dropped in turn:
@@ -729,6 +745,28 @@ fn priority_sensitivity(
 /// territories classified).
 pub type Sensitivity = Vec<(String, usize, usize)>;
 
+/// What the composite stage says beside its rows, as data, for the
+/// renderers (never parsed back from the `detail` text): each output's
+/// setting (universe, reference, weights), each classified territory's main
+/// drivers, and the priority classification's sensitivity.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct CompositeInfo {
+    /// Output indicator id → its setting, as said in the `detail` column.
+    pub settings: std::collections::BTreeMap<String, String>,
+    /// Territory → its three main drivers: (indicator, weighted
+    /// contribution to the score, signed: positive raises the need).
+    pub drivers: std::collections::BTreeMap<String, Vec<(String, f64)>>,
+    pub sensitivity: Sensitivity,
+}
+
+impl CompositeInfo {
+    fn merge(&mut self, other: CompositeInfo) {
+        self.settings.extend(other.settings);
+        self.drivers.extend(other.drivers);
+        self.sensitivity.extend(other.sensitivity);
+    }
+}
+
 /// The indicators the composite indices read, sorted.
 pub fn inputs(catalog: &Catalog) -> Vec<&str> {
     let Some(conf) = catalog.composites.as_ref() else {
@@ -765,9 +803,9 @@ pub fn compute(
     geo: &Geography,
     reference: &str,
     territory: Option<&str>,
-) -> Result<(DataFrame, Sensitivity)> {
+) -> Result<(DataFrame, CompositeInfo)> {
     let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
-        return Ok((frame(&[])?, vec![]));
+        return Ok((frame(&[])?, CompositeInfo::default()));
     };
     let inputs = inputs(catalog);
     // Selected by polars (in parallel) before the row-by-row indexing: a
@@ -813,8 +851,16 @@ pub fn compute(
             )
         },
     );
-    let rows: Vec<Row> = a.into_iter().chain(b).chain(c).collect();
-    Ok((frame(&rows)?, sensitivity))
+    let mut info = CompositeInfo {
+        sensitivity,
+        ..Default::default()
+    };
+    let mut rows: Vec<Row> = vec![];
+    for (r, i) in [a, b, c] {
+        rows.extend(r);
+        info.merge(i);
+    }
+    Ok((frame(&rows)?, info))
 }
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {

@@ -75,7 +75,7 @@ pub fn compute(
     )?;
     drop(t);
     let t = crate::timing::stage("indices composites");
-    let (composites, sensitivity) = composite::compute(
+    let (composites, composite_info) = composite::compute(
         &universe.with_names(composite_inputs(&values, catalog, &universe)?)?,
         catalog,
         geo,
@@ -105,7 +105,7 @@ pub fn compute(
     let frame = evolutions::add_evolutions_ranks_gaps(described, &opts.reference, reference_rank)?;
     drop(t);
     let mut results = Results::new(frame, opts.reference.clone());
-    results.sensitivity = sensitivity;
+    results.composite = composite_info;
     Ok(results)
 }
 

@@ -55,9 +55,9 @@ pub struct ResultRow {
 pub struct Results {
     pub frame: DataFrame,
     pub reference: String,
-    /// Priority classification: (indicator dropped, territories changing
-    /// class, territories classified).
-    pub sensitivity: super::composite::Sensitivity,
+    /// What the composite stage says beside its rows: settings, drivers,
+    /// the priority classification's sensitivity.
+    pub composite: super::composite::CompositeInfo,
 }
 
 impl Results {
@@ -65,7 +65,7 @@ impl Results {
         Results {
             frame,
             reference,
-            sensitivity: vec![],
+            composite: Default::default(),
         }
     }
 

@@ -7,6 +7,7 @@ use anyhow::Result;
 use polars::prelude::*;
 
 use crate::catalog::{Catalog, Indicator, Unit};
+use crate::engine::composite::CompositeInfo;
 use crate::engine::{ResultRow, Results};
 use crate::geo::{Geography, Level};
 use crate::render::table::Cell;
@@ -43,20 +44,14 @@ fn evolution_header(ind: &Indicator, from: i32, to: i32, relative: bool) -> Stri
 }
 
 /// The settings of composite indices found in `rows` (universe, reference,
-/// weights), one line per index: the drivers part of a priority detail is
-/// specific to a territory and left out.
-fn composite_notes(catalog: &Catalog, rows: &[ResultRow]) -> Vec<String> {
+/// weights), one line per index, as the composite stage gives them (a
+/// territory's own drivers or missing inputs are not settings); for other
+/// rows with a detail (a group total's coverage), the detail.
+fn composite_notes(catalog: &Catalog, info: &CompositeInfo, rows: &[ResultRow]) -> Vec<String> {
     let mut out: Vec<String> = vec![];
     for r in rows {
         let Some(d) = &r.detail else { continue };
-        let setting = match d.split_once(" ; ") {
-            Some((first, rest))
-                if first.starts_with("facteurs principaux") || first.starts_with("non classé") =>
-            {
-                rest
-            }
-            _ => d.as_str(),
-        };
+        let setting = info.settings.get(&r.indicator).map(String::as_str).unwrap_or(d);
         let label = catalog
             .indicator(&r.indicator)
             .map(|i| i.label.as_str())
@@ -68,6 +63,22 @@ fn composite_notes(catalog: &Catalog, rows: &[ResultRow]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A territory's main drivers of its priority score, in French: « label
+/// (+0,24), … ».
+fn drivers_fr(catalog: &Catalog, drivers: &[(String, f64)]) -> String {
+    drivers
+        .iter()
+        .map(|(id, v)| {
+            format!(
+                "{} ({})",
+                catalog.indicator(id).map(|i| i.label.as_str()).unwrap_or(id),
+                fr::signed(*v, 2)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 impl View<'_> {
@@ -287,7 +298,7 @@ impl View<'_> {
         table.references_from = (n_main < codes.len()).then_some(n_main);
         table.drop_empty_columns();
         table.notes.push(self.sources_note(&inds));
-        table.notes.extend(composite_notes(self.catalog, &rows));
+        table.notes.extend(composite_notes(self.catalog, &self.results.composite, &rows));
         if let Some(l) = inds.iter().find_map(|i| self.lecture_for(i, &rows)) {
             table.notes.push(l);
         }
@@ -443,17 +454,18 @@ impl View<'_> {
             .collect();
         table
             .notes
-            .extend(composite_notes(self.catalog, &shown_rows));
+            .extend(composite_notes(self.catalog, &self.results.composite, &shown_rows));
         // The territory's own drivers of its priority score.
         for r in &shown_rows {
-            if let Some((drivers, _)) = r.detail.as_deref().and_then(|d| d.split_once(" ; ")) {
-                if drivers.starts_with("facteurs principaux")
-                    && r.indicator == crate::catalog::composites::PRIORITY_SCORE
-                {
-                    table
-                        .notes
-                        .push(format!("{} — priorité, {drivers}.", r.territory_name));
-                }
+            if r.indicator != crate::catalog::composites::PRIORITY_SCORE || r.status != Status::Ok {
+                continue;
+            }
+            if let Some(drivers) = self.results.composite.drivers.get(&r.territory_code) {
+                table.notes.push(format!(
+                    "{} — priorité, facteurs principaux : {}.",
+                    r.territory_name,
+                    drivers_fr(self.catalog, drivers)
+                ));
             }
         }
         if main.len() > 1 {
@@ -678,7 +690,7 @@ impl View<'_> {
 impl View<'_> {
     /// Sensitivity of the priority classification to each indicator.
     pub fn sensitivity_table(&self) -> Option<Table> {
-        if self.results.sensitivity.is_empty() {
+        if self.results.composite.sensitivity.is_empty() {
             return None;
         }
         let mut t = Table::new(
@@ -692,7 +704,7 @@ impl View<'_> {
             .to_vec(),
         );
         t.numeric = vec![false, true, true];
-        for (id, changed, total) in &self.results.sensitivity {
+        for (id, changed, total) in &self.results.composite.sensitivity {
             let label = self
                 .catalog
                 .indicator(id)

@@ -357,11 +357,19 @@ fn priority_classification_of_the_13_qp() {
         .unwrap();
     assert!(all.iter().map(|r| r.value.unwrap()).sum::<f64>().abs() < 1e-9);
     // Dropping one indicator at a time: 6 checks over 13 territories.
-    assert_eq!(r.sensitivity.len(), 6);
+    assert_eq!(r.composite.sensitivity.len(), 6);
     assert!(r
+        .composite
         .sensitivity
         .iter()
         .all(|(_, changed, total)| *total == 13 && *changed <= 13));
+    // The drivers, as data: three per classified quartier, the largest
+    // first, as the detail says them.
+    assert_eq!(r.composite.drivers.len(), 13);
+    let drivers = &r.composite.drivers[&scores[0].territory_code];
+    assert_eq!(drivers.len(), 3);
+    assert!(drivers.windows(2).all(|w| w[0].1.abs() >= w[1].1.abs()));
+    assert!(r.composite.settings["priorite_score"].starts_with("univers : 13 territoires"));
     // The embedded dataset has no commune data: IDH-4 is missing, never made up.
     assert!(r
         .rows(
