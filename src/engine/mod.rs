@@ -604,12 +604,7 @@ fn complete_and_sort(
         values.column("#i")?.idx()?,
         values.column("vintage")?.i32()?,
     );
-    // Rank of the code, of the indicator, vintage 1900-2154 in the low byte
-    // (255 for an absent one, last); and which pairs have a row.
-    let key = |t: u32, i: u32, v: Option<i32>| -> u64 {
-        let v = v.map_or(255, |v| (v - 1900).clamp(0, 254) as u64);
-        (t as u64) << 24 | (i as u64) << 8 | v
-    };
+    // Which pairs have a row, and each row's sort key.
     let mut has = vec![false; universe.codes.len() * ni];
     let mut keyed: Vec<(u64, IdxSize)> = Vec::with_capacity(values.height());
     for (row, ((t, i), v)) in codes
@@ -622,7 +617,7 @@ fn complete_and_sort(
             anyhow::bail!("ligne de résultat sans territoire ou indicateur (ligne {row})");
         };
         has[t as usize * ni + i as usize] = true;
-        keyed.push((key(t, i, v), row as IdxSize));
+        keyed.push((sort_key(t, i, v)?, row as IdxSize));
     }
     // Which indicators have data at each level; a territory of a level
     // that totals its members' values (a group, an EPCI…) counts every
@@ -650,7 +645,7 @@ fn complete_and_sort(
                 || (universe.observed[t] && with_data[universe.levels[t] as usize * ni + i]);
             if owed && !has[t * ni + i] {
                 keyed.push((
-                    key(t as u32, i as u32, None),
+                    sort_key(t as u32, i as u32, None)?,
                     (values.height() + n_missing) as IdxSize,
                 ));
                 n_missing += 1;
@@ -712,6 +707,22 @@ fn complete_and_sort(
         }
     }
     Ok(sorted)
+}
+
+/// The sort key of a result row: the territory's rank (bits 24 and up), the
+/// indicator's (16 bits), the vintage (8 bits: 1900-2154, 255 for none,
+/// sorted last). A vintage or an indicator rank out of those ranges is an
+/// error, never folded onto another's slot.
+fn sort_key(t: u32, i: u32, v: Option<i32>) -> Result<u64> {
+    let v = match v {
+        None => 255,
+        Some(y) if (1900..=2154).contains(&y) => (y - 1900) as u64,
+        Some(y) => anyhow::bail!("millésime {y} hors de la plage 1900-2154 des résultats"),
+    };
+    if i > 0xFFFF {
+        anyhow::bail!("{i} indicateurs : au plus 65 536 dans un catalogue");
+    }
+    Ok((t as u64) << 24 | (i as u64) << 8 | v)
 }
 
 /// The territory rank of a `#series` value of [`complete_and_sort`]
@@ -819,6 +830,16 @@ mod tests {
             [missing; 3],
             "a variable nowhere in the data"
         );
+    }
+
+    #[test]
+    fn sort_keys_refuse_what_they_cannot_order() {
+        assert!(sort_key(3, 2, Some(2021)).unwrap() < sort_key(3, 2, None).unwrap());
+        assert!(sort_key(3, 2, Some(2154)).unwrap() < sort_key(3, 3, Some(1900)).unwrap());
+        // 1899 and 2155 would have shared the slots of 1900 and 2154.
+        assert!(sort_key(0, 0, Some(1899)).is_err());
+        assert!(sort_key(0, 0, Some(2155)).is_err());
+        assert!(sort_key(0, 0x1_0000, Some(2021)).is_err());
     }
 
     #[test]
