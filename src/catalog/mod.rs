@@ -39,6 +39,10 @@ pub struct Variable {
     pub kind: VariableKind,
     #[serde(default)]
     pub source: Option<String>,
+    /// The counts this count is a part of (people in employment of the
+    /// population aged 15-64): a value above its whole is a data problem.
+    #[serde(default)]
+    pub part_of: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -215,6 +219,18 @@ impl Catalog {
                     var_path.display(),
                     v.id
                 );
+            }
+        }
+        for v in &vf.variable {
+            for whole in &v.part_of {
+                let whole_kind = variable_index.get(whole).map(|&i| vf.variable[i].kind);
+                if v.kind != VariableKind::Count || whole_kind != Some(VariableKind::Count) {
+                    bail!(
+                        "{} : variable « {} », part_of = « {whole} » : une partie et son tout sont deux effectifs (kind = \"count\") déclarés",
+                        var_path.display(),
+                        v.id
+                    );
+                }
             }
         }
         let mut files: Vec<_> = std::fs::read_dir(dir)
@@ -507,6 +523,21 @@ mod tests {
             formula_operands("pop_moins_20 / (pop_60_74 + pop_75_plus)").unwrap(),
             vec!["pop_60_74", "pop_75_plus", "pop_moins_20"]
         );
+    }
+
+    #[test]
+    fn a_part_and_its_whole_are_declared_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let write = |text: &str| std::fs::write(dir.path().join("variables.toml"), text).unwrap();
+        write("[[variable]]\nid = \"a\"\nlabel = \"A\"\nkind = \"count\"\npart_of = [\"b\"]\n[[variable]]\nid = \"b\"\nlabel = \"B\"\nkind = \"count\"\n");
+        let c = Catalog::load(dir.path()).unwrap();
+        assert_eq!(c.variable("a").unwrap().part_of, ["b"]);
+        // A whole that is a rate, or not declared: refused.
+        write("[[variable]]\nid = \"a\"\nlabel = \"A\"\nkind = \"count\"\npart_of = [\"b\"]\n[[variable]]\nid = \"b\"\nlabel = \"B\"\nkind = \"rate\"\n");
+        let err = format!("{:#}", Catalog::load(dir.path()).unwrap_err());
+        assert!(err.contains("variable « a », part_of = « b »"), "{err}");
+        write("[[variable]]\nid = \"a\"\nlabel = \"A\"\nkind = \"count\"\npart_of = [\"z\"]\n");
+        assert!(Catalog::load(dir.path()).is_err());
     }
 
     #[test]

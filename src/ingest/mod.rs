@@ -1477,22 +1477,8 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
     Ok(())
 }
 
-/// The (numerator, denominator) count variables of a share formula written
-/// `100 * a / b`.
-fn share_operands(formula: &str, catalog: &Catalog) -> Option<(String, String)> {
-    let compact: String = formula.chars().filter(|c| !c.is_whitespace()).collect();
-    let (a, b) = compact.strip_prefix("100*")?.split_once('/')?;
-    let ident = |s: &str| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
-    let count = |v: &str| {
-        catalog
-            .variable(v)
-            .is_some_and(|v| v.kind == VariableKind::Count)
-    };
-    (ident(a) && ident(b) && count(a) && count(b)).then(|| (a.to_string(), b.to_string()))
-}
-
-/// A part cannot exceed its whole: for every share indicator over counts,
-/// the numerator must not exceed the denominator.
+/// A part cannot exceed its whole: for every count declared `part_of`
+/// another (variables.toml), its value must not exceed the whole's.
 fn check_shares(
     frame: &DataFrame,
     catalog: &Catalog,
@@ -1500,9 +1486,9 @@ fn check_shares(
     problems: &mut Vec<DataProblem>,
 ) -> Result<()> {
     let mut pairs: Vec<(String, String)> = catalog
-        .indicators
+        .variables
         .iter()
-        .flat_map(|i| i.formulas.iter().filter_map(|f| share_operands(f, catalog)))
+        .flat_map(|v| v.part_of.iter().map(|w| (v.id.clone(), w.clone())))
         .collect();
     pairs.sort();
     pairs.dedup();
