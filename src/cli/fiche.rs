@@ -1,7 +1,7 @@
 //! `bcs fiche <commune>`: the commune sheet.
 
 use anyhow::Result;
-use polars::prelude::*;
+use crate::engine::select;
 
 use super::Cli;
 use crate::geo::Level;
@@ -22,9 +22,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let codes = found.codes();
     let commune = codes.first().cloned().unwrap_or_default();
     let wanted = Fiche::territories(&opened.geo, &commune);
-    let s = opened.results(Some(
-        col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false),
-    ))?;
+    let s = opened.results(Some(select::territories(&wanted)))?;
     let fiche = Fiche::of(&s.view(), &commune)?;
     if args.html {
         print!("{}", crate::render::report::page(&fiche.title, &fiche.html(1)));

@@ -1,7 +1,7 @@
 //! `bcs rank <indicateur>`.
 
 use anyhow::Result;
-use polars::prelude::*;
+use crate::engine::select;
 
 use super::{print_rows, Cli, Format};
 use crate::geo::Level;
@@ -24,24 +24,22 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let opened = cli.open(None)?;
     let id = opened.catalog.find_indicator(&args.indicator)?.id.clone();
     // Only this indicator's rows are read from the results cache.
-    let s = opened.results(Some(col("indicator").eq(lit(id.as_str()))))?;
+    let s = opened.results(Some(select::indicator(&id)))?;
     let ind = s.catalog.find_indicator(&id)?;
     let level = args.level;
     let (table, vintage) = s.view().rank_table(ind, level, args.vintage)?;
     match args.format {
         Format::Table => print!("{}", table.terminal()),
         f => {
-            let refs = Series::new("".into(), s.manifest.dataset.references.clone());
-            let mut ranked = col("level").eq(lit(level.as_str()));
+            let mut ranked = select::level(level);
             if let Some(scope) = &s.scope {
                 // The dataset's territories only, as in the table.
-                let scope = Series::new("".into(), scope.iter().cloned().collect::<Vec<_>>());
-                ranked = ranked.and(col("territory_code").is_in(lit(scope).implode(false), false));
+                let scope: Vec<String> = scope.iter().cloned().collect();
+                ranked = ranked.and(select::territories(&scope));
             }
-            let filter = col("indicator")
-                .eq(lit(ind.id.as_str()))
-                .and(col("vintage").eq(lit(vintage)))
-                .and(ranked.or(col("territory_code").is_in(lit(refs).implode(false), false)));
+            let filter = select::indicator(&ind.id)
+                .and(select::vintage(vintage))
+                .and(ranked.or(select::territories(&s.manifest.dataset.references)));
             print_rows(&s.results, filter, f)?;
         }
     }

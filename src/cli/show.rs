@@ -1,7 +1,8 @@
 //! `bcs show <territoire>`.
 
 use anyhow::Result;
-use polars::prelude::*;
+use crate::engine::select;
+use crate::status::Status;
 
 use super::{print_rows, Cli, Format};
 use crate::geo::{Level, Resolution};
@@ -24,9 +25,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     // Only these territories' rows are read from the results cache.
     let mut wanted = main.clone();
     wanted.extend(opened.manifest.dataset.references.iter().cloned());
-    let s = opened.results(Some(
-        col("territory_code").is_in(lit(Series::new("".into(), wanted)).implode(false), false),
-    ))?;
+    let s = opened.results(Some(select::territories(&wanted)))?;
     match args.format {
         Format::Table => {
             let view = s.view();
@@ -43,12 +42,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         f => {
             let mut codes = main.clone();
             codes.extend(s.manifest.dataset.references.iter().cloned());
-            let filter = col("territory_code")
-                .is_in(lit(Series::new("".into(), codes)).implode(false), false)
-                .and(
-                    col("status").neq(lit("missing")).or(col("territory_code")
-                        .is_in(lit(Series::new("".into(), main)).implode(false), false)),
-                );
+            let filter = select::territories(&codes)
+                .and(select::status_not(Status::Missing).or(select::territories(&main)));
             print_rows(&s.results, filter, f)?;
         }
     }

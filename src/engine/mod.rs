@@ -18,7 +18,7 @@ use polars::prelude::*;
 pub use aggregate::{
     aggregate, aggregate_members, aggregate_with_coverage, CoverageNote, DEFAULT_MIN_COVERAGE,
 };
-pub use results::{write_parquet, ResultRow, Results, COLUMNS};
+pub use results::{select, write_parquet, ResultRow, Results, COLUMNS};
 
 use crate::catalog::Catalog;
 use crate::geo::{Geography, Level};

@@ -60,6 +60,70 @@ pub struct Results {
     pub composite: super::composite::CompositeInfo,
 }
 
+/// Selections of result rows, typed: render and CLI compose these (with
+/// `and`, `or`) instead of naming the results' columns themselves.
+pub mod select {
+    use polars::prelude::*;
+
+    use crate::geo::Level;
+    use crate::status::Status;
+
+    fn among<S: AsRef<str>>(column: &str, values: &[S]) -> Expr {
+        let values: Vec<&str> = values.iter().map(AsRef::as_ref).collect();
+        col(column).is_in(lit(Series::new("".into(), values)).implode(false), false)
+    }
+
+    /// The rows of these territories.
+    pub fn territories<S: AsRef<str>>(codes: &[S]) -> Expr {
+        among("territory_code", codes)
+    }
+
+    /// The rows of one territory.
+    pub fn territory(code: &str) -> Expr {
+        col("territory_code").eq(lit(code))
+    }
+
+    /// The rows of these indicators.
+    pub fn indicators<S: AsRef<str>>(ids: &[S]) -> Expr {
+        among("indicator", ids)
+    }
+
+    /// The rows of one indicator.
+    pub fn indicator(id: &str) -> Expr {
+        col("indicator").eq(lit(id))
+    }
+
+    /// The rows of one vintage.
+    pub fn vintage(year: i32) -> Expr {
+        col("vintage").eq(lit(year))
+    }
+
+    /// The rows with a vintage (not the `missing` placeholders).
+    pub fn dated() -> Expr {
+        col("vintage").is_not_null()
+    }
+
+    /// The rows of territories of one level.
+    pub fn level(level: Level) -> Expr {
+        col("level").eq(lit(level.as_str()))
+    }
+
+    /// The rows of one status.
+    pub fn status(st: Status) -> Expr {
+        col("status").eq(lit(st.as_str()))
+    }
+
+    /// The rows of any other status.
+    pub fn status_not(st: Status) -> Expr {
+        col("status").neq(lit(st.as_str()))
+    }
+
+    /// The rows with a rank.
+    pub fn ranked() -> Expr {
+        col("rank").is_not_null()
+    }
+}
+
 impl Results {
     pub fn new(frame: DataFrame, reference: String) -> Results {
         Results {
@@ -78,10 +142,9 @@ impl Results {
     /// The row of one territory, indicator and vintage.
     pub fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Result<Option<ResultRow>> {
         let rows = self.rows(
-            col("territory_code")
-                .eq(lit(territory))
-                .and(col("indicator").eq(lit(indicator)))
-                .and(col("vintage").eq(lit(vintage))),
+            select::territory(territory)
+                .and(select::indicator(indicator))
+                .and(select::vintage(vintage)),
         )?;
         Ok(rows.into_iter().next())
     }

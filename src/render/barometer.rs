@@ -8,7 +8,7 @@ use polars::prelude::*;
 
 use crate::catalog::{Catalog, Indicator, Unit};
 use crate::engine::composite::CompositeInfo;
-use crate::engine::{ResultRow, Results};
+use crate::engine::{select, ResultRow, Results};
 use crate::geo::{Geography, Level};
 use crate::render::table::Cell;
 use crate::render::{fr, lecture, Table};
@@ -83,7 +83,7 @@ fn drivers_fr(catalog: &Catalog, drivers: &[(String, f64)]) -> String {
 
 impl View<'_> {
     fn not_missing(&self) -> Expr {
-        col("status").neq(lit(Status::Missing.as_str()))
+        select::status_not(Status::Missing)
     }
 
     /// The result rows matching `filter`, within the dataset's scope.
@@ -170,8 +170,7 @@ impl View<'_> {
             .filter(|i| i.theme == theme)
             .map(|i| i.id.as_str())
             .collect();
-        let of_theme =
-            col("indicator").is_in(lit(Series::new("".into(), ids)).implode(false), false);
+        let of_theme = select::indicators(&ids);
         let rows = self.scoped_rows(of_theme.and(self.not_missing()))?;
         if rows.is_empty() {
             return Ok(None);
@@ -316,12 +315,9 @@ impl View<'_> {
                 .filter(|r| !main.contains(r))
                 .cloned(),
         );
-        let codes = Series::new("".into(), shown.clone());
-        let rows = self.results.rows(
-            col("territory_code")
-                .is_in(lit(codes).implode(false), false)
-                .and(self.not_missing()),
-        )?;
+        let rows = self
+            .results
+            .rows(select::territories(&shown).and(self.not_missing()))?;
         let mut header = vec![
             "Thème".to_string(),
             "Indicateur".to_string(),
@@ -561,12 +557,10 @@ impl View<'_> {
         level: Level,
         vintage: Option<i32>,
     ) -> Result<(Table, i32)> {
-        let of_level = col("indicator")
-            .eq(lit(ind.id.as_str()))
-            .and(col("level").eq(lit(level.as_str())));
+        let of_level = select::indicator(&ind.id).and(select::level(level));
         let candidates = self
             .results
-            .rows(of_level.clone().and(col("rank").is_not_null()))?;
+            .rows(of_level.clone().and(select::ranked()))?;
         let vintage = match vintage.or_else(|| candidates.iter().filter_map(|r| r.vintage).max()) {
             Some(v) => v,
             None => anyhow::bail!(
@@ -577,7 +571,7 @@ impl View<'_> {
         };
         let mut ranked = self.scoped_rows(
             of_level
-                .and(col("vintage").eq(lit(vintage)))
+                .and(select::vintage(vintage))
                 .and(self.not_missing()),
         )?;
         ranked.sort_by(|a, b| {
@@ -588,13 +582,9 @@ impl View<'_> {
             ))
         });
         let refs = self.results.rows(
-            col("indicator")
-                .eq(lit(ind.id.as_str()))
-                .and(col("vintage").eq(lit(vintage)))
-                .and(col("territory_code").is_in(
-                    lit(Series::new("".into(), self.references.to_vec())).implode(false),
-                    false,
-                )),
+            select::indicator(&ind.id)
+                .and(select::vintage(vintage))
+                .and(select::territories(self.references)),
         )?;
         let has_evol = ranked.iter().chain(&refs).any(|r| r.prev_vintage.is_some());
         let mut header = vec![

@@ -46,13 +46,11 @@ const KINDS: [&str; 3] = [
 /// quartier's households are not compared with its commune's). None when no
 /// pair exists.
 fn gaps_to_commune(view: &View, commune: &str, name: &str, quartiers: &[String]) -> Result<Option<Table>> {
-    use polars::prelude::*;
+    use crate::engine::select;
     let mut codes = quartiers.to_vec();
     codes.push(commune.to_string());
     let rows = view.results.rows(
-        col("territory_code")
-            .is_in(lit(Series::new("".into(), codes)).implode(false), false)
-            .and(col("status").eq(lit(Status::Ok.as_str()))),
+        select::territories(&codes).and(select::status(Status::Ok)),
     )?;
     let of_commune: std::collections::HashMap<(&str, i32), f64> = rows
         .iter()

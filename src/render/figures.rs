@@ -6,10 +6,9 @@ use std::collections::{BTreeMap, HashMap};
 use anyhow::Result;
 use plotters::coord::Shift;
 use plotters::prelude::{DrawingArea, DrawingBackend};
-use polars::prelude::*;
 
 use crate::catalog::{Indicator, Unit};
-use crate::engine::ResultRow;
+use crate::engine::{select, ResultRow};
 use crate::geo::{Level, Shape};
 use crate::render::barometer::View;
 use crate::render::charts::{
@@ -105,9 +104,7 @@ fn plural(level: Level) -> &'static str {
 impl View<'_> {
     fn indicator_rows(&self, ind: &Indicator) -> Result<Vec<ResultRow>> {
         self.scoped_rows(
-            col("indicator")
-                .eq(lit(ind.id.as_str()))
-                .and(col("vintage").is_not_null()),
+            select::indicator(&ind.id).and(select::dated()),
         )
     }
 

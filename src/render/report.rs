@@ -3,13 +3,13 @@
 //! (polyglot XHTML), so it can be checked by any XML parser.
 
 use anyhow::Result;
-use polars::prelude::*;
 
 use crate::ingest::Manifest;
 use crate::render::barometer::View;
 use crate::render::fiche::Fiche;
 use crate::render::figures::NamedChart;
 use crate::render::table::{escape, Cell, Table};
+use crate::engine::select;
 use crate::status::LEGEND_FR;
 
 const STYLE: &str = r#"
@@ -113,7 +113,9 @@ fn idh4_status(view: &View) -> Result<String> {
     };
     let in_scope = |code: &str| view.scope.is_none_or(|s| s.contains(code));
     let computed = |id: &str| -> Result<usize> {
-        let rows = view.results.rows(col("indicator").eq(lit(id)).and(col("status").eq(lit("ok"))))?;
+        let rows = view
+            .results
+            .rows(select::indicator(id).and(select::status(crate::status::Status::Ok)))?;
         let mut codes: Vec<&str> = rows
             .iter()
             .map(|r| r.territory_code.as_str())
