@@ -1,5 +1,6 @@
 //! Helpers shared by the integration tests.
 
+use bcs::geo::{Level, Territory};
 use bcs::status::Status;
 use polars::prelude::*;
 
@@ -32,4 +33,14 @@ pub fn series(
             .and(col("indicator").eq(lit(indicator))),
     )
     .expect("rows of a series")
+}
+
+/// A territory of a test geography, named « Territoire <code> ».
+pub fn territory(code: &str, level: Level, parents: &[&str], members: &[&str]) -> Territory {
+    let codes = |c: &[&str]| c.iter().map(|p| p.to_string()).collect();
+    Territory {
+        parents: codes(parents),
+        members: codes(members),
+        ..Territory::new(code, &format!("Territoire {code}"), level)
+    }
 }

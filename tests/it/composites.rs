@@ -12,11 +12,7 @@ use crate::common;
 use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, parents: &[&str]) -> Territory {
-    let parents = parents.iter().map(|p| p.to_string()).collect();
-    Territory {
-        parents,
-        ..Territory::new(code, &format!("Territoire {code}"), level)
-    }
+    common::territory(code, level, parents, &[])
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {

@@ -11,11 +11,7 @@ use crate::common;
 use common::{observations, Obs};
 
 fn territory(code: &str, level: Level, members: &[&str]) -> Territory {
-    let members = members.iter().map(|m| m.to_string()).collect();
-    Territory {
-        members,
-        ..Territory::new(code, &format!("Territoire {code}"), level)
-    }
+    common::territory(code, level, &[], members)
 }
 
 fn catalog() -> (tempfile::TempDir, Catalog) {
