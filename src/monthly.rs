@@ -1,13 +1,14 @@
 //! A count month by month: read by ingest from a monthly file
-//! (`monthly_series = true`), drawn by render. The engine works on years;
-//! this type carries what the year's month leaves out.
+//! (`monthly_series = true`), totalled by the engine as the yearly values
+//! are, drawn by render. The engine's results hold years; this type carries
+//! what the year's month leaves out.
 
 use std::collections::BTreeMap;
 
 use crate::status::Status;
 
-/// A count month by month, by territory, the régions given the sum of their
-/// départements where every one of them has a value.
+/// A count month by month, by territory (the régions of a file by
+/// département totalled from their départements).
 #[derive(Debug, Clone)]
 pub struct MonthlySeries {
     pub source: String,

@@ -56,7 +56,10 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
         .clone()
         .or_else(|| s.manifest.dataset.references.first().cloned());
     let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
-    let monthly = crate::ingest::monthly_series(&s.manifest, &s.catalog, &s.geo)?;
+    let mut monthly = vec![];
+    for (source, obs) in crate::ingest::monthly_observations(&s.manifest, &s.catalog, &s.geo)? {
+        monthly.extend(crate::engine::monthly_series(&source, &obs, &s.catalog, &s.geo)?);
+    }
     charts.extend(view.monthly_charts(&monthly));
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
     // One sheet per commune of the scope holding a quartier prioritaire,

@@ -709,6 +709,47 @@ fn complete_and_sort(
     Ok(sorted)
 }
 
+/// The monthly series of a monthly file's observations (vintages
+/// `yyyymm`, see `ingest::monthly_observations`): totalled over territories
+/// as the yearly values are (régions from their départements), then
+/// grouped by variable and territory, months in order.
+pub fn monthly_series(
+    source: &str,
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+) -> Result<Vec<crate::monthly::MonthlySeries>> {
+    use std::collections::BTreeMap;
+    let all = aggregate::aggregate(obs, catalog, geo)?;
+    let mut by_variable: BTreeMap<String, BTreeMap<String, Vec<crate::monthly::MonthPoint>>> =
+        BTreeMap::new();
+    for (t, v, y, x, st) in long_rows(&all, "variable")? {
+        let (Some(t), Some(v), Some(y)) = (t, v, y) else {
+            continue;
+        };
+        let status = Status::from_code(st.unwrap_or(Status::Missing.code()))?;
+        by_variable
+            .entry(v.to_string())
+            .or_default()
+            .entry(t.to_string())
+            .or_default()
+            .push((y, x, status));
+    }
+    Ok(by_variable
+        .into_iter()
+        .map(|(variable, mut points)| {
+            for p in points.values_mut() {
+                p.sort_by_key(|q| q.0);
+            }
+            crate::monthly::MonthlySeries {
+                source: source.to_string(),
+                variable,
+                points,
+            }
+        })
+        .collect())
+}
+
 /// The sort key of a result row: the territory's rank (bits 24 and up), the
 /// indicator's (16 bits), the vintage (8 bits: 1900-2154, 255 for none,
 /// sorted last). A vintage or an indicator rank out of those ranges is an

@@ -9,7 +9,6 @@ pub mod manifest;
 pub mod read;
 
 use polars::prelude::PlHashMap as HashMap;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -273,74 +272,19 @@ pub fn empty_observations() -> DataFrame {
     .expect("static schema")
 }
 
-pub use crate::monthly::MonthlySeries;
-
-/// The monthly series of the sources that keep one, read from their files
-/// (not cached: a monthly file is small).
-pub fn monthly_series(
+/// The observations of every month of the sources that keep a monthly
+/// series (`monthly_series = true`): vintages `yyyymm`, by source id. Read
+/// from their files at each call (not cached: a monthly file is small).
+pub fn monthly_observations(
     manifest: &Manifest,
     catalog: &Catalog,
     geo: &Geography,
-) -> Result<Vec<MonthlySeries>> {
+) -> Result<Vec<(String, DataFrame)>> {
     let mut problems = vec![];
     let mut out = vec![];
-    let mut regions: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for (parent, member) in geo.members_by_parent(crate::geo::Level::Departement) {
-        if geo.get(&parent).is_some_and(|p| p.level == crate::geo::Level::Region) {
-            regions.entry(parent).or_default().push(member);
-        }
-    }
     for src in manifest.sources.iter().filter(|s| s.monthly_series) {
-        let Some((df, _)) = read_source_months(manifest, src, catalog, geo, &mut problems, Months::All)? else {
-            continue;
-        };
-        let (t, v, y) = (df.column("territory_code")?.str()?, df.column("variable")?.str()?, df.column("vintage")?.i32()?);
-        let (x, st) = (df.column("value")?.f64()?, df.column("status")?.u32()?);
-        let mut by_variable: BTreeMap<String, BTreeMap<String, Vec<crate::monthly::MonthPoint>>> = BTreeMap::new();
-        for i in 0..df.height() {
-            let (Some(t), Some(v), Some(y)) = (t.get(i), v.get(i), y.get(i)) else {
-                continue;
-            };
-            let status = Status::from_code(st.get(i).unwrap_or(Status::Missing.code()))?;
-            by_variable
-                .entry(v.to_string())
-                .or_default()
-                .entry(t.to_string())
-                .or_default()
-                .push((y, x.get(i), status));
-        }
-        for (variable, mut points) in by_variable {
-            // Régions: the sum of their départements, month by month.
-            for (region, members) in &regions {
-                if points.contains_key(region) || !members.iter().all(|m| points.contains_key(m)) {
-                    continue;
-                }
-                let mut sums: BTreeMap<i32, (f64, Status, usize)> = BTreeMap::new();
-                for m in members {
-                    for &(y, v, s) in &points[m] {
-                        let e = sums.entry(y).or_insert((0.0, Status::Ok, 0));
-                        e.0 += v.unwrap_or(0.0);
-                        e.1 = e.1.max(s);
-                        e.2 += 1;
-                    }
-                }
-                let series = sums
-                    .into_iter()
-                    .map(|(y, (sum, s, n))| {
-                        let s = if n < members.len() { s.max(Status::Missing) } else { s };
-                        (y, (s == Status::Ok).then_some(sum), s)
-                    })
-                    .collect();
-                points.insert(region.clone(), series);
-            }
-            for p in points.values_mut() {
-                p.sort_by_key(|q| q.0);
-            }
-            out.push(MonthlySeries {
-                source: src.id.clone(),
-                variable,
-                points,
-            });
+        if let Some((df, _)) = read_source_months(manifest, src, catalog, geo, &mut problems, Months::All)? {
+            out.push((src.id.clone(), df));
         }
     }
     fail_with(&problems)?;

@@ -439,7 +439,10 @@ fn a_monthly_file_keeps_every_month_as_a_series() {
     let tmp = tempfile::tempdir().unwrap();
     let ds = dataset(tmp.path(), NATIONAL, &source);
     let (manifest, catalog, geo) = ingest::open_dataset(&ds, &root().join("indicators")).unwrap();
-    let series = ingest::monthly_series(&manifest, &catalog, &geo).unwrap();
+    let monthly = ingest::monthly_observations(&manifest, &catalog, &geo).unwrap();
+    assert_eq!(monthly.len(), 1);
+    let (source, obs) = &monthly[0];
+    let series = engine::monthly_series(source, obs, &catalog, &geo).unwrap();
     assert_eq!(series.len(), 1);
     let s = &series[0];
     assert_eq!(s.variable, "beneficiaires_c2s");
