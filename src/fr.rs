@@ -1,8 +1,17 @@
-//! French number conventions: decimal comma, narrow no-break space between
-//! thousands, explicit sign for changes.
+//! French conventions: decimal comma, narrow no-break space between
+//! thousands, explicit sign for changes; names in French alphabetical order.
 
 /// Narrow no-break space (U+202F), the French thousands separator.
 pub const THOUSANDS: char = '\u{202F}';
+
+/// Names in French alphabetical order: accents, case and punctuation
+/// ignored first (« Écaillon » between « Denain » and « Escaudain », not
+/// after « Wallers » as raw bytes put it), then the exact spelling.
+pub fn collate(a: &str, b: &str) -> std::cmp::Ordering {
+    crate::geo::normalize(a)
+        .cmp(&crate::geo::normalize(b))
+        .then_with(|| a.cmp(b))
+}
 
 /// Rounds half away from zero at `decimals` (the way published tables round).
 pub fn round_half_away(v: f64, decimals: u8) -> f64 {
@@ -91,6 +100,15 @@ pub fn shorten(s: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_in_french_alphabetical_order() {
+        let mut names = vec!["Wallers", "Écaillon", "Denain", "escaudain", "Émerchicourt"];
+        names.sort_by(|a, b| collate(a, b));
+        assert_eq!(names, ["Denain", "Écaillon", "Émerchicourt", "escaudain", "Wallers"]);
+        // Same letters: the exact spelling decides, so the order is total.
+        assert_eq!(collate("Saint-Amand", "Saint Amand"), std::cmp::Ordering::Greater);
+    }
 
     #[test]
     fn french_numbers() {

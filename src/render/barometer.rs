@@ -240,13 +240,12 @@ impl View<'_> {
             .copied()
             .filter(|c| !self.references.iter().any(|r| r == c))
             .collect();
-        codes.sort_by_key(|c| {
-            let r = by_territory[c][0];
-            (
-                level_order(&r.level),
-                r.territory_name.clone(),
-                r.territory_code.clone(),
-            )
+        codes.sort_by(|a, b| {
+            let (a, b) = (by_territory[a][0], by_territory[b][0]);
+            level_order(&a.level)
+                .cmp(&level_order(&b.level))
+                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
+                .then_with(|| a.territory_code.cmp(&b.territory_code))
         });
         let n_main = codes.len();
         codes.extend(
@@ -575,11 +574,9 @@ impl View<'_> {
                 .and(self.not_missing()),
         )?;
         ranked.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(
-                b.rank.is_none(),
-                b.rank,
-                &b.territory_name,
-            ))
+            (a.rank.is_none(), a.rank)
+                .cmp(&(b.rank.is_none(), b.rank))
+                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
         });
         let refs = self.results.rows(
             select::indicator(&ind.id)

@@ -185,11 +185,9 @@ impl View<'_> {
             return Ok(None);
         }
         main.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank, &a.territory_name).cmp(&(
-                b.rank.is_none(),
-                b.rank,
-                &b.territory_name,
-            ))
+            (a.rank.is_none(), a.rank)
+                .cmp(&(b.rank.is_none(), b.rank))
+                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
         });
         // Communes within a scope: those holding a quartier prioritaire in
         // the main colour, the others lighter (the contract's « situation
