@@ -8,6 +8,7 @@ use super::Cli;
 use crate::geo::Level;
 use crate::render::charts::write_figure;
 use crate::render::figures::Chart;
+use crate::render::output::{OutputDir, Writer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {
@@ -37,7 +38,7 @@ pub struct Args {
     /// Bornes de classes de la carte, croissantes (ex. 20,30,40,50). Par défaut : quantiles.
     #[arg(long, value_delimiter = ',')]
     pub breaks: Vec<f64>,
-    /// Dossier où écrire la figure. Par défaut : reports/<jeu de données>/figures.
+    /// Dossier de sortie (la figure va dans son sous-dossier figures/). Par défaut : reports/<jeu de données>.
     #[arg(long)]
     pub out: Option<PathBuf>,
 }
@@ -98,22 +99,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             }
         }
     };
-    let dir = args.out.clone().unwrap_or_else(|| {
-        PathBuf::from("reports")
-            .join(&s.manifest.dataset.id)
-            .join("figures")
-    });
-    std::fs::create_dir_all(&dir)?;
-    // Write next to the target under a temporary name, then rename: no
-    // half-written figure is ever visible.
-    let tmp = tempfile::Builder::new()
-        .prefix(".bcs-figure-")
-        .tempdir_in(&dir)?;
-    write_figure(&chart, &tmp.path().join(&stem))?;
+    // Into the figures folder of the output folder, beside what `run` and
+    // `report` wrote there, which it leaves in place.
+    let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Chart)?;
+    write_figure(&chart, &out.dir("figures")?.join(&stem))?;
+    let dir = out.commit()?.join("figures");
     for ext in ["png", "svg"] {
-        let name = format!("{stem}.{ext}");
-        std::fs::rename(tmp.path().join(&name), dir.join(&name))?;
-        println!("{}", dir.join(&name).display());
+        println!("{}", dir.join(format!("{stem}.{ext}")).display());
     }
     Ok(())
 }

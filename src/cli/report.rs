@@ -8,7 +8,7 @@ use super::{Cli, Session};
 use crate::geo::{read_geojson, Shape};
 use crate::render::figures::write_charts;
 use crate::render::fiche::Fiche;
-use crate::render::output::OutputDir;
+use crate::render::output::{OutputDir, Writer};
 use crate::render::report;
 
 #[derive(clap::Args, Debug)]
@@ -91,7 +91,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
     let shapes = args.contours.load(&s)?;
-    let out = OutputDir::create(&s.output_dir(args.out.as_deref()))?;
+    let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Report)?;
     let n = write_report(&s, &out, &shapes)?;
     let path = out.commit()?;
     println!(

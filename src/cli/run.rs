@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Cli;
-use crate::render::output::{write_results, OutputDir};
+use crate::render::output::{write_results, OutputDir, Writer};
 use crate::render::{report, xlsx};
 
 #[derive(clap::Args, Debug)]
@@ -29,7 +29,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         eprintln!("Lecture de la source {}", r.summary());
     }
     let shapes = args.contours.load(&s)?;
-    let out = OutputDir::create(&s.output_dir(args.out.as_deref()))?;
+    let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Run)?;
     let t = crate::timing::stage("écriture des résultats");
     let parquet = write_results(&out, &s.results.frame, s.cached_results_file(), &s.catalog)?;
     drop(t);

@@ -1,38 +1,83 @@
-//! Output folders written atomically: everything goes to a temporary folder
-//! beside the target, which replaces the target only once complete. A failed
-//! run leaves the previous output untouched and no partial files.
+//! Output folders: each command writes its files into a staging folder
+//! beside the target, and only once every file is complete moves them into
+//! the target. A failed run leaves the previous output untouched and no
+//! partial files.
 //!
-//! bcs never destroys what it did not write: it replaces a folder only if
-//! it made it (a marker file, [`MARKER`], that every output folder holds) or
-//! fills an empty one; anything else is refused before a byte is written.
+//! bcs never destroys what it did not write: it writes only into a folder
+//! it made (a marker file, [`MARKER`], that every output folder holds) or
+//! an empty one; anything else is refused before a byte is written. Inside
+//! its folder, each command owns the files it wrote, listed in the marker:
+//! a command replaces its own files (and removes those it no longer
+//! writes), never another command's — `bcs report` after `bcs run` leaves
+//! the results and tables in place, a figure made by `bcs chart` survives
+//! the next `bcs run`, and a file the user put there is never touched.
 //! The staging folders of a run that died (`kill -9`) are removed by the
 //! next run.
 
-use std::path::{Path, PathBuf};
+use std::collections::BTreeMap;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
 use crate::catalog::Catalog;
 
-/// File that marks a folder as bcs's own output.
+/// File that marks a folder as bcs's own output, and lists who wrote what.
 pub const MARKER: &str = ".bcs-sortie";
 /// Prefix of a run's staging folder, beside its target.
 const STAGING: &str = ".bcs-en-cours-";
-/// Prefix of the previous output while it is being replaced.
-const PREVIOUS: &str = ".bcs-ancien-";
 /// File of a staging folder holding the process id of its run.
 const OWNER: &str = ".bcs-processus";
+
+/// The command that writes a set of files into an output folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Writer {
+    /// `bcs run`: the results, tables, workbook and the report.
+    Run,
+    /// `bcs report`: the report, its figures and commune sheets.
+    Report,
+    /// `bcs chart`: one figure at a time, kept until replaced by name.
+    Chart,
+    /// `bcs synth`: a synthetic dataset.
+    Synth,
+}
+
+impl Writer {
+    const ALL: [Writer; 4] = [Writer::Run, Writer::Report, Writer::Chart, Writer::Synth];
+
+    fn id(self) -> &'static str {
+        match self {
+            Writer::Run => "run",
+            Writer::Report => "report",
+            Writer::Chart => "chart",
+            Writer::Synth => "synth",
+        }
+    }
+
+    /// Whether this command's output supersedes the files `other` wrote
+    /// (so that those it no longer writes are removed): a run writes the
+    /// report too, so a run removes an earlier report's left-over figures.
+    fn supersedes(self, other: Writer) -> bool {
+        self == other || (self == Writer::Run && other == Writer::Report)
+    }
+
+    /// Whether it removes its earlier files that it does not write again
+    /// (a chart adds one figure; it does not remove the others).
+    fn replaces_its_set(self) -> bool {
+        self != Writer::Chart
+    }
+}
 
 pub struct OutputDir {
     target: PathBuf,
     staging: tempfile::TempDir,
+    writer: Writer,
 }
 
 impl OutputDir {
     /// A staging folder for `target`, which must be absent, empty or an
     /// earlier output of bcs.
-    pub fn create(target: &Path) -> Result<OutputDir> {
+    pub fn create(target: &Path, writer: Writer) -> Result<OutputDir> {
         check_target(target)?;
         let parent = match target.parent() {
             Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -49,6 +94,7 @@ impl OutputDir {
         Ok(OutputDir {
             target: target.to_path_buf(),
             staging,
+            writer,
         })
     }
 
@@ -73,37 +119,153 @@ impl OutputDir {
         std::fs::write(&p, bytes).with_context(|| format!("écriture impossible : {}", p.display()))
     }
 
-    /// Replaces the target folder by the completed staging folder.
+    /// Moves the completed files into the target folder: the command's
+    /// earlier files it did not write again are removed, the files of other
+    /// commands and of the user are left as they are.
     pub fn commit(self) -> Result<PathBuf> {
-        std::fs::write(
-            self.staging.path().join(MARKER),
-            "Dossier de sortie de bcs (Baromètre de la Cohésion Sociale) : bcs le remplace à chaque exécution.\n",
-        )?;
+        let staged = self.staging.path().to_path_buf();
+        let mut written = vec![];
+        list_files(&staged, Path::new(""), &mut written)?;
+        written.retain(|p| p != Path::new(OWNER));
         // Checked again: the target may have changed while the run computed.
         check_target(&self.target)?;
-        let staged = self.staging.keep();
-        if self.target.exists() {
-            let old = staged.with_file_name(format!(
-                "{PREVIOUS}{}",
-                staged
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .and_then(|n| n.strip_prefix(STAGING))
-                    .unwrap_or("sortie")
-            ));
-            std::fs::rename(&self.target, &old)
-                .with_context(|| format!("impossible de remplacer {}", self.target.display()))?;
-            std::fs::rename(&staged, &self.target)?;
-            std::fs::remove_dir_all(&old)?;
-        } else {
+        if !self.target.exists() {
+            let owners = written.iter().map(|p| (p.clone(), self.writer)).collect();
+            std::fs::write(staged.join(MARKER), marker_text(&owners))?;
+            let staged = self.staging.keep();
             std::fs::rename(&staged, &self.target)
                 .with_context(|| format!("impossible de créer {}", self.target.display()))?;
+            // Kept until now: a run killed before the rename leaves a
+            // staging folder that names its (dead) process, for the next
+            // run to remove.
+            std::fs::remove_file(self.target.join(OWNER))?;
+            return Ok(self.target);
         }
-        // Kept until now: a run killed before the rename leaves a staging
-        // folder that names its (dead) process, for the next run to remove.
-        std::fs::remove_file(self.target.join(OWNER))?;
+        let mut owners = read_owners(&self.target)?;
+        if self.writer.replaces_its_set() {
+            let stale: Vec<PathBuf> = owners
+                .iter()
+                .filter(|(p, w)| self.writer.supersedes(**w) && !written.contains(p))
+                .map(|(p, _)| p.clone())
+                .collect();
+            for p in stale {
+                let path = self.target.join(&p);
+                match std::fs::remove_file(&path) {
+                    Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                        return Err(e).with_context(|| {
+                            format!("impossible de supprimer l'ancien fichier {}", path.display())
+                        })
+                    }
+                    _ => {}
+                }
+                remove_empty_parents(&self.target, &p);
+                owners.remove(&p);
+            }
+        }
+        for p in &written {
+            let to = self.target.join(p);
+            if let Some(dir) = to.parent() {
+                std::fs::create_dir_all(dir)
+                    .with_context(|| format!("impossible de créer le dossier {}", dir.display()))?;
+            }
+            std::fs::rename(staged.join(p), &to)
+                .with_context(|| format!("impossible d'écrire {}", to.display()))?;
+            owners.insert(p.clone(), self.writer);
+        }
+        // The list last, by rename: it never names a file half there.
+        let list = staged.join(MARKER);
+        std::fs::write(&list, marker_text(&owners))?;
+        std::fs::rename(&list, self.target.join(MARKER))
+            .with_context(|| format!("impossible d'écrire {}", self.target.join(MARKER).display()))?;
         Ok(self.target)
     }
+}
+
+/// The files under `dir` (relative to the folder being listed), sorted.
+fn list_files(dir: &Path, rel: &Path, out: &mut Vec<PathBuf>) -> Result<()> {
+    let mut entries: Vec<_> = std::fs::read_dir(dir.join(rel))
+        .with_context(|| format!("lecture impossible du dossier {}", dir.join(rel).display()))?
+        .collect::<std::io::Result<_>>()?;
+    entries.sort_by_key(|e| e.file_name());
+    for e in entries {
+        let p = rel.join(e.file_name());
+        if e.file_type()?.is_dir() {
+            list_files(dir, &p, out)?;
+        } else {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Removes the folders of `rel` inside `root` that its removal left empty.
+fn remove_empty_parents(root: &Path, rel: &Path) {
+    let mut dir = rel.parent();
+    while let Some(d) = dir.filter(|d| !d.as_os_str().is_empty()) {
+        // Fails (and stops) at the first folder that still holds something.
+        if std::fs::remove_dir(root.join(d)).is_err() {
+            break;
+        }
+        dir = d.parent();
+    }
+}
+
+const MARKER_HEAD: &str = "# Dossier de sortie de bcs (Baromètre de la Cohésion Sociale).\n\
+# Chaque ligne : la commande qui a écrit le fichier, une tabulation, le fichier.\n\
+# Chaque commande remplace ses propres fichiers ; bcs ne touche à aucun autre.\n";
+
+fn marker_text(owners: &BTreeMap<PathBuf, Writer>) -> String {
+    let mut s = MARKER_HEAD.to_string();
+    for (p, w) in owners {
+        let path: Vec<String> = p
+            .components()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned())
+            .collect();
+        s.push_str(&format!("{}\t{}\n", w.id(), path.join("/")));
+    }
+    s
+}
+
+/// Who wrote each file of an output folder, from its marker. A marker of
+/// an earlier bcs (one sentence, no list) came with a folder that one run
+/// wrote whole: its files are the run's. A line that names a path outside
+/// the folder is refused, never followed.
+fn read_owners(target: &Path) -> Result<BTreeMap<PathBuf, Writer>> {
+    let file = target.join(MARKER);
+    let text = match std::fs::read_to_string(&file) {
+        Ok(t) => t,
+        // An empty folder being filled.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(BTreeMap::new()),
+        Err(e) => return Err(e).with_context(|| format!("lecture impossible de {}", file.display())),
+    };
+    if !text.starts_with(MARKER_HEAD.lines().next().unwrap_or_default()) {
+        let mut files = vec![];
+        list_files(target, Path::new(""), &mut files)?;
+        return Ok(files
+            .into_iter()
+            .filter(|p| p != Path::new(MARKER))
+            .map(|p| (p, Writer::Run))
+            .collect());
+    }
+    let mut owners = BTreeMap::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.starts_with('#')) {
+        let bad = || {
+            anyhow::anyhow!(
+                "{}, ligne {} : « {} » illisible (attendu : commande, tabulation, chemin relatif dans le dossier) ; rien n'a été écrit",
+                file.display(),
+                i + 1,
+                crate::fr::shorten(line, 80)
+            )
+        };
+        let (id, path) = line.split_once('\t').ok_or_else(bad)?;
+        let writer = Writer::ALL.into_iter().find(|w| w.id() == id).ok_or_else(bad)?;
+        let path = PathBuf::from(path);
+        if path.as_os_str().is_empty() || !path.components().all(|c| matches!(c, Component::Normal(_))) {
+            return Err(bad());
+        }
+        owners.insert(path, writer);
+    }
+    Ok(owners)
 }
 
 /// A target bcs may write: absent, an empty folder, or a folder holding
@@ -137,9 +299,7 @@ fn check_target(target: &Path) -> Result<()> {
 }
 
 /// Removes the staging folders that runs killed before their end left in
-/// `parent`: those whose process is gone. (A previous output being replaced,
-/// `.bcs-ancien-…`, exists only between two renames; if a run dies there,
-/// it is the user's last complete output and is left alone.)
+/// `parent`: those whose process is gone.
 fn remove_dead_runs(parent: &Path) {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return;

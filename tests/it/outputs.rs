@@ -1,6 +1,7 @@
 //! bcs never destroys what it did not write: output folders it did not make
-//! are refused, ids that become file names are checked, the staging folder
-//! of a killed run is removed by the next one.
+//! are refused, each command replaces only its own files in bcs's folder,
+//! ids that become file names are checked, the staging folder of a killed
+//! run is removed by the next one.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -81,6 +82,94 @@ fn an_empty_folder_is_filled_and_bcs_own_folder_replaced() {
     assert!(run(None, &out).status.success());
     assert_eq!(names(tmp.path()), ["sortie"]);
     assert!(!names(&out).iter().any(|n| n.starts_with(".bcs-processus")));
+}
+
+/// Every file under `dir`, relative, sorted, with its bytes.
+fn tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in std::fs::read_dir(dir).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().to_string();
+                out.push((rel, std::fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut out = vec![];
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
+}
+
+#[test]
+fn each_command_replaces_its_own_files_and_no_other() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sortie");
+    let ok = |o: std::process::Output| assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    ok(bcs().args(["run", "--out"]).arg(&out).output().unwrap());
+    let after_run = tree(&out);
+    let names_of = |t: &[(String, Vec<u8>)]| t.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let run_files = names_of(&after_run);
+    assert!(run_files.contains(&"results.csv".to_string()), "{run_files:?}");
+    assert!(run_files.contains(&"report.html".to_string()));
+    assert!(run_files.iter().any(|n| n.starts_with("figures/")));
+
+    // A file of the user's in bcs's folder, and a chart beside the figures.
+    std::fs::write(out.join("mes_notes.txt"), "à garder").unwrap();
+    ok(bcs()
+        .args(["chart", "part_etrangers", "--kind", "map", "--contours"])
+        .arg(root().join("tests/fixtures/qp15_carres_test.geojson"))
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap());
+    let chart = "figures/fig_contexte_part_etrangers_2019_carte.png";
+    // The report rewrites its own files only: every file of the run is
+    // still there, the results byte for byte.
+    ok(bcs().args(["report", "--out"]).arg(&out).output().unwrap());
+    let after_report = tree(&out);
+    let report_files = names_of(&after_report);
+    for f in &run_files {
+        assert!(report_files.contains(f), "{f} removed by bcs report");
+    }
+    for f in ["results.csv", "results.parquet", "barometre.xlsx", "README.md", "theme_03_revenus.csv"] {
+        let before = after_run.iter().find(|(n, _)| n == f).unwrap();
+        let now = after_report.iter().find(|(n, _)| n == f).unwrap();
+        assert!(before == now, "{f} changed by bcs report");
+    }
+    assert!(report_files.contains(&"mes_notes.txt".to_string()));
+    assert!(report_files.iter().any(|n| n == chart), "{report_files:?}");
+    let marker = std::fs::read_to_string(out.join(".bcs-sortie")).unwrap();
+    assert!(marker.contains("run\tresults.csv\n") && marker.contains("report\treport.html\n"), "{marker}");
+
+    // A results-only run removes its own tables of before (they would no
+    // longer match the results) and leaves the user's file and the chart.
+    ok(bcs().args(["run", "--results-only", "--out"]).arg(&out).output().unwrap());
+    let left = names(&out);
+    assert!(left.contains(&"results.csv".to_string()) && left.contains(&"mes_notes.txt".to_string()), "{left:?}");
+    assert!(!left.iter().any(|n| n.starts_with("theme_") || n == "report.html"), "{left:?}");
+    assert!(!out.join("fiches").exists(), "an emptied folder of bcs's is removed");
+    assert_eq!(names(&out.join("figures")), ["fig_contexte_part_etrangers_2019_carte.png", "fig_contexte_part_etrangers_2019_carte.svg"]);
+    assert_eq!(std::fs::read_to_string(out.join("mes_notes.txt")).unwrap(), "à garder");
+    assert_eq!(names(tmp.path()), ["sortie"]);
+}
+
+#[test]
+fn a_marker_naming_a_path_outside_its_folder_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sortie");
+    assert!(run(None, &out).status.success());
+    std::fs::write(tmp.path().join("precieux.txt"), "à garder").unwrap();
+    let marker = out.join(".bcs-sortie");
+    let text = std::fs::read_to_string(&marker).unwrap();
+    std::fs::write(&marker, format!("{text}run\t../precieux.txt\n")).unwrap();
+    let o = run(None, &out);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("../precieux.txt") && err.contains("chemin relatif"), "{err}");
+    assert_eq!(std::fs::read_to_string(tmp.path().join("precieux.txt")).unwrap(), "à garder");
 }
 
 #[test]

@@ -280,7 +280,7 @@ fn contours_of_an_older_commune_list_join_as_the_data_do() {
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let svg = std::fs::read_to_string(
-        tmp.path().join("fig/fig_revenus_revenu_median_uc_2021_carte.svg"),
+        tmp.path().join("fig/figures/fig_revenus_revenu_median_uc_2021_carte.svg"),
     )
     .unwrap();
     assert!(svg.contains("<path") || svg.contains("<polygon"), "no shape drawn");

@@ -304,15 +304,15 @@ fn chart_command_draws_a_map_from_geojson_contours() {
         .output()
         .unwrap();
     succeeded(&out);
+    let figures = tmp.path().join("figures");
     let (w, _, rgb) = decode_png(
-        &tmp.path()
+        &figures
             .join("fig_contexte_part_etrangers_2019_carte.png"),
     );
     assert_eq!(w, 1200);
     assert!(non_white_share(&rgb) > 0.03);
     let svg = std::fs::read_to_string(
-        tmp.path()
-            .join("fig_contexte_part_etrangers_2019_carte.svg"),
+        figures.join("fig_contexte_part_etrangers_2019_carte.svg"),
     )
     .unwrap();
     // Sabatier and Elnon are secret: the legend says how they are drawn.
@@ -335,7 +335,9 @@ fn chart_command_draws_a_map_from_geojson_contours() {
         .output()
         .unwrap();
     succeeded(&out);
-    let svg = std::fs::read_to_string(tmp.path().join("fig_revenus_revenu_median_uc_2021_carte.svg")).unwrap();
+    let svg = std::fs::read_to_string(figures.join("fig_revenus_revenu_median_uc_2021_carte.svg")).unwrap();
+    // The second figure joined the first one: a chart removes no other file.
+    assert!(figures.join("fig_contexte_part_etrangers_2019_carte.png").is_file());
     assert!(svg.contains("limite du territoire étudié"));
     assert!(svg.contains("commune où se trouve un"));
     assert!(svg.contains("14\u{202f}890 à"), "the lowest class starts at Denain's median");
@@ -378,11 +380,11 @@ fn a_contour_of_a_hundred_thousand_points_costs_its_pixels_in_the_svg() {
     let out = bcs()
         .args(["chart", "part_etrangers", "--kind", "map", "--contours"])
         .arg(&contours)
-        .args(["--out", tmp.path().to_str().unwrap()])
+        .args(["--out", tmp.path().join("sortie").to_str().unwrap()])
         .output()
         .unwrap();
     succeeded(&out);
-    let svg = tmp.path().join("fig_contexte_part_etrangers_2019_carte.svg");
+    let svg = tmp.path().join("sortie/figures/fig_contexte_part_etrangers_2019_carte.svg");
     let size = svg.metadata().unwrap().len();
     assert!(size < 300_000, "{size} bytes of SVG");
 }
