@@ -17,9 +17,23 @@ pub struct Manifest {
     pub defaults: Dialect,
     #[serde(rename = "source", default)]
     pub sources: Vec<SourceConf>,
+    /// The catalogue's texts worded for this dataset (`[indicator.<id>]`):
+    /// a source or definition that names the dataset's own estimations or
+    /// perimeters belongs to it, not to the catalogue every dataset shares.
+    #[serde(rename = "indicator", default)]
+    pub indicator_texts: std::collections::BTreeMap<String, IndicatorText>,
     /// Directory of the manifest; relative paths are resolved against it.
     #[serde(skip)]
     pub dir: PathBuf,
+}
+
+/// An indicator's texts as a dataset words them (each replaces the
+/// catalogue's).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndicatorText {
+    pub source: Option<String>,
+    pub definition: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -1556,8 +1556,26 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
             Geography::load(&manifest.path(&manifest.geography.national), &local)
         },
     );
-    let (catalog, geo) = (catalog?, geo?);
+    let (mut catalog, geo) = (catalog?, geo?);
     let mut problems = vec![];
+    for (id, text) in &manifest.indicator_texts {
+        match catalog.indicators.iter_mut().find(|i| &i.id == id) {
+            Some(ind) => {
+                if let Some(s) = &text.source {
+                    ind.source.clone_from(s);
+                }
+                if let Some(d) = &text.definition {
+                    ind.definition.clone_from(d);
+                }
+            }
+            None => problems.push(DataProblem {
+                file: manifest.dir.join("dataset.toml").display().to_string(),
+                line: None,
+                column: None,
+                message: format!("[indicator.{id}] : indicateur absent du catalogue"),
+            }),
+        }
+    }
     for code in std::iter::once(&manifest.dataset.territory)
         .chain(std::iter::once(&manifest.dataset.reference))
         .chain(&manifest.dataset.references)

@@ -739,3 +739,36 @@ fn a_file_of_regions_reads_their_cog_codes() {
     assert!(csv.contains("reg32,Hauts-de-France,region,population,2021,5983823.0"), "{csv}");
     assert!(csv.contains("reg01,Guadeloupe,region,population,2021,378561.0"), "{csv}");
 }
+
+#[test]
+fn a_dataset_words_the_catalogue_texts_for_its_own_estimates() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bytes = b"code;pop;part\nQN05954M;1851;5,3\n";
+    let ds = dataset(tmp.path(), "p.csv", bytes, "");
+    append_manifest(
+        &ds,
+        "[indicator.population]\nsource = \"Insee ; estimation de l'essai\"\n",
+    );
+    let out = tmp.path().join("out");
+    results_csv(&ds, &out);
+    let list = std::fs::read_to_string(out.join("indicators.csv")).unwrap();
+    let row = list.lines().find(|l| l.starts_with("population,")).unwrap();
+    assert!(row.contains("Insee ; estimation de l'essai"), "{row}");
+    // The catalogue itself, shared by every dataset, is unchanged.
+    let other = tempfile::tempdir().unwrap();
+    let plain = dataset(other.path(), "p.csv", bytes, "");
+    results_csv(&plain, &other.path().join("out"));
+    let list = std::fs::read_to_string(other.path().join("out/indicators.csv")).unwrap();
+    let row = list.lines().find(|l| l.starts_with("population,")).unwrap();
+    assert!(row.contains(",\"Insee, populations municipales\","), "{row}");
+
+    // A text for an indicator the catalogue does not have is refused.
+    append_manifest(&ds, "[indicator.populaton]\nsource = \"x\"\n");
+    std::fs::remove_dir_all(&out).unwrap();
+    refused(
+        tmp.path(),
+        &ds,
+        "faute de frappe",
+        &["dataset.toml", "[indicator.populaton] : indicateur absent du catalogue"],
+    );
+}
