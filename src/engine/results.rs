@@ -201,7 +201,15 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
 /// compressed (encoding cost matters more than size for this table).
 pub fn write_parquet(path: &std::path::Path, frame: &DataFrame) -> anyhow::Result<()> {
     let mut f = crate::files::OutFile::create(path)?;
+    // polars describes its strings as Utf8View in the `ARROW:schema` key,
+    // a type pyarrow < 16 refuses ("Unrecognized type: 24"). The key is
+    // written here for the oldest Arrow level (LargeUtf8), which every
+    // reader understands and polars reads back as String.
+    let arrow_schema = frame.schema().to_arrow(CompatLevel::oldest());
+    let key = polars_parquet::write::schema_to_metadata_key(&arrow_schema);
+    let encoded = key.value.ok_or_else(|| anyhow::anyhow!("schéma Arrow vide"))?;
     ParquetWriter::new(&mut f)
+        .with_key_value_metadata(Some(KeyValueMetadata::from_static(vec![(key.key, encoded)])))
         .with_row_group_size(Some(65_536))
         .with_compression(ParquetCompression::Snappy)
         .finish(&mut frame.clone())?;
