@@ -7,6 +7,7 @@
 
 pub mod catalog;
 pub mod cli;
+pub mod embedded;
 pub mod engine;
 pub mod files;
 pub mod fr;
@@ -17,8 +18,4 @@ pub mod render;
 pub mod status;
 pub mod timing;
 
-/// Directory of the embedded project files (catalogue, datasets), resolved at
-/// build time so that `bcs` works from any working directory of the clone.
-pub fn project_dir() -> std::path::PathBuf {
-    std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+pub use embedded::project_dir;

@@ -9,7 +9,7 @@ use crate::ingest;
 pub struct Args {}
 
 pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
-    let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
+    let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir()?, &cli.catalog_dir()?)?;
     let ingest::Loaded {
         observations: obs,
         served,

@@ -16,7 +16,7 @@ pub struct Args {
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
-    let catalog = Catalog::load(&cli.catalog_dir())?;
+    let catalog = Catalog::load(&cli.catalog_dir()?)?;
     if let Some(t) = &args.theme {
         if catalog.theme(t).is_none() {
             anyhow::bail!(

@@ -8,6 +8,7 @@ mod indicators;
 mod rank;
 mod report;
 mod run;
+mod shell;
 mod show;
 mod synth;
 mod validate;
@@ -34,7 +35,7 @@ pub struct Cli {
     /// Dossier du jeu de données (contenant dataset.toml). Par défaut : le jeu embarqué de La Porte du Hainaut.
     #[arg(long, global = true, env = "BCS_DATASET")]
     pub dataset: Option<PathBuf>,
-    /// Dossier du catalogue d'indicateurs. Par défaut : indicators/ du projet.
+    /// Dossier du catalogue d'indicateurs. Par défaut : le catalogue fourni avec bcs.
     #[arg(long, global = true, env = "BCS_CATALOGUE")]
     pub catalogue: Option<PathBuf>,
     #[command(subcommand)]
@@ -63,6 +64,10 @@ pub enum Command {
     Import(import::Args),
     /// Génère un jeu SYNTHÉTIQUE national aux formats des producteurs (tests, mesures de performance).
     Synth(synth::Args),
+    /// Écrit le script de complétion des commandes pour un interpréteur (bash, zsh, fish…).
+    Completions(shell::CompletionArgs),
+    /// Écrit la page de manuel (man bcs).
+    Man(shell::ManArgs),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
@@ -112,16 +117,18 @@ enum Origin {
 }
 
 impl Cli {
-    pub(crate) fn dataset_dir(&self) -> PathBuf {
-        self.dataset
-            .clone()
-            .unwrap_or_else(|| crate::project_dir().join("datasets").join("caph"))
+    pub(crate) fn dataset_dir(&self) -> Result<PathBuf> {
+        match &self.dataset {
+            Some(d) => Ok(d.clone()),
+            None => Ok(crate::project_dir()?.join("datasets").join("caph")),
+        }
     }
 
-    pub(crate) fn catalog_dir(&self) -> PathBuf {
-        self.catalogue
-            .clone()
-            .unwrap_or_else(|| crate::project_dir().join("indicators"))
+    pub(crate) fn catalog_dir(&self) -> Result<PathBuf> {
+        match &self.catalogue {
+            Some(d) => Ok(d.clone()),
+            None => Ok(crate::project_dir()?.join("indicators")),
+        }
     }
 
     /// Loads the dataset and computes the results (or reads them from the
@@ -134,7 +141,7 @@ impl Cli {
     pub fn open(&self, reference: Option<&str>) -> Result<Opened> {
         let t = crate::timing::stage("manifeste, géographie");
         let (manifest, catalog, geo) =
-            ingest::open_dataset(&self.dataset_dir(), &self.catalog_dir())?;
+            ingest::open_dataset(&self.dataset_dir()?, &self.catalog_dir()?)?;
         drop(t);
         let reference = match reference {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
@@ -153,7 +160,7 @@ impl Cli {
             catalog,
             geo,
             opts,
-            catalog_dir: self.catalog_dir(),
+            catalog_dir: self.catalog_dir()?,
         })
     }
 }
@@ -344,6 +351,8 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
         Command::Synth(a) => synth::run(&cli, a),
+        Command::Completions(a) => shell::completions(a),
+        Command::Man(a) => shell::man(a),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -64,7 +64,7 @@ pub fn run(_cli: &Cli, args: &Args) -> Result<()> {
     if args.vintages.is_empty() || args.vintages.iter().any(|v| !(2000..2100).contains(v)) {
         bail!("--vintages : années entre 2000 et 2099 attendues");
     }
-    let national = crate::project_dir().join("datasets/geo/national");
+    let national = crate::project_dir()?.join("datasets/geo/national");
     let geo = Geography::load(&national, &[])?;
     let communes: Vec<_> = geo
         .territories()

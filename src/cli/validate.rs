@@ -20,7 +20,7 @@ pub struct Args {
 const NAMES_SHOWN: usize = 5;
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
-    let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir(), &cli.catalog_dir())?;
+    let (manifest, catalog, geo) = ingest::open_dataset(&cli.dataset_dir()?, &cli.catalog_dir()?)?;
     // Every problem of every source is listed at once by the loader.
     let loaded = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Off)?;
     let obs = loaded.observations;

@@ -119,7 +119,7 @@ impl Cache {
                 h.update(format!("{t:?}").as_bytes());
             }
         }
-        let national = manifest.path(&manifest.geography.national);
+        let national = manifest.national_geography()?;
         for f in [
             "communes.csv",
             "epci.csv",

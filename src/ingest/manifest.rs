@@ -90,7 +90,10 @@ impl DatasetInfo {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct GeographyConf {
-    pub national: PathBuf,
+    /// The national reference (communes, EPCI, départements, régions);
+    /// by default the one bcs carries.
+    #[serde(default)]
+    pub national: Option<PathBuf>,
     #[serde(default)]
     pub local: Vec<PathBuf>,
     /// GeoJSON contours for maps.
@@ -517,6 +520,14 @@ impl Manifest {
         )
     }
 
+    /// The national reference's folder: the manifest's, else bcs's own.
+    pub fn national_geography(&self) -> Result<PathBuf> {
+        match &self.geography.national {
+            Some(p) => Ok(self.path(p)),
+            None => Ok(crate::project_dir()?.join("datasets/geo/national")),
+        }
+    }
+
     pub fn path(&self, p: &Path) -> PathBuf {
         self.dir.join(p)
     }
@@ -527,7 +538,7 @@ impl Manifest {
         let path = if name.ends_with(".toml") {
             self.dir.join(name)
         } else {
-            crate::project_dir()
+            crate::project_dir()?
                 .join("datasets")
                 .join("profiles")
                 .join(format!("{name}.toml"))

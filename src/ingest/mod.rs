@@ -1553,7 +1553,7 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
         },
         || {
             let _t = crate::timing::stage("  géographie");
-            Geography::load(&manifest.path(&manifest.geography.national), &local)
+            Geography::load(&manifest.national_geography()?, &local)
         },
     );
     let (mut catalog, geo) = (catalog?, geo?);

@@ -270,3 +270,29 @@ fn fiche_puts_the_quartiers_of_denain_beside_their_commune() {
     let err = bcs().args(["fiche", "QN05950M"]).output().unwrap();
     assert!(!err.status.success());
 }
+
+#[test]
+fn man_pages_go_beside_other_pages_without_replacing_them() {
+    let tmp = tempfile::tempdir().unwrap();
+    let man1 = tmp.path().join("man1");
+    std::fs::create_dir_all(&man1).unwrap();
+    std::fs::write(man1.join("ls.1"), ".TH LS 1\n").unwrap();
+    let o = bcs().args(["man", "--out"]).arg(&man1).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let page = std::fs::read_to_string(man1.join("bcs-run.1")).unwrap();
+    assert!(page.contains(".TH bcs-run 1"), "{page}");
+    assert_eq!(std::fs::read_to_string(man1.join("ls.1")).unwrap(), ".TH LS 1\n");
+    // Again: its own pages are replaced.
+    assert!(bcs().args(["man", "--out"]).arg(&man1).status().unwrap().success());
+    // A file of the same name that is not a bcs page is refused, and
+    // nothing is written.
+    std::fs::write(man1.join("bcs.1"), "mes notes").unwrap();
+    std::fs::remove_file(man1.join("bcs-run.1")).unwrap();
+    let o = bcs().args(["man", "--out"]).arg(&man1).output().unwrap();
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("n'est pas une page de manuel de bcs"));
+    assert_eq!(std::fs::read_to_string(man1.join("bcs.1")).unwrap(), "mes notes");
+    assert!(!man1.join("bcs-run.1").exists());
+    let names: Vec<_> = std::fs::read_dir(&man1).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert!(!names.iter().any(|n| n.to_string_lossy().starts_with('.')), "{names:?}");
+}

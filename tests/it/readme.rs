@@ -138,3 +138,122 @@ fn the_territories_file_example_loads() {
         ["QN05950M", "QN05954M", "QN05920M"]
     );
 }
+
+/// A command line of the README split as the shell would: words, double
+/// quotes, and a `> file` redirection.
+fn shell_words(line: &str) -> (Vec<String>, Option<String>) {
+    let (mut words, mut word, mut quoted, mut any) = (vec![], String::new(), false, false);
+    for ch in line.chars() {
+        match ch {
+            '"' => {
+                quoted = !quoted;
+                any = true;
+            }
+            ' ' if !quoted => {
+                if any {
+                    words.push(std::mem::take(&mut word));
+                    any = false;
+                }
+            }
+            c => {
+                word.push(c);
+                any = true;
+            }
+        }
+    }
+    if any {
+        words.push(word);
+    }
+    let redirect = words.iter().position(|w| w == ">").map(|i| {
+        let file = words[i + 1].clone();
+        words.truncate(i);
+        file
+    });
+    (words, redirect)
+}
+
+#[test]
+fn the_commands_of_using_it_run_as_written() {
+    let block = block_after("## Using it", "sh");
+    let tmp = tempfile::tempdir().unwrap();
+    let mut ran = 0;
+    for line in block.lines() {
+        let command = line.split(" #").next().unwrap().trim();
+        let Some(args) = command.strip_prefix("cargo run -- ") else {
+            panic!("not a bcs command: {line}");
+        };
+        // The national synthetic dataset is the benchmarks' (tests/it/synth.rs
+        // checks a département of it).
+        if args.contains("synth") {
+            continue;
+        }
+        let (words, redirect) = shell_words(args);
+        // Paths of the clone stay the clone's, /tmp becomes this test's.
+        let words: Vec<String> = words
+            .into_iter()
+            .map(|w| match w.strip_prefix("/tmp/") {
+                Some(rest) => tmp.path().join(rest).display().to_string(),
+                None if root().join(&w).is_file() => root().join(&w).display().to_string(),
+                None => w,
+            })
+            .collect();
+        let out = Command::new(env!("CARGO_BIN_EXE_bcs"))
+            .args(&words)
+            .current_dir(tmp.path())
+            .env_remove("BCS_DATASET")
+            .env_remove("BCS_CATALOGUE")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`{command}` failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!out.stdout.is_empty(), "`{command}` printed nothing");
+        if let Some(file) = redirect {
+            std::fs::write(tmp.path().join(file), &out.stdout).unwrap();
+        }
+        ran += 1;
+    }
+    assert_eq!(ran, 16);
+    // What they wrote, where the README says.
+    assert!(tmp.path().join("reports/caph/results.csv").is_file());
+    assert!(tmp.path().join("barometre/results.parquet").is_file());
+    assert!(tmp.path().join("reports/caph/figures/fig_contexte_part_etrangers_2019_carte.svg").is_file());
+    assert!(std::fs::read_to_string(tmp.path().join("denain.html")).unwrap().contains("QN05950M"));
+}
+
+#[test]
+fn a_copied_binary_works_from_any_folder_without_the_source_tree() {
+    // The binary alone, in a folder of its own, run from `/` with a home of
+    // its own: it reads nothing of this clone.
+    let tmp = tempfile::tempdir().unwrap();
+    let bin = tmp.path().join("bin/bcs");
+    std::fs::create_dir_all(bin.parent().unwrap()).unwrap();
+    std::fs::copy(env!("CARGO_BIN_EXE_bcs"), &bin).unwrap();
+    let home = tmp.path().join("home");
+    let bcs = |args: &[&str]| {
+        let out = Command::new(&bin)
+            .args(args)
+            .current_dir("/")
+            .env("HOME", &home)
+            .env_remove("XDG_DATA_HOME")
+            .env_remove("BCS_HOME")
+            .env_remove("BCS_DATASET")
+            .env_remove("BCS_CATALOGUE")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let y = tmp.path().join("y");
+    bcs(&["run", "--out", y.to_str().unwrap()]);
+    let csv = std::fs::read_to_string(y.join("results.csv")).unwrap();
+    assert!(csv.lines().any(|l| l.starts_with("59172,Denain,commune,revenu_median_uc,2021,14890")), "Denain's 2021 median");
+    // The files it carries, written once under the home's data folder.
+    let data = std::fs::read_dir(home.join(".local/share/bcs")).unwrap().count();
+    assert_eq!(data, 1);
+    assert!(bcs(&["--version"]).starts_with("bcs "));
+    assert!(bcs(&["completions", "bash"]).contains("complete -F"));
+    assert!(bcs(&["man"]).contains(".TH bcs"));
+}
