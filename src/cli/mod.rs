@@ -315,22 +315,28 @@ fn warn_if_unwritten(which: &str, written: Result<()>) {
     }
 }
 
-/// Writes the rows of the results table matching `filter` to stdout, as CSV
-/// (every column) or JSON (one object per row).
-fn print_rows(results: &Results, filter: polars::prelude::Expr, format: Format) -> Result<()> {
+/// Writes the rows of the results table matching `filter` to stdout, in
+/// `order` (see `Results::frame_of`), as CSV or JSON (one object per row),
+/// both with every column of the table.
+fn print_rows(
+    results: &Results,
+    filter: polars::prelude::Expr,
+    order: Vec<polars::prelude::Expr>,
+    format: Format,
+) -> Result<()> {
     use polars::prelude::*;
     use std::io::Write;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();
     match format {
         Format::Csv => {
-            let mut df = results.frame.clone().lazy().filter(filter).collect()?;
+            let mut df = results.frame_of(filter, order)?;
             CsvWriter::new(&mut lock)
                 .include_header(true)
                 .finish(&mut df)?;
         }
         Format::Json => {
-            serde_json::to_writer_pretty(&mut lock, &results.rows(filter)?)?;
+            serde_json::to_writer_pretty(&mut lock, &results.rows_ordered(filter, order)?)?;
             writeln!(lock)?;
         }
         Format::Table => anyhow::bail!("format tableau : affiché par chaque commande"),

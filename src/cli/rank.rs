@@ -39,8 +39,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             }
             let filter = select::indicator(&ind.id)
                 .and(select::vintage(vintage))
-                .and(ranked.or(select::territories(&s.manifest.dataset.references)));
-            print_rows(&s.results, filter, f)?;
+                .and(ranked.clone().or(select::territories(&s.manifest.dataset.references)));
+            // As the table: the ranked territories in rank order, then the
+            // references.
+            let order = vec![ranked.not(), polars::prelude::col("rank")];
+            print_rows(&s.results, filter, order, f)?;
         }
     }
     Ok(())

@@ -44,7 +44,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             codes.extend(s.manifest.dataset.references.iter().cloned());
             let filter = select::territories(&codes)
                 .and(select::status_not(Status::Missing).or(select::territories(&main)));
-            print_rows(&s.results, filter, f)?;
+            print_rows(&s.results, filter, vec![], f)?;
         }
     }
     Ok(())

@@ -41,12 +41,16 @@ pub struct ResultRow {
     pub value: Option<f64>,
     pub unit: String,
     pub status: Status,
+    /// The catalogue formula the value comes from.
+    pub formula: Option<String>,
     pub prev_vintage: Option<i32>,
     pub evol_abs: Option<f64>,
+    pub evol_unit: String,
     pub evol_pct: Option<f64>,
     pub evol_status: Option<Status>,
     pub rank: Option<u32>,
     pub rank_total: Option<u32>,
+    pub reference_code: Option<String>,
     pub gap_reference: Option<f64>,
     /// Universe, reference or drivers of a composite index.
     pub detail: Option<String>,
@@ -139,6 +143,28 @@ impl Results {
         to_rows(&df)
     }
 
+    /// The rows matching `filter` as a frame of every column, ordered by
+    /// `order` (nulls last; rows that tie keep the table's order).
+    pub fn frame_of(&self, filter: Expr, order: Vec<Expr>) -> Result<DataFrame> {
+        let mut lf = self.frame.clone().lazy().filter(filter);
+        if !order.is_empty() {
+            let n = order.len();
+            lf = lf.sort_by_exprs(
+                order,
+                SortMultipleOptions::default()
+                    .with_order_descending_multi(vec![false; n])
+                    .with_nulls_last(true)
+                    .with_maintain_order(true),
+            );
+        }
+        Ok(lf.collect()?)
+    }
+
+    /// [`Results::frame_of`] as typed rows.
+    pub fn rows_ordered(&self, filter: Expr, order: Vec<Expr>) -> Result<Vec<ResultRow>> {
+        to_rows(&self.frame_of(filter, order)?)
+    }
+
     /// The row of one territory, indicator and vintage.
     pub fn get(&self, territory: &str, indicator: &str, vintage: i32) -> Result<Option<ResultRow>> {
         let rows = self.rows(
@@ -172,7 +198,8 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
         f64c("gap_reference")?,
     );
     let (rank, rank_total) = (u32c("rank")?, u32c("rank_total")?);
-    let detail = s("detail")?;
+    let (detail, formula, evol_unit, reference) =
+        (s("detail")?, s("formula")?, s("evol_unit")?, s("reference_code")?);
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     Ok((0..df.height())
         .map(|i| ResultRow {
@@ -184,12 +211,15 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
             value: value.get(i),
             unit: text(&unit, i),
             status: st.get(i).and_then(Status::parse).unwrap_or(Status::Missing),
+            formula: formula.get(i).map(String::from),
             prev_vintage: prev.get(i),
             evol_abs: evol_abs.get(i),
+            evol_unit: text(&evol_unit, i),
             evol_pct: evol_pct.get(i),
             evol_status: est.get(i).and_then(Status::parse),
             rank: rank.get(i),
             rank_total: rank_total.get(i),
+            reference_code: reference.get(i).map(String::from),
             gap_reference: gap.get(i),
             detail: detail.get(i).map(String::from),
         })
@@ -214,4 +244,45 @@ pub fn write_parquet(path: &std::path::Path, frame: &DataFrame) -> anyhow::Resul
         .with_compression(ParquetCompression::Snappy)
         .finish(&mut frame.clone())?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_row_in_json_has_every_column_of_the_table_in_its_order() {
+        let row = ResultRow {
+            territory_code: "59172".into(),
+            territory_name: "Denain".into(),
+            level: "commune".into(),
+            indicator: "revenu_median_uc".into(),
+            vintage: Some(2021),
+            value: Some(14890.0),
+            unit: "€".into(),
+            status: Status::Ok,
+            formula: Some("revenu_median".into()),
+            prev_vintage: Some(2019),
+            evol_abs: Some(570.0),
+            evol_unit: "€".into(),
+            evol_pct: Some(4.0),
+            evol_status: Some(Status::Ok),
+            rank: None,
+            rank_total: None,
+            reference_code: Some("loc_france_metro".into()),
+            gap_reference: None,
+            detail: None,
+        };
+        let json = serde_json::to_value(&row).unwrap();
+        let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
+        let mut columns = COLUMNS.to_vec();
+        // serde_json's map sorts its keys unless preserve_order is on.
+        let mut sorted_keys = keys.clone();
+        sorted_keys.sort_unstable();
+        columns.sort_unstable();
+        assert_eq!(sorted_keys, columns);
+        let text = serde_json::to_string(&row).unwrap();
+        let positions: Vec<usize> = COLUMNS.iter().map(|c| text.find(&format!("\"{c}\"")).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 }

@@ -98,13 +98,21 @@ fn rank_as_csv_and_json() {
     assert!(csv.contains("loc_qp15_liberte,QP Douchy-les-Mines - Boulevard De La Liberté,qpv,couverture_c2s,2022,40.1,%,ok"));
     let json: serde_json::Value =
         serde_json::from_str(&stdout_of(&["rank", "c2s assures", "--format", "json"])).unwrap();
-    let first = json
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rank"] == 1)
-        .unwrap();
-    assert_eq!(first["territory_code"], "loc_qp15_liberte");
+    // In rank order, as the table, with every column of the CSV.
+    let rows = json.as_array().unwrap();
+    let first = &rows[0];
+    assert_eq!((first["territory_code"].as_str(), first["rank"].as_u64()), (Some("loc_qp15_liberte"), Some(1)));
+    let columns: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    assert_eq!(first.as_object().unwrap().len(), columns.len());
+    assert_eq!(first["reference_code"], "loc_france_metro");
+    let ranks: Vec<u32> = csv
+        .lines()
+        .skip(1)
+        .map(|l| csv::ReaderBuilder::new().has_headers(false).from_reader(l.as_bytes()).records().next().unwrap().unwrap()[14].to_string())
+        .take_while(|r| !r.is_empty())
+        .map(|r| r.parse().unwrap())
+        .collect();
+    assert_eq!(ranks, (1..=13).collect::<Vec<u32>>());
 }
 
 #[test]
