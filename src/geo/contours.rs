@@ -1,6 +1,9 @@
 //! Territory contours read from a user-supplied GeoJSON FeatureCollection
-//! (Polygon and MultiPolygon geometries, WGS 84 longitude/latitude), joined
-//! to territories through a property holding their code.
+//! (Polygon and MultiPolygon geometries), joined to territories through a
+//! property holding their code. Coordinates are WGS 84 longitude/latitude
+//! (RFC 7946) unless the file declares another system in its `crs` member
+//! (Lambert-93 `urn:ogc:def:crs:EPSG::2154`, as QGIS writes it), in which
+//! case they are reprojected (proj4rs, EPSG definitions).
 
 use std::path::Path;
 
@@ -56,7 +59,81 @@ pub fn read_geojson(path: &Path, code_property: &str) -> Result<Vec<Shape>> {
         };
         shapes.push(Shape { code, polygons });
     }
+    let crs = declared_crs(&doc).with_context(|| file.clone())?;
+    for (n, shape) in shapes.iter_mut().enumerate() {
+        let at = || format!("{file}, entité n° {} ({})", n + 1, shape.code);
+        for p in shape.polygons.iter_mut().flatten().flatten() {
+            *p = match &crs {
+                Crs::Wgs84 => {
+                    if !(-180.0..=180.0).contains(&p.0) || !(-90.0..=90.0).contains(&p.1) {
+                        bail!(
+                            "{} : position [{}, {}] hors des longitudes et latitudes ; le fichier ne déclare pas \
+                             de système de coordonnées (membre « crs ») et semble projeté : exportez-le en WGS 84 \
+                             (EPSG:4326) ou déclarez son système (Lambert-93 : EPSG:2154)",
+                            at(),
+                            p.0,
+                            p.1
+                        );
+                    }
+                    *p
+                }
+                Crs::Projected { proj, wgs84, name } => {
+                    let mut q = if proj.is_latlong() {
+                        (p.0.to_radians(), p.1.to_radians(), 0.0)
+                    } else {
+                        (p.0, p.1, 0.0)
+                    };
+                    proj4rs::transform::transform(proj, wgs84, &mut q).map_err(|e| {
+                        anyhow::anyhow!("{} : position [{}, {}] hors du domaine de {name} ({e})", at(), p.0, p.1)
+                    })?;
+                    (q.0.to_degrees(), q.1.to_degrees())
+                }
+            };
+        }
+    }
     Ok(shapes)
+}
+
+/// The coordinate system of a file's positions.
+enum Crs {
+    Wgs84,
+    Projected {
+        proj: proj4rs::Proj,
+        wgs84: proj4rs::Proj,
+        name: String,
+    },
+}
+
+/// The system a GeoJSON declares in its `crs` member (the 2008 GeoJSON
+/// form, still written by QGIS and GDAL): absent, CRS84 or EPSG:4326 is
+/// WGS 84; any other EPSG code is looked up in the EPSG definitions.
+fn declared_crs(doc: &Value) -> Result<Crs> {
+    let Some(crs) = doc.get("crs").filter(|c| !c.is_null()) else {
+        return Ok(Crs::Wgs84);
+    };
+    let Some(name) = crs.pointer("/properties/name").and_then(Value::as_str) else {
+        bail!("système de coordonnées « crs » illisible : {crs} (attendu : {{\"type\": \"name\", \"properties\": {{\"name\": \"urn:ogc:def:crs:EPSG::2154\"}}}})");
+    };
+    let lower = name.to_ascii_lowercase();
+    if lower.ends_with("crs84") || lower.ends_with("crs:84") {
+        return Ok(Crs::Wgs84);
+    }
+    let code = lower
+        .contains("epsg")
+        .then(|| lower.rsplit([':', '/']).next())
+        .flatten()
+        .and_then(|c| c.parse::<u16>().ok());
+    let Some(code) = code else {
+        bail!("système de coordonnées « {name} » non reconnu (attendu : un code EPSG, ex. urn:ogc:def:crs:EPSG::2154)");
+    };
+    if code == 4326 {
+        return Ok(Crs::Wgs84);
+    }
+    let proj = proj4rs::Proj::from_epsg_code(code)
+        .map_err(|e| anyhow::anyhow!("système de coordonnées EPSG:{code} inconnu ou non pris en charge ({e})"))?;
+    let wgs84 = proj4rs::Proj::from_epsg_code(4326)
+        .map_err(|e| anyhow::anyhow!("définition de WGS 84 introuvable ({e})"))?;
+    Ok(Crs::Projected { proj, wgs84, name: format!("EPSG:{code}") })
 }
 
 fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>> {

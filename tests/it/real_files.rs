@@ -464,3 +464,97 @@ fn a_monthly_file_keeps_every_month_as_a_series() {
     let (r, _) = compute(&ds);
     assert!((ok_value(&r, "59", "nb_beneficiaires_c2s", 2023) - 414_452.103_7).abs() < 1e-6);
 }
+
+/// Every position `[x, y]` of a GeoJSON value, changed by `f`.
+fn map_positions(v: &mut serde_json::Value, f: &dyn Fn(f64, f64) -> (f64, f64)) {
+    if let Some(a) = v.as_array_mut() {
+        if a.len() == 2 && a.iter().all(serde_json::Value::is_number) {
+            let (x, y) = f(a[0].as_f64().unwrap(), a[1].as_f64().unwrap());
+            *v = serde_json::json!([x, y]);
+        } else {
+            a.iter_mut().for_each(|x| map_positions(x, f));
+        }
+    } else if let Some(o) = v.as_object_mut() {
+        o.values_mut().for_each(|x| map_positions(x, f));
+    }
+}
+
+/// The numbers of a text, in order.
+fn numbers(text: &str) -> Vec<f64> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-'))
+        .filter_map(|t| t.parse().ok())
+        .collect()
+}
+
+#[test]
+fn a_lambert_93_copy_of_the_contours_draws_the_same_map() {
+    use proj4rs::{transform::transform, Proj};
+    let contours = root().join("datasets/public/contours/communes-59-nord.geojson");
+    let (wgs84, l93) = (Proj::from_epsg_code(4326).unwrap(), Proj::from_epsg_code(2154).unwrap());
+    let to_l93 = |lon: f64, lat: f64| {
+        let mut p = (lon.to_radians(), lat.to_radians(), 0.0);
+        transform(&wgs84, &l93, &mut p).unwrap();
+        ((p.0 * 100.0).round() / 100.0, (p.1 * 100.0).round() / 100.0)
+    };
+    // Lambert-93 as IGN defines it: its origin 3° E, 46,5° N is at
+    // (700 000 m, 6 600 000 m); Lille (3,0635° E, 50,6292° N) near
+    // (704 000, 7 059 000).
+    assert_eq!(to_l93(3.0, 46.5), (700_000.0, 6_600_000.0));
+    let lille = to_l93(3.0635, 50.6292);
+    assert!((lille.0 - 704_000.0).abs() < 1_000.0 && (lille.1 - 7_059_000.0).abs() < 1_000.0, "{lille:?}");
+
+    // The copy QGIS would export: positions in metres, to the centimetre,
+    // and the crs member naming EPSG:2154.
+    let tmp = tempfile::tempdir().unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&contours).unwrap()).unwrap();
+    map_positions(&mut doc["features"], &to_l93);
+    doc["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::2154"}});
+    let copy = tmp.path().join("communes-59-lambert93.geojson");
+    std::fs::write(&copy, doc.to_string()).unwrap();
+
+    // Read back in longitude/latitude, to 1e-6 degree (10 cm).
+    let (a, b) = (
+        bcs::geo::read_geojson(&contours, "code").unwrap(),
+        bcs::geo::read_geojson(&copy, "code").unwrap(),
+    );
+    assert_eq!(a.len(), b.len());
+    let points = |s: &[bcs::geo::Shape]| -> Vec<(f64, f64)> {
+        s.iter().flat_map(|s| s.polygons.iter().flatten().flatten().copied()).collect()
+    };
+    let (pa, pb) = (points(&a), points(&b));
+    assert_eq!(pa.len(), pb.len());
+    let worst = pa.iter().zip(&pb).map(|(p, q)| (p.0 - q.0).abs().max((p.1 - q.1).abs())).fold(0.0, f64::max);
+    assert!(worst < 1e-6, "écart maximal {worst}°");
+
+    // The same map from both: every coordinate of the SVG within a pixel.
+    let ds = dataset(tmp.path(), NATIONAL, &filosofi_2021());
+    let svg = |file: &Path, out: &str| -> String {
+        let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
+            .args(["--dataset", ds.to_str().unwrap(), "chart", "revenu_median_uc", "--kind", "map"])
+            .arg("--contours")
+            .arg(file)
+            .arg("--out")
+            .arg(tmp.path().join(out))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        std::fs::read_to_string(tmp.path().join(out).join("figures/fig_revenus_revenu_median_uc_2021_carte.svg")).unwrap()
+    };
+    let (na, nb) = (numbers(&svg(&contours, "wgs84")), numbers(&svg(&copy, "l93")));
+    assert_eq!(na.len(), nb.len());
+    assert!(na.len() > 10_000, "{}", na.len());
+    let off = na.iter().zip(&nb).filter(|(x, y)| (*x - *y).abs() > 1.0).count();
+    assert_eq!(off, 0);
+
+    // Without its crs member, metres are not taken for degrees.
+    doc.as_object_mut().unwrap().remove("crs");
+    std::fs::write(&copy, doc.to_string()).unwrap();
+    let err = format!("{:#}", bcs::geo::read_geojson(&copy, "code").unwrap_err());
+    assert!(err.contains("hors des longitudes et latitudes") && err.contains("EPSG:2154"), "{err}");
+    // A system it cannot read is said, not guessed.
+    doc["crs"] = serde_json::json!({"type": "name", "properties": {"name": "urn:ogc:def:crs:EPSG::9"}});
+    std::fs::write(&copy, doc.to_string()).unwrap();
+    let err = format!("{:#}", bcs::geo::read_geojson(&copy, "code").unwrap_err());
+    assert!(err.contains("EPSG:9 inconnu"), "{err}");
+}
