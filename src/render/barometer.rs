@@ -257,6 +257,8 @@ impl View<'_> {
         let names = self.display_names(&codes);
         for (code, name) in codes.iter().zip(names) {
             let mine = &by_territory[code];
+            let level = crate::geo::Level::parse(&mine[0].level).map_or("", |l| l.label_fr());
+            table.keys.push((code.to_string(), level));
             let mut line = vec![Cell::text(name)];
             for &(k, kind, a, b) in &columns {
                 let ind = inds[k];

@@ -93,6 +93,10 @@ pub struct Table {
     pub references_from: Option<usize>,
     /// Source, lecture and legend lines printed under the table.
     pub notes: Vec<String>,
+    /// For a table of territories, each row's territory code and level:
+    /// written as the first columns of the CSV (to join with results.csv,
+    /// to tell homonyms apart), not drawn in the pages.
+    pub keys: Vec<(String, &'static str)>,
 }
 
 impl Table {
@@ -197,14 +201,21 @@ impl Table {
         let mut w = csv::WriterBuilder::new()
             .delimiter(b';')
             .from_writer(vec![0xEF, 0xBB, 0xBF]);
-        w.write_record(self.header.iter().map(|h| spreadsheet_text(h)))?;
-        for row in &self.rows {
+        let keyed = !self.keys.is_empty() && self.keys.len() == self.rows.len();
+        let key_header = ["Code", "Niveau"].map(String::from);
+        let header = keyed.then_some(&key_header[..]).unwrap_or_default().iter().chain(&self.header);
+        w.write_record(header.map(|h| spreadsheet_text(h)))?;
+        for (i, row) in self.rows.iter().enumerate() {
+            let key = match self.keys.get(i).filter(|_| keyed) {
+                Some((code, level)) => vec![spreadsheet_text(code), level.to_string()],
+                None => vec![],
+            };
             // Thousands separators would make numbers text in a spreadsheet;
             // a text that a spreadsheet would take for a formula is quoted.
-            w.write_record(row.iter().map(|v| match v {
+            w.write_record(key.into_iter().chain(row.iter().map(|v| match v {
                 Cell::Text(t) => spreadsheet_text(t),
                 v => v.display().replace(fr::THOUSANDS, ""),
-            }))?;
+            })))?;
         }
         w.into_inner()
             .map_err(|e| anyhow::anyhow!("écriture CSV : {e}"))

@@ -223,7 +223,12 @@ fn run_writes_the_barometer_and_replaces_it_atomically() {
     assert!(famille.contains("Lecture :") && famille.contains("Source :"));
     let csv_fr = std::fs::read(out.join("theme_02_famille.csv")).unwrap();
     assert_eq!(&csv_fr[..3], b"\xEF\xBB\xBF", "BOM for Excel");
-    assert!(String::from_utf8_lossy(&csv_fr).contains(';'));
+    let csv_fr = String::from_utf8_lossy(&csv_fr);
+    assert!(csv_fr.starts_with("\u{FEFF}Code;Niveau;Territoire;"), "{csv_fr}");
+    assert!(
+        csv_fr.lines().any(|l| l.starts_with("loc_qp15_gambetta;Quartier prioritaire;QP Lourches, Denain, Escaudain - Gambetta;")),
+        "{csv_fr}"
+    );
     // A second run replaces the folder; nothing is left beside it.
     stdout_of(&["run", "--out", out.to_str().unwrap()]);
     let leftovers: Vec<_> = std::fs::read_dir(dir.path())
