@@ -357,12 +357,17 @@ pub fn write_results(
             let _t = crate::timing::stage("  csv");
             write_csv(&csv, &mut frame.clone())
         },
-        || match parquet_of_frame {
-            Some(from) => crate::files::copy(from, &parquet),
-            None => {
-                let _t = crate::timing::stage("  parquet");
-                crate::engine::write_parquet(&parquet, frame)
+        || {
+            // The cached copy, unless another bcs replaced the cache since
+            // it was read (its entries are removed when a run with other
+            // settings stores its own): then encoded again from the frame.
+            if let Some(from) = parquet_of_frame {
+                if crate::files::copy(from, &parquet).is_ok() {
+                    return Ok(());
+                }
             }
+            let _t = crate::timing::stage("  parquet");
+            crate::engine::write_parquet(&parquet, frame)
         },
     );
     a?;
