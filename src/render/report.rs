@@ -22,6 +22,19 @@ td.num { text-align: right; white-space: nowrap; } td:first-child { min-width: 1
 p.note { font-size: .85em; color: #555; margin: .2em 0; }
 figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #e6e6e6; }
 figcaption { font-size: .85em; color: #555; } .box { background: #f4f7fa; border-left: 4px solid #005493; padding: .6em 1em; }
+caption { caption-side: top; text-align: left; font-size: .8em; color: #555; padding: .2em 0; }
+@page { size: A4 portrait; margin: 14mm 12mm 16mm; }
+@media print {
+  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
+  h1 { font-size: 18pt; } h2 { font-size: 14pt; break-before: page; } h2, h3 { break-after: avoid; }
+  .table { overflow: visible; }
+  table { font-size: 7pt; width: 100%; }
+  th, td { padding: 1.5pt 3pt; } th { font-size: 6.5pt; hyphens: auto; overflow-wrap: break-word; }
+  td:first-child { min-width: 0; width: 26%; overflow-wrap: anywhere; }
+  td.num { white-space: nowrap; } thead { display: table-header-group; } tr { break-inside: avoid; }
+  figure { break-inside: avoid; } figure svg { max-height: 125mm; border: none; }
+  nav ol { columns: 2; font-size: 8pt; }
+}
 "#;
 
 /// The methodology annex as a table (also the XLSX methodology sheet).

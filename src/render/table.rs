@@ -247,42 +247,58 @@ impl Table {
         }
     }
 
-    /// An HTML `<table>` (well-formed XML, so it can sit in an XHTML page),
-    /// preceded by its title and followed by its notes.
+    /// HTML `<table>`s (well-formed XML, so they can sit in an XHTML page),
+    /// preceded by the title and followed by the notes. A table of more than
+    /// [`PRINT_COLUMNS`] number columns is cut into several, each repeating
+    /// the leading text columns (the territory), so that every column fits
+    /// the width of an A4 page.
     pub fn html(&self, heading: &str) -> String {
         let mut out = String::new();
         if !self.title.is_empty() {
             out.push_str(&format!("<{heading}>{}</{heading}>\n", escape(&self.title)));
         }
-        out.push_str("<div class=\"table\"><table>\n<thead><tr>");
-        for h in &self.header {
-            out.push_str(&format!("<th>{}</th>", escape(h)));
-        }
-        out.push_str("</tr></thead>\n<tbody>\n");
-        for (i, row) in self.rows.iter().enumerate() {
-            let class = if self.references_from.is_some_and(|r| i >= r) {
-                " class=\"ref\""
-            } else {
-                ""
-            };
-            out.push_str(&format!("<tr{class}>"));
-            for (j, c) in row.iter().enumerate() {
-                let num = if self.numeric.get(j) == Some(&true) {
-                    " class=\"num\""
-                } else {
-                    ""
-                };
-                out.push_str(&format!("<td{num}>{}</td>", escape(&c.display())));
+        let lead = self.numeric.iter().take_while(|n| !**n).count().min(self.header.len());
+        let rest: Vec<usize> = (lead..self.header.len()).collect();
+        let parts: Vec<&[usize]> = if rest.is_empty() { vec![&[]] } else { rest.chunks(PRINT_COLUMNS).collect() };
+        for (k, part) in parts.iter().enumerate() {
+            let columns: Vec<usize> = (0..lead).chain(part.iter().copied()).collect();
+            out.push_str("<div class=\"table\"><table>\n");
+            if parts.len() > 1 {
+                out.push_str(&format!(
+                    "<caption>{} {} sur {}</caption>\n",
+                    if k == 0 { "Partie" } else { "Suite, partie" },
+                    k + 1,
+                    parts.len()
+                ));
             }
-            out.push_str("</tr>\n");
+            out.push_str("<thead><tr>");
+            for &j in &columns {
+                out.push_str(&format!("<th>{}</th>", escape(&self.header[j])));
+            }
+            out.push_str("</tr></thead>\n<tbody>\n");
+            for (i, row) in self.rows.iter().enumerate() {
+                let class = if self.references_from.is_some_and(|r| i >= r) { " class=\"ref\"" } else { "" };
+                out.push_str(&format!("<tr{class}>"));
+                for &j in &columns {
+                    let Some(c) = row.get(j) else { continue };
+                    let num = if self.numeric.get(j) == Some(&true) { " class=\"num\"" } else { "" };
+                    out.push_str(&format!("<td{num}>{}</td>", escape(&c.display())));
+                }
+                out.push_str("</tr>\n");
+            }
+            out.push_str("</tbody></table></div>\n");
         }
-        out.push_str("</tbody></table></div>\n");
         for n in &self.notes {
             out.push_str(&format!("<p class=\"note\">{}</p>\n", escape(n)));
         }
         out
     }
 }
+
+/// Number columns of an HTML table beside its leading text columns: what
+/// an A4 portrait page holds at the report's print size (checked in
+/// headless Chromium by tools/print_check.sh).
+pub const PRINT_COLUMNS: usize = 6;
 
 fn retain_columns<T>(v: &mut Vec<T>, keep: &[bool]) {
     let mut j = 0;
@@ -321,6 +337,32 @@ mod tests {
             "+0,7"
         );
         assert_eq!(Cell::change(None, None, 1).display(), "–");
+    }
+
+    #[test]
+    fn a_wide_table_is_cut_into_parts_that_repeat_the_territory() {
+        let mut header = vec!["Territoire".to_string()];
+        header.extend((1..=14).map(|k| format!("c{k}")));
+        let mut t = Table::new("Large", header);
+        for j in 1..=14 {
+            t.numeric[j] = true;
+        }
+        t.rows.push(std::iter::once(Cell::text("Denain")).chain((1..=14).map(|k| Cell::value(Some(k as f64), Status::Ok, 0))).collect());
+        t.notes.push("Source : essai".into());
+        let h = t.html("h3");
+        assert_eq!(h.matches("<table>").count(), 3);
+        assert_eq!(h.matches("<th>Territoire</th>").count(), 3);
+        assert_eq!(h.matches("<td>Denain</td>").count(), 3);
+        assert!(h.contains("<caption>Partie 1 sur 3</caption>") && h.contains("<caption>Suite, partie 3 sur 3</caption>"));
+        for k in 1..=14 {
+            assert_eq!(h.matches(&format!("<th>c{k}</th>")).count(), 1, "c{k}");
+        }
+        assert!(h.find("<th>c6</th>") < h.find("partie 2 sur 3") && h.find("<th>c7</th>") > h.find("partie 2 sur 3"));
+        assert_eq!(h.matches("Source : essai").count(), 1);
+        // A narrow table stays whole, without caption.
+        t.header.truncate(4);
+        let h = t.html("h3");
+        assert_eq!((h.matches("<table>").count(), h.contains("<caption>")), (1, false));
     }
 
     #[test]
