@@ -154,7 +154,7 @@ impl View<'_> {
             ]);
         }
         t.notes.push(
-            "Aucune donnée pour ce thème dans ce jeu de données : ces indicateurs ont le statut « missing » dans la table de résultats. Ajoutez la source correspondante au manifeste du jeu de données pour les calculer."
+            "Aucune donnée pour ce thème dans ce baromètre : ces indicateurs ne sont pas calculés (« donnée absente » dans la table de résultats). Pour les calculer, ajoutez leur source au fichier dataset.toml du jeu de données."
                 .to_string(),
         );
         t
@@ -481,7 +481,7 @@ impl View<'_> {
             }
         }
         table.notes.push(format!(
-            "{missing} indicateur(s) du catalogue sans donnée pour ce territoire (statut « missing », voir `bcs indicators`)."
+            "{missing} indicateur(s) du catalogue sans donnée pour ce territoire (la méthodologie les définit tous)."
         ));
         table.notes.push(format!("Légende : {LEGEND_FR}."));
         Ok(table)

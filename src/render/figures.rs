@@ -29,6 +29,19 @@ pub enum Chart {
     Monthly(MonthlyLines),
 }
 
+impl Chart {
+    /// The chart's title, as drawn at its top.
+    pub fn title(&self) -> &str {
+        match self {
+            Chart::Bars(c) => &c.title,
+            Chart::Evolution(c) => &c.title,
+            Chart::Panel(c) => &c.title,
+            Chart::Map(c) => &c.title,
+            Chart::Monthly(c) => &c.title,
+        }
+    }
+}
+
 impl Figure for Chart {
     fn size(&self) -> (u32, u32) {
         match self {

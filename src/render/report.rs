@@ -182,6 +182,45 @@ pub fn page(title: &str, body: &str) -> String {
     format!("{}{body}</body>\n</html>\n", head(title))
 }
 
+/// « Édition du 4 décembre 2026 · bcs 0.1.0 · données des millésimes 2011
+/// à 2024 » — the day of the run (or of `SOURCE_DATE_EPOCH`, for
+/// reproducible outputs), the program and the vintages of the results.
+fn edition_line(view: &View) -> Result<String> {
+    use chrono::Datelike;
+    let seconds = std::env::var("SOURCE_DATE_EPOCH")
+        .ok()
+        .and_then(|s| s.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64)
+        });
+    let day = chrono::DateTime::from_timestamp(seconds, 0)
+        .map(|t| t.date_naive())
+        .ok_or_else(|| anyhow::anyhow!("SOURCE_DATE_EPOCH : date hors limites"))?;
+    const MONTHS: [&str; 12] = [
+        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+        "octobre", "novembre", "décembre",
+    ];
+    let d = match day.day() {
+        1 => "1er".to_string(),
+        n => n.to_string(),
+    };
+    let vintages = view.results.frame.column("vintage")?.i32()?.clone();
+    let (first, last) = (vintages.iter().flatten().min(), vintages.iter().flatten().max());
+    let span = match (first, last) {
+        (Some(a), Some(b)) if a < b => format!(" · données des millésimes {a} à {b}"),
+        (Some(a), _) => format!(" · données du millésime {a}"),
+        _ => String::new(),
+    };
+    Ok(format!(
+        "Édition du {d} {} {} · bcs {}{span}",
+        MONTHS[day.month0() as usize],
+        day.year(),
+        env!("CARGO_PKG_VERSION")
+    ))
+}
+
 /// Builds the HTML page; `svgs[i]` is the SVG already rendered for `charts[i]`.
 pub fn html(
     view: &View,
@@ -198,9 +237,10 @@ pub fn html(
     let d = &manifest.dataset;
     let mut h = head(&d.title);
     h.push_str(&format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
+        "<h1>{}</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n",
         escape(&d.title),
-        escape(&d.description)
+        escape(&d.description),
+        escape(&edition_line(view)?)
     ));
     h.push_str(&format!(
         "<p class=\"box\">Territoire étudié : <strong>{}</strong>. Territoire de comparaison des écarts : <strong>{}</strong>. Territoires de référence : {}.</p>\n",
@@ -223,8 +263,21 @@ pub fn html(
         .iter()
         .filter(|t| t.id != composite_theme)
         .collect();
-    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    // A theme without data is named in one line, not given a section.
+    let mut tables = vec![];
     for t in &themes {
+        tables.push(view.theme_table(&t.id)?);
+    }
+    let (mut shown, mut empty) = (vec![], vec![]);
+    for (t, table) in themes.iter().zip(tables) {
+        if table.is_none() && !figures.iter().any(|(c, _)| c.theme == t.id) {
+            empty.push(t.label.as_str());
+        } else {
+            shown.push((*t, table));
+        }
+    }
+    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    for (t, _) in &shown {
         h.push_str(&format!(
             "<li><a href=\"#theme-{}\">{}</a></li>\n",
             t.id,
@@ -234,7 +287,14 @@ pub fn html(
     if !fiches.is_empty() {
         h.push_str("<li><a href=\"#fiches\">Fiches communales</a></li>\n");
     }
-    h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol></nav>\n");
+    h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol>\n");
+    if !empty.is_empty() {
+        h.push_str(&format!(
+            "<p class=\"note\">Sans donnée dans ce baromètre : {} (leurs indicateurs figurent dans la méthodologie).</p>\n",
+            escape(&empty.join(", "))
+        ));
+    }
+    h.push_str("</nav>\n");
 
     // IDH-4 first, as the barometer presents it.
     h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
@@ -246,27 +306,28 @@ pub fn html(
     if let Some(t) = view.theme_table(&composite_theme)? {
         h.push_str(&t.html("h3"));
     }
-    for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
-        h.push_str(&format!(
-            "<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n",
+    let mut number = 0;
+    let mut figure = |c: &NamedChart, svg: &str| {
+        number += 1;
+        format!(
+            "<figure>{svg}<figcaption>Figure {number} — {} (figures/{}.png et .svg)</figcaption></figure>\n",
+            escape(c.chart.title()),
             escape(&c.stem)
-        ));
+        )
+    };
+    for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
+        h.push_str(&figure(c, svg));
     }
     h.push_str("</section>\n");
 
-    for theme in &themes {
+    for (theme, table) in &shown {
         h.push_str(&format!(
             "<section id=\"theme-{}\"><h2>{}</h2>\n",
             theme.id,
             escape(&theme.label)
         ));
-        match view.theme_table(&theme.id)? {
-            Some(t) => h.push_str(&t.html("h3")),
-            None => {
-                let mut t = view.empty_theme(&theme.id);
-                t.title = "Indicateurs du thème".into();
-                h.push_str(&t.html("h3"));
-            }
+        if let Some(t) = table {
+            h.push_str(&t.html("h3"));
         }
         for ind in view
             .catalog
@@ -288,22 +349,14 @@ pub fn html(
                 escape(&ind.source)
             ));
             for (c, svg) in mine {
-                h.push_str(&format!(
-                    "<figure>{svg}<figcaption>Figure {} (fichiers {}.png et {}.svg)</figcaption></figure>\n",
-                    escape(&c.stem),
-                    escape(&c.stem),
-                    escape(&c.stem)
-                ));
+                h.push_str(&figure(c, svg));
             }
         }
         for (c, svg) in figures
             .iter()
             .filter(|(c, _)| c.theme == theme.id && c.indicator.is_none())
         {
-            h.push_str(&format!(
-                "<figure>{svg}<figcaption>Figure {}</figcaption></figure>\n",
-                escape(&c.stem)
-            ));
+            h.push_str(&figure(c, svg));
         }
         h.push_str("</section>\n");
     }
