@@ -391,3 +391,33 @@ fn a_contour_of_a_hundred_thousand_points_costs_its_pixels_in_the_svg() {
     let size = svg.metadata().unwrap().len();
     assert!(size < 300_000, "{size} bytes of SVG");
 }
+
+#[test]
+fn the_documented_join_adds_the_labels_and_no_column_twice() {
+    let out = barometer();
+    let mut results = csv::Reader::from_path(out.join("results.csv")).unwrap();
+    let h = results.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (ind, unit, evol) = (col("indicator"), col("unit"), col("evol_unit"));
+    let mut dict = csv::Reader::from_path(out.join("indicators.csv")).unwrap();
+    let dh = dict.headers().unwrap().clone();
+    let units: std::collections::HashMap<String, (String, String)> = dict
+        .records()
+        .map(|r| r.unwrap())
+        .map(|r| (r[0].to_string(), (r[4].to_string(), r[5].to_string())))
+        .collect();
+    assert_eq!((&dh[0], &dh[4], &dh[5]), ("indicator", "unit", "evol_unit"));
+    let mut n = 0;
+    for r in results.records() {
+        let r = r.unwrap();
+        let want = &units[&r[ind]];
+        assert_eq!((&r[unit], &r[evol]), (want.0.as_str(), want.1.as_str()), "{:?}", r);
+        n += 1;
+    }
+    assert!(n > 100_000, "{n}");
+    // The join on the three keys: every other column of the dictionary
+    // is new to the table.
+    for c in dh.iter().filter(|c| !["indicator", "unit", "evol_unit"].contains(c)) {
+        assert!(!h.iter().any(|x| x == c), "{c} in both");
+    }
+}
