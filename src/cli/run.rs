@@ -90,6 +90,13 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         &report::methodology_table(&view, &s.manifest),
     )?;
     let figures = super::report::write_report(&s, &out, &shapes)?;
+    if !shapes.is_empty() {
+        out.write(
+            "results.geojson",
+            crate::render::geojson::results_geojson(&s.results, &s.geo, &shapes)?,
+        )?;
+        index.push_str("- [results.geojson](results.geojson) : les contours et leurs valeurs, pour QGIS\n");
+    }
     index.push_str(&format!(
         "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",
         crate::fr::number(s.results.frame.height() as f64, 0),

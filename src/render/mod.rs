@@ -5,6 +5,7 @@ pub mod barometer;
 pub mod charts;
 pub mod fiche;
 pub mod figures;
+pub mod geojson;
 pub mod lecture;
 pub mod output;
 pub mod report;

@@ -421,3 +421,35 @@ fn the_documented_join_adds_the_labels_and_no_column_twice() {
         assert!(!h.iter().any(|x| x == c), "{c} in both");
     }
 }
+
+#[test]
+fn results_geojson_joins_the_contours_to_their_values_for_qgis() {
+    let text = std::fs::read_to_string(barometer().join("results.geojson")).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(doc["type"], "FeatureCollection");
+    let features = doc["features"].as_array().unwrap();
+    // The Nord's 648 contours of 2018, Bermeries drawn with its commune.
+    assert_eq!(features.len(), 647);
+    let props = |f: &serde_json::Value| f["properties"].as_object().unwrap().clone();
+    let denain = features.iter().find(|f| f["properties"]["code"] == "59172").unwrap();
+    let p = props(denain);
+    assert_eq!((p["nom"].as_str(), p["niveau"].as_str()), (Some("Denain"), Some("Commune")));
+    assert_eq!(p["revenu_median_uc_2021"], 14890.0);
+    assert_eq!(p["taux_pauvrete_2021"], 43.0);
+    assert_eq!(p["revenu_median_uc_2019"], 14320.0);
+    // One attribute table: the same properties on every feature; a secret
+    // is null, never 0.
+    let keys: Vec<String> = p.keys().cloned().collect();
+    assert!(features.iter().all(|f| props(f).keys().cloned().collect::<Vec<_>>() == keys));
+    let nulls = features.iter().filter(|f| f["properties"]["taux_pauvrete_2021"].is_null()).count();
+    assert!(nulls > 100, "{nulls}");
+    assert!(!features.iter().any(|f| f["properties"]["taux_pauvrete_2021"] == 0.0));
+    // RFC 7946 geometry in longitude/latitude.
+    assert_eq!(denain["geometry"]["type"], "MultiPolygon");
+    let first = &denain["geometry"]["coordinates"][0][0][0];
+    let (x, y) = (first[0].as_f64().unwrap(), first[1].as_f64().unwrap());
+    assert!((3.3..3.5).contains(&x) && (50.2..50.4).contains(&y), "{x} {y}");
+    // Read back as contours by bcs itself.
+    let back = bcs::geo::read_geojson(&barometer().join("results.geojson"), "code").unwrap();
+    assert_eq!(back.len(), 647);
+}
