@@ -404,6 +404,16 @@ pub struct Change {
     pub from: f64,
     pub to: f64,
     pub reference: bool,
+    /// The change is secret (or not computable): drawn as « nd », its
+    /// `from` and `to` ignored.
+    pub secret: bool,
+}
+
+impl Change {
+    /// Values drawn on the scale (none for a secret change).
+    fn values(&self) -> impl Iterator<Item = f64> {
+        (!self.secret).then_some([self.from, self.to]).into_iter().flatten()
+    }
 }
 
 /// Change between two vintages. Rates and indices: a dumbbell per territory
@@ -443,8 +453,10 @@ impl Figure for Evolution {
                 .iter()
                 .map(|r| Bar {
                     label: r.label.clone(),
-                    value: (r.from != 0.0).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
-                    status: if r.from != 0.0 {
+                    value: (r.from != 0.0 && !r.secret).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
+                    status: if r.secret {
+                        Status::Secret
+                    } else if r.from != 0.0 {
                         Status::Ok
                     } else {
                         Status::Missing
@@ -464,7 +476,7 @@ impl Figure for Evolution {
             return footer(area, y + 40, &self.footer);
         }
         let scale = Scale::span(
-            self.rows.iter().flat_map(|r| [r.from, r.to]),
+            self.rows.iter().flat_map(Change::values),
             24 + LABEL_W + 20,
             right - 150,
         );
@@ -521,12 +533,22 @@ impl Figure for Evolution {
                 (24 + LABEL_W, mid),
             )
             .map_err(err)?;
-            let (a, b) = (scale.x(r.from), scale.x(r.to));
             area.draw(&PathElement::new(
                 vec![(scale.x0, mid), (scale.x1, mid)],
                 RULE.stroke_width(1),
             ))
             .map_err(err)?;
+            if r.secret {
+                area.draw_text(
+                    Status::Secret.display_fr(),
+                    &font(14).color(&GREY).pos(Pos::new(HPos::Right, VPos::Center)),
+                    (right, mid),
+                )
+                .map_err(err)?;
+                y += ROW;
+                continue;
+            }
+            let (a, b) = (scale.x(r.from), scale.x(r.to));
             area.draw(&PathElement::new(
                 vec![(a, mid), (b, mid)],
                 GREY.stroke_width(3),
@@ -570,16 +592,8 @@ impl Figure for Evolution {
             INK.stroke_width(1),
         ))
         .map_err(err)?;
-        let lo = self
-            .rows
-            .iter()
-            .flat_map(|r| [r.from, r.to])
-            .fold(f64::INFINITY, f64::min);
-        let hi = self
-            .rows
-            .iter()
-            .flat_map(|r| [r.from, r.to])
-            .fold(f64::NEG_INFINITY, f64::max);
+        let lo = self.rows.iter().flat_map(Change::values).fold(f64::INFINITY, f64::min);
+        let hi = self.rows.iter().flat_map(Change::values).fold(f64::NEG_INFINITY, f64::max);
         for v in [lo, hi] {
             if v.is_finite() {
                 area.draw_text(

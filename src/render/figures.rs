@@ -301,10 +301,14 @@ impl View<'_> {
             .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
             .copied()
             .collect();
+        // By change, the largest rise first: what the chart is about.
+        let relative = ind.unit.has_relative_evolution();
+        let size = |r: &ResultRow| if relative { r.evol_pct } else { r.evol_abs };
         main.sort_by(|a, b| {
-            b.value
-                .partial_cmp(&a.value)
+            size(b)
+                .partial_cmp(&size(a))
                 .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
         });
         let change = |r: &ResultRow, reference: bool| -> Option<Change> {
             let to_v = r.value?;
@@ -313,6 +317,7 @@ impl View<'_> {
                 from: to_v - r.evol_abs?,
                 to: to_v,
                 reference,
+                secret: false,
             })
         };
         let mut out: Vec<Change> = main.iter().filter_map(|r| change(r, false)).collect();
@@ -321,6 +326,24 @@ impl View<'_> {
         }
         let total = out.len();
         let dropped = ends(&mut out);
+        // Territories of the level whose change is secret: « nd » rows
+        // after the others (the first MAX_BARS / 2 by name), the rest
+        // counted in the subtitle: never silently left out.
+        let mut secret: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.level == lvl && r.vintage == Some(to) && r.evol_status == Some(Status::Secret))
+            .filter(|r| !self.references.contains(&r.territory_code))
+            .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
+            .collect();
+        secret.sort_by(|a, b| crate::fr::collate(&a.territory_name, &b.territory_name));
+        let unshown = secret.len().saturating_sub(MAX_BARS / 2);
+        out.extend(secret.iter().take(MAX_BARS / 2).map(|r| Change {
+            label: r.territory_name.clone(),
+            from: 0.0,
+            to: 0.0,
+            reference: false,
+            secret: true,
+        }));
         for code in self.references {
             if let Some(r) = changed
                 .iter()
@@ -332,13 +355,22 @@ impl View<'_> {
         }
         let level = Level::parse(&lvl)
             .ok_or_else(|| anyhow::anyhow!("niveau de territoire « {lvl} » inconnu dans les résultats"))?;
-        let relative = ind.unit.has_relative_evolution();
+        let mut footer = vec![format!("Source : {}.", ind.source)];
+        if let Some(r) = main.first() {
+            if let Some(s) = lecture::change_sentence(ind, r, relative) {
+                footer.push(s);
+            }
+        }
         Ok(Some(Evolution {
             title: format!("{} — évolution {from}-{to}", ind.label),
             subtitle: format!(
                 "{}{} ; évolution en {}",
                 plural(level),
-                dropped_note(dropped, total),
+                dropped_note(dropped, total)
+                    + &match unshown {
+                        0 => String::new(),
+                        n => format!(" ; {} autres au changement secret (nd)", crate::fr::number(n as f64, 0)),
+                    },
                 if relative {
                     "%".to_string()
                 } else if ind.unit == Unit::Index {
@@ -354,7 +386,7 @@ impl View<'_> {
             decimals: ind.decimals,
             relative,
             rows: out,
-            footer: self.footer(ind, main.first().copied()),
+            footer,
         }))
     }
 

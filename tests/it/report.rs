@@ -453,3 +453,15 @@ fn results_geojson_joins_the_contours_to_their_values_for_qgis() {
     let back = bcs::geo::read_geojson(&barometer().join("results.geojson"), "code").unwrap();
     assert_eq!(back.len(), 647);
 }
+
+#[test]
+fn an_evolution_chart_is_sorted_by_change_and_shows_secret_changes() {
+    let svg = std::fs::read_to_string(
+        barometer().join("figures/fig_revenus_taux_pauvrete_2019-2021_evolution.svg"),
+    )
+    .unwrap();
+    // 20 communes with a change, 27 secret: 20 « nd » rows drawn, 7 counted.
+    assert!(svg.contains("Communes ; 7 autres au changement secret (nd)"), "subtitle");
+    // The lecture is about the largest rise, the first row.
+    assert!(svg.contains("Lecture : entre 2019 et 2021, « Taux de pauvreté à 60 % » passe de 16,0 % à 20,0 % pour Haulchin, soit +4,0 pts."));
+}
