@@ -98,8 +98,8 @@ pub fn read_geojson(path: &Path, code_property: &str) -> Result<Vec<Shape>> {
 enum Crs {
     Wgs84,
     Projected {
-        proj: proj4rs::Proj,
-        wgs84: proj4rs::Proj,
+        proj: Box<proj4rs::Proj>,
+        wgs84: Box<proj4rs::Proj>,
         name: String,
     },
 }
@@ -133,7 +133,7 @@ fn declared_crs(doc: &Value) -> Result<Crs> {
         .map_err(|e| anyhow::anyhow!("système de coordonnées EPSG:{code} inconnu ou non pris en charge ({e})"))?;
     let wgs84 = proj4rs::Proj::from_epsg_code(4326)
         .map_err(|e| anyhow::anyhow!("définition de WGS 84 introuvable ({e})"))?;
-    Ok(Crs::Projected { proj, wgs84, name: format!("EPSG:{code}") })
+    Ok(Crs::Projected { proj: Box::new(proj), wgs84: Box::new(wgs84), name: format!("EPSG:{code}") })
 }
 
 fn polygon(v: &Value) -> Result<Vec<Vec<(f64, f64)>>> {

@@ -203,7 +203,7 @@ impl Table {
             .from_writer(vec![0xEF, 0xBB, 0xBF]);
         let keyed = !self.keys.is_empty() && self.keys.len() == self.rows.len();
         let key_header = ["Code", "Niveau"].map(String::from);
-        let header = keyed.then_some(&key_header[..]).unwrap_or_default().iter().chain(&self.header);
+        let header = if keyed { &key_header[..] } else { &[] }.iter().chain(&self.header);
         w.write_record(header.map(|h| spreadsheet_text(h)))?;
         for (i, row) in self.rows.iter().enumerate() {
             let key = match self.keys.get(i).filter(|_| keyed) {
