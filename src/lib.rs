@@ -11,6 +11,8 @@ pub mod embedded;
 pub mod engine;
 pub mod files;
 pub mod fr;
+#[cfg(test)]
+mod fuzz;
 pub mod geo;
 pub mod ingest;
 pub mod monthly;

@@ -488,22 +488,31 @@ impl Manifest {
         };
         let mut m: Manifest = crate::catalog::read_toml(&file)?;
         m.dir = file.parent().map(Path::to_path_buf).unwrap_or_default();
-        m.check_ids(&file)?;
+        m.check_settings(&file)?;
         Ok(m)
     }
 
     /// Identifiers that become file names (the output folder
-    /// `reports/<id>`, cache entries `<source id>-…`) are slugs, and a
-    /// source id is given once.
-    fn check_ids(&self, file: &Path) -> Result<()> {
+    /// `reports/<id>`, cache entries `<source id>-…`) are slugs, a source
+    /// id is given once, and separators are ASCII characters.
+    fn check_settings(&self, file: &Path) -> Result<()> {
         let not_slug = |what: &str, id: &str| {
             (!is_slug(id)).then(|| {
                 format!("{what} « {id} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)")
             })
         };
         let mut problems: Vec<String> = not_slug("[dataset] id", &self.dataset.id).into_iter().collect();
+        // A separator is one ASCII character other than a quote or a line
+        // end: « é » would otherwise be cut to a byte and split the file
+        // elsewhere than the user said.
+        let bad_delimiter = |what: String, c: Option<char>| {
+            c.filter(|c| !c.is_ascii() || matches!(c, '"' | '\n' | '\r'))
+                .map(|c| format!("{what} delimiter « {} » : un caractère ASCII attendu (; , tabulation |), ni guillemet ni fin de ligne", c.escape_debug()))
+        };
+        problems.extend(bad_delimiter("[defaults]".into(), self.defaults.delimiter));
         let mut seen = std::collections::HashSet::new();
         for s in &self.sources {
+            problems.extend(bad_delimiter(format!("[[source]] « {} »", s.id), s.delimiter));
             problems.extend(not_slug("[[source]] id", &s.id));
             if !seen.insert(s.id.as_str()) {
                 problems.push(format!("[[source]] id « {} » donné à deux sources", s.id));
@@ -513,7 +522,7 @@ impl Manifest {
             return Ok(());
         }
         anyhow::bail!(
-            "{} : {} identifiant(s) refusé(s) ; rien n'a été écrit :\n  - {}",
+            "{} : {} réglage(s) refusé(s) ; rien n'a été écrit :\n  - {}",
             file.display(),
             problems.len(),
             problems.join("\n  - ")
@@ -597,5 +606,78 @@ impl Manifest {
                 .or_else(|| d.missing.clone())
                 .unwrap_or_else(|| vec!["-".into()]),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzz_manifest() {
+        use crate::fuzz::{run, seed, Outcome};
+        let seeds = [seed("datasets/caph/dataset.toml")];
+        let tokens = [
+            "[[source]]\nid = \"x\"\nfile = \"sources/t01_population.csv\"\n",
+            "[[source.variable]]\n",
+            "id = \"../x\"\n",
+            "delimiter = \"é\"\n",
+            "delimiter = \"\\\"\"\n",
+            "profile = \"insee_base_cc\"\n",
+            "min_coverage = 1e309\n",
+            "vintage = -2147483648\n",
+            "header_row = 0\n",
+            "\"\"\"",
+            "'''",
+            "= [",
+            "{ ",
+            "\\u0000",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("dataset.toml");
+        let counts = run("manifest", &seeds, &tokens, |input| {
+            std::fs::write(&path, input).unwrap();
+            let Ok(m) = Manifest::load(dir.path()) else {
+                return Outcome::Refused;
+            };
+            // What load accepts is safe to use: ids fit in file names and
+            // are unique, separators are one ASCII character.
+            assert!(is_slug(&m.dataset.id), "{:?}", m.dataset.id);
+            let ids: std::collections::HashSet<_> = m.sources.iter().map(|s| &s.id).collect();
+            assert_eq!(ids.len(), m.sources.len());
+            for s in &m.sources {
+                assert!(is_slug(&s.id), "{:?}", s.id);
+                let profile = s.profile.as_deref().and_then(|p| m.profile(p).ok());
+                let _ = m.layout(s, profile.as_ref());
+                let d = m.dialect(s, profile.as_ref());
+                assert!(d.delimiter.is_none_or(|b| b.is_ascii()));
+            }
+            let _ = m.dataset.min_coverage();
+            Outcome::Accepted
+        });
+        assert!(counts.accepted > 0 && counts.refused > 0, "{counts:?}");
+    }
+
+    #[test]
+    fn fuzz_profile() {
+        use crate::fuzz::{run, seed, Outcome};
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("datasets/profiles");
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        let seeds: Vec<Vec<u8>> = names.iter().map(|n| seed(&format!("datasets/profiles/{n}"))).collect();
+        let tokens = ["[[variable]]\n", "key = []\n", "header_row = 18446744073709551615\n", "\"\"", "= ", "\n"];
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("profil.toml");
+        let counts = run("profile", &seeds, &tokens, |input| {
+            std::fs::write(&path, input).unwrap();
+            match crate::catalog::read_toml::<Profile>(&path) {
+                Ok(_) => Outcome::Accepted,
+                Err(_) => Outcome::Refused,
+            }
+        });
+        assert!(counts.accepted > 0 && counts.refused > 0, "{counts:?}");
     }
 }

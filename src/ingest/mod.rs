@@ -1691,4 +1691,52 @@ mod tests {
             ]
         );
     }
+    #[test]
+    fn fuzz_cell_parser() {
+        // Cells of real files and their edge cases, one per line.
+        let seeds = [
+            crate::fuzz::seed_head("datasets/caph/sources/t05_minima_sociaux.csv", 2048),
+            " 1 234,5 \n12\u{202F}000\u{A0}€\n+3,5 %\nnd\n-\n\ns\n1.5\nNaN\n1e309\n-inf\n15.760 €\n1.234.567\n145,415\n007\n-0\n"
+                .as_bytes()
+                .to_vec(),
+        ];
+        let tokens = ["nd", "s", "-", "NaN", "inf", "e308", "e-400", "1.234", ",5", "€", "%", "\u{202F}", "\u{A0}", "+", "000"];
+        let values = [("moins de 5".to_string(), 2.5)].into_iter().collect();
+        let counts = crate::fuzz::run("cells", &seeds, &tokens, |input| {
+            let text = String::from_utf8_lossy(input);
+            let cells: Vec<&str> = text.split(['\n', ';']).collect();
+            let texts = StringChunked::from_iter_options("x".into(), cells.iter().map(|c| (!c.is_empty()).then_some(*c)));
+            for decimal in [',', '.'] {
+                let d = manifest::ResolvedDialect {
+                    delimiter: None,
+                    decimal,
+                    secret: manifest::DEFAULT_SECRET.iter().map(|m| m.to_string()).collect(),
+                    missing: vec!["-".into()],
+                };
+                let p = parse_column("x", &texts, &d, &values);
+                assert_eq!((p.value.len(), p.status.len(), p.bad.len()), (cells.len(), cells.len(), cells.len()));
+                for (i, cell) in cells.iter().enumerate() {
+                    let (v, st, bad) = (p.value.get(i), p.status.get(i), p.bad[i]);
+                    let t = cell.trim();
+                    // A value is finite and read; an unread cell says why,
+                    // or is a marker: never silently missing.
+                    match (v, bad) {
+                        (Some(x), None) => assert!(x.is_finite() && st == Some(Status::Ok.code()), "{cell:?} → {x}"),
+                        (Some(x), Some(b)) => panic!("{cell:?} → {x} and {b:?}"),
+                        (None, Some(_)) => assert_eq!(st, Some(Status::Ok.code()), "{cell:?}"),
+                        (None, None) => assert!(
+                            t.is_empty() || d.secret.iter().chain(&d.missing).any(|m| m == t),
+                            "{cell:?} silently missing"
+                        ),
+                    }
+                    // Plain digits read as written.
+                    if !t.is_empty() && t.len() < 16 && t.bytes().all(|b| b.is_ascii_digit()) {
+                        assert_eq!(v, t.parse::<f64>().ok(), "{cell:?}");
+                    }
+                }
+            }
+            crate::fuzz::Outcome::Accepted
+        });
+        assert!(counts.accepted > 0, "{counts:?}");
+    }
 }

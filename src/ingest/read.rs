@@ -72,7 +72,20 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
         .map(str::to_lowercase)
         .unwrap_or_default();
     let (table, doubled) = match ext.as_str() {
-        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => read_workbook(path, layout)?,
+        "xlsx" | "xlsm" | "xls" | "xlsb" | "ods" => {
+            // The workbook library may panic on a malformed file (an
+            // arithmetic overflow on a cell reference of a corrupt sheet,
+            // found by the fuzz target): that is a file bcs cannot read,
+            // said as such, not a crash.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(path, layout))).unwrap_or_else(
+                |_| {
+                    Err(anyhow!(
+                        "{} : classeur illisible (structure interne incohérente ; ouvrez-le et réenregistrez-le dans un tableur)",
+                        path.display()
+                    ))
+                },
+            )?
+        }
         "parquet" => (read_parquet(path)?, vec![]),
         _ => return open_csv(path, layout),
     };
@@ -297,19 +310,22 @@ fn read_csv_columns(
         .map_err(|e| anyhow!("{file} : en-tête illisible ({e})"))?;
     let mut record = csv::ByteRecord::new();
     let (mut lines, mut bad_lines) = (vec![], vec![]);
+    // Each record's line as a text editor counts them, from its byte
+    // offset: line feeds before it, plus lone carriage returns (old Mac line
+    // ends, or a stray one), at which the csv crate also ends a record.
+    let mut lines_of = LineCounter::new(body.as_bytes());
+    let mut line_of = |p: Option<&csv::Position>| p.map_or(0, |p| lines_of.line_at(p.byte() as usize)) + skip;
     loop {
         match r.read_byte_record(&mut record) {
             Ok(false) => break,
             Ok(true) => {
-                lines.push(record.position().map_or(0, |p| p.line() as usize) + skip);
+                lines.push(line_of(record.position()));
                 for (b, &at) in builders.iter_mut().zip(&positions) {
                     match record.get(at) {
                         Some(field) if !field.is_empty() => {
                             // Fields of a UTF-8 text cut at ASCII separators.
-                            let text = std::str::from_utf8(field).map_err(|_| {
-                                let line = record.position().map_or(0, |p| p.line() as usize);
-                                anyhow!("{file}, ligne {} : texte UTF-8 invalide", line + skip)
-                            })?;
+                            let text = std::str::from_utf8(field)
+                                .map_err(|_| anyhow!("{file}, ligne {} : texte UTF-8 invalide", lines.last().unwrap_or(&0)))?;
                             b.append_value(text)
                         }
                         _ => b.append_null(),
@@ -317,7 +333,7 @@ fn read_csv_columns(
                 }
             }
             Err(e) => {
-                let line = e.position().map(|p| p.line() as usize + skip).unwrap_or(0);
+                let line = line_of(e.position());
                 match e.kind() {
                     // The row is left out and said; the rest of the file is
                     // still read, so that all its problems come at once.
@@ -339,6 +355,37 @@ fn read_csv_columns(
         lines,
         bad_lines,
     })
+}
+
+/// Line numbers (1-based) of byte offsets of a text, asked in rising order.
+struct LineCounter<'a> {
+    bytes: &'a [u8],
+    /// Offsets of carriage returns not followed by a line feed.
+    lone_cr: Vec<usize>,
+    at: usize,
+    line_feeds: usize,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(bytes: &'a [u8]) -> LineCounter<'a> {
+        let lone_cr = (0..bytes.len()).filter(|&i| bytes[i] == b'\r' && bytes.get(i + 1) != Some(&b'\n')).collect();
+        LineCounter { bytes, lone_cr, at: 0, line_feeds: 0 }
+    }
+
+    fn line_at(&mut self, offset: usize) -> usize {
+        // The csv crate may place a record after a CRLF at its line feed:
+        // a record starts after the line ends before it.
+        let mut offset = offset.min(self.bytes.len());
+        while matches!(self.bytes.get(offset), Some(b'\r' | b'\n')) {
+            offset += 1;
+        }
+        if offset < self.at {
+            (self.at, self.line_feeds) = (0, 0);
+        }
+        self.line_feeds += self.bytes[self.at..offset].iter().filter(|&&b| b == b'\n').count();
+        self.at = offset;
+        1 + self.line_feeds + self.lone_cr.partition_point(|&o| o < offset)
+    }
 }
 
 /// The kept columns of a CSV text, each row's line, and the lines left out.
@@ -439,21 +486,35 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
     }
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     let mut lines = vec![];
+    // Merged ranges over the header's columns; a cell they cover (not
+    // their anchor) reads « (cellule fusionnée avec B2) », not a value.
+    let merged: Vec<(Merged, String)> = merged
+        .iter()
+        .filter(|(a, _)| (a.1 as usize) < width)
+        .map(|&m| (m, format!("{}{}", column_letter(m.0 .1 as usize), m.0 .0 + 1)))
+        .collect();
     for (&row, row_cells) in cells.range((header_row + header_rows - 1) as u32..) {
-        // Empty rows are skipped; the others keep their sheet row number.
-        if row_cells
-            .iter()
-            .all(|(c, t)| *c as usize >= width || t.trim().is_empty())
-        {
-            continue;
-        }
-        lines.push(row as usize + 1);
         let mut texts: Vec<Option<String>> = vec![None; width];
+        let mut blank = true;
         for (c, t) in row_cells {
             if (*c as usize) < width && !t.is_empty() {
+                blank &= t.trim().is_empty();
                 texts[*c as usize] = Some(t.clone());
             }
         }
+        for ((start, end), anchor) in merged.iter().filter(|((a, b), _)| (a.0..=b.0).contains(&row)) {
+            for col in start.1..=end.1.min(width as u32 - 1) {
+                if (row, col) != *start && texts[col as usize].is_none() {
+                    texts[col as usize] = Some(format!("(cellule fusionnée avec {anchor})"));
+                    blank = false;
+                }
+            }
+        }
+        // Empty rows are skipped; the others keep their sheet row number.
+        if blank {
+            continue;
+        }
+        lines.push(row as usize + 1);
         for (col, t) in columns.iter_mut().zip(texts) {
             col.push(t);
         }
@@ -555,8 +616,8 @@ fn header_cells(cells: &SheetCells, merged: &[Merged], first: usize, rows: usize
 /// as (0-based column, text), and its merged ranges. XLSX sheets are streamed cell by cell (no
 /// dense range is built), a formula without a saved value reads as its
 /// formula (« =SUM(B2:C2) »: not a value) and a cell covered by a merged
-/// one as « (cellule fusionnée avec B2) »; other formats go through their
-/// range.
+/// one reads as « (cellule fusionnée avec B2) » (see `read_workbook`); other
+/// formats go through their range.
 fn sheet_cells(
     wb: &mut calamine::Sheets<std::io::BufReader<std::fs::File>>,
     sheet: &str,
@@ -581,17 +642,6 @@ fn sheet_cells(
                     };
                     if !text.is_empty() {
                         cells.entry(cell.pos.0).or_default().push((cell.pos.1, text));
-                    }
-                }
-            }
-            // Cells covered by a merged one, in the rows that hold data.
-            for m in merged {
-                let anchor = format!("{}{}", column_letter(m.start.1 as usize), m.start.0 + 1);
-                for (&row, row_cells) in cells.range_mut(m.start.0..=m.end.0) {
-                    for col in m.start.1..=m.end.1.min(m.start.1 + MAX_WORKBOOK_COLUMNS as u32) {
-                        if (row, col) != m.start && !row_cells.iter().any(|(c, _)| *c == col) {
-                            row_cells.push((col, format!("(cellule fusionnée avec {anchor})")));
-                        }
                     }
                 }
             }
@@ -680,6 +730,11 @@ mod tests {
         );
         assert_eq!(read.lines, [4, 6]);
         assert_eq!(read.frame.height(), 2);
+        // A lone carriage return ends a line, as in a text editor (found by
+        // the fuzz target: two rows had been given the same line).
+        let mac = "code;pop\r59172;1\r\n59178;2\r59179;3\n";
+        let read = read_csv_columns(mac, b';', &header(mac), &keep[..1], "f.csv", 0).unwrap();
+        assert_eq!(read.lines, [2, 3, 4]);
         let twice = "code;pop;pop\n59172;1;2\n";
         let err = read_csv_columns(
             twice,
@@ -714,5 +769,132 @@ mod tests {
         );
         let (t, _) = decode(b"\xEF\xBB\xBFcode\n".to_vec(), None, "f.csv").unwrap();
         assert_eq!(t, "code\n", "BOM removed");
+    }
+
+    /// A table the readers accept: as many line numbers as rows, rising,
+    /// none of them a line reported as unreadable, every column text.
+    fn check_table(t: &Table) {
+        assert_eq!(t.frame.height(), t.lines.len());
+        assert!(t.lines.windows(2).all(|w| w[0] < w[1]), "{:?}", t.lines);
+        assert!(t.bad_lines.iter().all(|(l, _)| !t.lines.contains(l)));
+        assert!(t.frame.columns().iter().all(|c| c.dtype() == &DataType::String));
+    }
+
+    /// Opens and reads every column of a file, checking what is accepted.
+    fn read_all(path: &Path, layout: &Layout) -> crate::fuzz::Outcome {
+        use crate::fuzz::Outcome;
+        let Ok(opened) = open(path, layout) else {
+            return Outcome::Refused;
+        };
+        let columns = opened.columns.clone();
+        match opened.read(&columns) {
+            Ok(t) => {
+                check_table(&t);
+                Outcome::Accepted
+            }
+            Err(_) => Outcome::Refused,
+        }
+    }
+
+    #[test]
+    fn fuzz_csv_reader() {
+        use crate::fuzz::{run, seed_head};
+        let seeds = [
+            seed_head("datasets/caph/sources/t05_minima_sociaux.csv", 4096),
+            seed_head("datasets/public/filosofi/cc_filosofi_2019_COM.CSV", 4096),
+            seed_head("datasets/public/insee/insee_esperance_vie_departement_2023.csv", 4096),
+            seed_head("tests/fixtures/menages_par_code_postal.csv", 4096),
+            b"\xEF\xBB\xBFcode,\"nom, commune\",pop\r\n59172,\"Denain\",\"1 234\"\r\n".to_vec(),
+            b"code\tlibell\xe9\n59172\tD\xe9nain\n".to_vec(),
+        ];
+        let tokens = ["\"", "\"\"", ";", ",", "\t", "\r\n", "\n", "\u{FEFF}", "\u{A0}", "é", "s", "nd", "1 234,5", "-"];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("source.csv");
+        let counts = run("csv", &seeds, &tokens, |input| {
+            std::fs::write(&path, input).unwrap();
+            // The layouts users declare: detected or given separator and
+            // encoding, header on line 1 or below title lines.
+            let k = input.len();
+            let layout = Layout {
+                delimiter: [None, Some(b';'), Some(b',')][k % 3],
+                encoding: [None, Some("utf-8".to_string()), Some("windows-1252".to_string())][k / 3 % 3].clone(),
+                header_row: [None, Some(2), Some(4)][k / 9 % 3],
+                decimal: ',',
+                ..Layout::default()
+            };
+            read_all(&path, &layout)
+        });
+        assert!(counts.accepted > 0 && counts.refused > 0, "{counts:?}");
+    }
+
+    /// The parts of a real workbook, one of which the fuzz input replaces.
+    const PARTS: [&str; 4] = [
+        "xl/worksheets/sheet1.xml",
+        "xl/worksheets/sheet2.xml",
+        "xl/sharedStrings.xml",
+        "xl/workbook.xml",
+    ];
+
+    #[test]
+    fn fuzz_workbook_reader() {
+        use std::io::{Read, Write};
+        let base = crate::fuzz::seed("datasets/public/insee/insee_taux_pauvrete_region_dep_2021.xlsx");
+        let mut archive = ::zip::ZipArchive::new(std::io::Cursor::new(base)).unwrap();
+        let mut parts = vec![];
+        for i in 0..archive.len() {
+            let mut f = archive.by_index(i).unwrap();
+            let mut bytes = vec![];
+            f.read_to_end(&mut bytes).unwrap();
+            parts.push((f.name().unwrap().to_string(), bytes));
+        }
+        // A seed: the number of the part it replaces, then its bytes.
+        let seeds: Vec<Vec<u8>> = PARTS
+            .iter()
+            .enumerate()
+            .map(|(k, name)| {
+                let bytes = &parts.iter().find(|(n, _)| n == name).unwrap().1;
+                std::iter::once(k as u8).chain(bytes.iter().copied()).collect()
+            })
+            .collect();
+        let tokens = [
+            "<c r=\"XFD1048576\"><v>1</v></c>",
+            "<c r=\"B4\" t=\"s\"><v>9999</v></c>",
+            "<c r=\"C5\" s=\"1\"><f>A1+1</f></c>",
+            "<c r=\"A2\" t=\"e\"><v>#N/A</v></c>",
+            "<mergeCell ref=\"A1:XFD1048576\"/>",
+            "<mergeCells count=\"1\"><mergeCell ref=\"B3:C4\"/></mergeCells>",
+            "<dimension ref=\"A1:XFD1048576\"/>",
+            "<row r=\"1048576\">",
+            "</row>",
+            "<si><t>Taux</t></si>",
+            "<v>44197</v>",
+            "&amp;",
+            "&#0;",
+            "<![CDATA[x]]>",
+        ];
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("classeur.xlsx");
+        let counts = crate::fuzz::run("workbook", &seeds, &tokens, |input| {
+            let Some((&k, bytes)) = input.split_first() else {
+                return crate::fuzz::Outcome::Refused;
+            };
+            let replaced = PARTS[k as usize % PARTS.len()];
+            let mut out = ::zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+            let stored = ::zip::write::SimpleFileOptions::default().compression_method(::zip::CompressionMethod::Stored);
+            for (name, part) in &parts {
+                out.start_file(name.as_str(), stored).unwrap();
+                out.write_all(if name == replaced { bytes } else { part }).unwrap();
+            }
+            std::fs::write(&path, out.finish().unwrap().into_inner()).unwrap();
+            let layout = Layout {
+                sheet: [None, Some("Figure 2".to_string())][input.len() % 2].clone(),
+                header_row: Some(3),
+                header_rows: Some(1 + input.len() / 2 % 2),
+                decimal: '.',
+                ..Layout::default()
+            };
+            read_all(&path, &layout)
+        });
+        assert!(counts.accepted > 0 && counts.refused > 0, "{counts:?}");
     }
 }

@@ -26,6 +26,14 @@ pub struct View<'a> {
     pub scope: Option<&'a polars::prelude::PlHashSet<String>>,
 }
 
+/// Rank order of result rows: the ranked ones by rank, then the unranked;
+/// ties by name in French alphabetical order.
+pub(crate) fn rank_order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
+    (a.rank.is_none(), a.rank)
+        .cmp(&(b.rank.is_none(), b.rank))
+        .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
+}
+
 fn level_order(level: &str) -> usize {
     Level::parse(level)
         .map(|l| l as usize)
@@ -575,11 +583,7 @@ impl View<'_> {
                 .and(select::vintage(vintage))
                 .and(self.not_missing()),
         )?;
-        ranked.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank)
-                .cmp(&(b.rank.is_none(), b.rank))
-                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
-        });
+        ranked.sort_by(rank_order);
         let refs = self.results.rows(
             select::indicator(&ind.id)
                 .and(select::vintage(vintage))

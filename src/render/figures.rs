@@ -197,11 +197,7 @@ impl View<'_> {
         if main.is_empty() {
             return Ok(None);
         }
-        main.sort_by(|a, b| {
-            (a.rank.is_none(), a.rank)
-                .cmp(&(b.rank.is_none(), b.rank))
-                .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
-        });
+        main.sort_by(|a, b| crate::render::barometer::rank_order(a, b));
         // Communes within a scope: those holding a quartier prioritaire in
         // the main colour, the others lighter (the contract's « situation
         // comparée des communes en géographie prioritaire »).
@@ -355,7 +351,7 @@ impl View<'_> {
         }
         let level = Level::parse(&lvl)
             .ok_or_else(|| anyhow::anyhow!("niveau de territoire « {lvl} » inconnu dans les résultats"))?;
-        let mut footer = vec![format!("Source : {}.", ind.source)];
+        let mut footer = self.footer(ind, None);
         if let Some(r) = main.first() {
             if let Some(s) = lecture::change_sentence(ind, r, relative) {
                 footer.push(s);

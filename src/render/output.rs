@@ -86,8 +86,11 @@ impl OutputDir {
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("impossible de créer le dossier {}", parent.display()))?;
         remove_dead_runs(&parent);
+        // The process id is in the folder's name, so that a run killed at
+        // any instant, even before it wrote a file, leaves a folder the next
+        // run knows to be dead.
         let staging = tempfile::Builder::new()
-            .prefix(STAGING)
+            .prefix(&format!("{STAGING}{}-", std::process::id()))
             .tempdir_in(&parent)
             .with_context(|| format!("impossible d'écrire dans {}", parent.display()))?;
         std::fs::write(staging.path().join(OWNER), std::process::id().to_string())?;
@@ -310,8 +313,17 @@ fn remove_dead_runs(parent: &Path) {
         if !name.starts_with(STAGING) || !path.is_dir() {
             continue;
         }
-        let dead = std::fs::read_to_string(path.join(OWNER))
-            .is_ok_and(|pid| pid.trim().parse::<u32>().is_ok_and(|p| !process_alive(p)));
+        // The run's process id: in the name (`.bcs-en-cours-<pid>-…`), or
+        // in the owner file of an earlier bcs's staging folder.
+        let pid = name[STAGING.len()..]
+            .split_once('-')
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+            .or_else(|| {
+                std::fs::read_to_string(path.join(OWNER))
+                    .ok()
+                    .and_then(|pid| pid.trim().parse::<u32>().ok())
+            });
+        let dead = pid.is_some_and(|p| !process_alive(p));
         if dead {
             let _ = std::fs::remove_dir_all(&path);
         }

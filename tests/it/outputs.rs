@@ -181,12 +181,47 @@ fn the_staging_folder_of_a_killed_run_is_removed_by_the_next_run() {
     std::fs::write(dead.join("results.csv"), "territory_code\n").unwrap();
     // A process id that cannot exist (above Linux's pid_max).
     std::fs::write(dead.join(".bcs-processus"), "2147483000").unwrap();
+    // Killed before it wrote a file: the process id is in its name.
+    std::fs::create_dir(tmp.path().join(".bcs-en-cours-2147483000-XyZ789")).unwrap();
     // One of a live run (this test's own process) is left alone.
     let live = tmp.path().join(".bcs-en-cours-LiVe01");
     std::fs::create_dir(&live).unwrap();
     std::fs::write(live.join(".bcs-processus"), std::process::id().to_string()).unwrap();
     assert!(run(None, &tmp.path().join("sortie")).status.success());
     assert_eq!(names(tmp.path()), [".bcs-en-cours-LiVe01", "sortie"]);
+}
+
+#[test]
+fn a_run_killed_by_sigkill_leaves_the_previous_output_and_the_next_run_cleans_up() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("sortie");
+    assert!(run(None, &out).status.success());
+    let staging = |dir: &Path| names(dir).into_iter().filter(|n| n.starts_with(".bcs-en-cours-")).count();
+    // A whole run (report, figures) writes long enough to be caught; a run
+    // that ends before it is killed is tried again.
+    for _ in 0..10 {
+        let before = (std::fs::read(out.join("results.csv")).unwrap(), names(&out));
+        let mut child = bcs()
+            .args(["run", "--out"])
+            .arg(&out)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        while staging(tmp.path()) == 0 && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(std::time::Duration::from_millis(2));
+        }
+        child.kill().unwrap(); // SIGKILL
+        if child.wait().unwrap().success() {
+            continue;
+        }
+        assert_eq!((std::fs::read(out.join("results.csv")).unwrap(), names(&out)), before);
+        assert_eq!(staging(tmp.path()), 1, "{:?}", names(tmp.path()));
+        assert!(run(None, &out).status.success());
+        assert_eq!(names(tmp.path()), ["sortie"]);
+        return;
+    }
+    panic!("no run could be killed while it wrote");
 }
 
 #[test]
@@ -205,7 +240,7 @@ fn ids_that_become_file_names_are_checked() {
     let out = bcs().arg("--dataset").arg(&ds).arg("run").output().unwrap();
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("3 identifiant(s) refusé(s)"), "{err}");
+    assert!(err.contains("3 réglage(s) refusé(s)"), "{err}");
     assert!(err.contains("[dataset] id « ../../x »"), "{err}");
     assert!(err.contains("[[source]] id « /etc »"), "{err}");
     assert!(err.contains("« t10_demandeurs_emploi_evolution » donné à deux sources"), "{err}");
