@@ -564,6 +564,49 @@ fn a_workbook_with_a_cell_at_xfd1048576_is_read_without_a_dense_sheet() {
     );
 }
 
+/// Peak resident memory (KiB) of `bcs --dataset <ds> validate`, measured
+/// on that child alone (wait4), and whether it succeeded.
+fn validate_peak_kib(ds: &Path) -> (bool, i64) {
+    let child = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .arg("--dataset")
+        .arg(ds)
+        .arg("validate")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    // SAFETY: wait4 on our own child's pid, with valid pointers; the Child
+    // handle is not waited on afterwards.
+    let usage = unsafe {
+        let mut usage: libc::rusage = std::mem::zeroed();
+        assert_eq!(libc::wait4(child.id() as i32, &mut status, 0, &mut usage), child.id() as i32);
+        usage
+    };
+    (libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0, usage.ru_maxrss)
+}
+
+#[test]
+fn the_xfd1048576_workbook_costs_no_more_memory_than_an_ordinary_one() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (near, far) = (tmp.path().join("near"), tmp.path().join("far"));
+    std::fs::create_dir_all(&near).unwrap();
+    std::fs::create_dir_all(&far).unwrap();
+    let plain = dataset(&near, "wb.xlsx", &workbook(|ws| {
+        ws.write_number(1, 2, 1134.0).unwrap();
+    }), "");
+    let xfd = dataset(&far, "wb.xlsx", &workbook(|ws| {
+        ws.write_number(1, 2, 1134.0).unwrap();
+        ws.write_string(1_048_575, 16_383, "loin").unwrap();
+    }), "");
+    let (ok_plain, base) = validate_peak_kib(&plain);
+    let (ok_far, peak) = validate_peak_kib(&xfd);
+    assert!(ok_plain && ok_far);
+    // The process's own baseline (geography, catalogue) is ~120 MB; the
+    // far cell may add no more than 100 MB to it (a dense sheet is 512 GiB).
+    assert!(peak - base < 100 * 1024, "peak {peak} KiB against {base} KiB");
+}
+
 #[test]
 fn many_problems_are_listed_per_file_and_column_then_counted() {
     // 30 000 communes whose population reads « mille », and whose share
