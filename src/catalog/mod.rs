@@ -9,6 +9,10 @@ use anyhow::{bail, Context, Result};
 use serde::Deserialize;
 
 pub mod composites;
+pub mod steering;
+
+/// The catalogue's alert rules, beside the themes.
+pub const VIGILANCE_FILE: &str = "vigilance.toml";
 pub use composites::Composites;
 
 /// How a canonical variable behaves when territories are grouped.
@@ -199,6 +203,9 @@ pub struct Catalog {
     pub indicators: Vec<Indicator>,
     pub variables: Vec<Variable>,
     pub composites: Option<Composites>,
+    /// Alert rules every dataset gets (`vigilance.toml`); a dataset adds
+    /// its own.
+    pub alerts: Vec<steering::AlertRule>,
     /// Position of each variable in `variables` (polars' hasher: the engine
     /// looks variables up row by row over millions of observations).
     variable_index: polars::prelude::PlHashMap<String, usize>,
@@ -240,7 +247,7 @@ impl Catalog {
             .filter(|p| {
                 !matches!(
                     p.file_name().and_then(|n| n.to_str()),
-                    Some("variables.toml" | "composites.toml")
+                    Some("variables.toml" | "composites.toml" | VIGILANCE_FILE)
                 )
             })
             .collect();
@@ -339,13 +346,24 @@ impl Catalog {
         themes.sort_by_key(|t| t.order);
         let order: HashMap<&str, u32> = themes.iter().map(|t| (t.id.as_str(), t.order)).collect();
         indicators.sort_by_key(|i| order[i.theme.as_str()]);
-        Ok(Catalog {
+        let mut catalog = Catalog {
             themes,
             indicators,
             variables: vf.variable,
             composites,
+            alerts: vec![],
             variable_index,
-        })
+        };
+        let vigilance = dir.join(VIGILANCE_FILE);
+        if vigilance.exists() {
+            let file: steering::VigilanceFile = parse_toml(&vigilance)?;
+            let problems = steering::problems(&file.alert, &[], &catalog);
+            if !problems.is_empty() {
+                bail!("{} : {} règle(s) refusée(s) :\n  - {}", vigilance.display(), problems.len(), problems.join("\n  - "));
+            }
+            catalog.alerts = file.alert;
+        }
+        Ok(catalog)
     }
 
     pub fn variable(&self, id: &str) -> Option<&Variable> {

@@ -2,6 +2,7 @@
 
 mod cache;
 mod chart;
+mod diff;
 mod fiche;
 mod import;
 mod indicators;
@@ -58,6 +59,8 @@ pub enum Command {
     Report(report::Args),
     /// Écrit une figure (PNG et SVG) : barres triées, évolution ou carte.
     Chart(chart::Args),
+    /// Compare deux éditions du baromètre : valeurs révisées, millésimes nouveaux, rangs, classes de priorité, indicateurs et territoires.
+    Diff(diff::Args),
     /// Vérifie les sources du jeu de données (codes, types, bornes, doublons) sans rien écrire.
     Validate(validate::Args),
     /// Met les sources en cache (Parquet) : les commandes suivantes les relisent sans les analyser.
@@ -277,6 +280,17 @@ impl Session {
         }
     }
 
+    /// The alerts of the catalogue and of the dataset, evaluated on the
+    /// results, and the progress of the dataset's targets.
+    pub fn steering(&self) -> Result<engine::vigilance::Steering> {
+        let rules: Vec<_> = self.catalog.alerts.iter().chain(&self.manifest.alerts).cloned().collect();
+        let frame = engine::vigilance::Frame { territory: &self.manifest.dataset.territory, scope: self.scope.as_ref() };
+        Ok(engine::vigilance::Steering {
+            alerts: engine::vigilance::evaluate(&self.results, &self.catalog, &rules, &frame)?,
+            targets: engine::vigilance::progress(&self.results, &self.manifest.targets, |c| self.geo.name(c))?,
+        })
+    }
+
     pub fn view(&self) -> crate::render::barometer::View<'_> {
         crate::render::barometer::View {
             catalog: &self.catalog,
@@ -354,6 +368,7 @@ pub fn main() -> ExitCode {
         Command::Indicators(a) => indicators::run(&cli, a),
         Command::Report(a) => report::run(&cli, a),
         Command::Chart(a) => chart::run(&cli, a),
+        Command::Diff(a) => diff::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
         Command::Synth(a) => synth::run(&cli, a),

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::{Cli, Session};
+use crate::engine::vigilance::Steering;
 use crate::geo::{read_geojson, Shape};
 use crate::render::figures::write_charts;
 use crate::render::fiche::Fiche;
@@ -47,7 +48,7 @@ impl ContourArgs {
 }
 
 /// Writes `report.html` and `figures/` into the output folder.
-pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<usize> {
+pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering) -> Result<usize> {
     let view = s.view();
     let panel = s
         .manifest
@@ -83,7 +84,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape]) -> Result<us
     }
     out.write(
         "report.html",
-        report::html(&view, &s.manifest, &charts, &svgs, &fiches)?,
+        report::html(&view, &s.manifest, &charts, &svgs, &fiches, steering)?,
     )?;
     Ok(charts.len())
 }
@@ -92,7 +93,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
     let shapes = args.contours.load(&s)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Report)?;
-    let n = write_report(&s, &out, &shapes)?;
+    let n = write_report(&s, &out, &shapes, &s.steering()?)?;
     let path = out.commit()?;
     println!(
         "Rapport écrit : {} ({n} figures dans {})",

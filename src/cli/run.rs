@@ -84,12 +84,28 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         index.push_str("- [Classement de priorité : sensibilité](priorite_sensibilite.md)\n");
     }
     let written = sheets.len();
+    let steering = s.steering()?;
+    let alerts = crate::render::vigilance::alerts_table(&steering.alerts, &s.catalog);
+    out.write("points_de_vigilance.md", alerts.markdown())?;
+    out.write("points_de_vigilance.csv", alerts.csv()?)?;
+    index.push_str(&format!(
+        "- [Points de vigilance](points_de_vigilance.md) ([CSV](points_de_vigilance.csv)) : {} alerte(s)\n",
+        steering.alerts.len()
+    ));
+    if !steering.targets.is_empty() {
+        let t = crate::render::vigilance::targets_table(&steering.targets, &s.catalog);
+        out.write("objectifs.md", t.markdown())?;
+        out.write("objectifs.csv", t.csv()?)?;
+        index.push_str("- [Objectifs chiffrés du contrat](objectifs.md) ([CSV](objectifs.csv))\n");
+        sheets.push(("Objectifs".to_string(), t));
+    }
+    sheets.insert(0, ("Points de vigilance".to_string(), alerts));
     xlsx::write_workbook(
         &out.file("barometre.xlsx")?,
         &sheets,
         &report::methodology_table(&view, &s.manifest),
     )?;
-    let figures = super::report::write_report(&s, &out, &shapes)?;
+    let figures = super::report::write_report(&s, &out, &shapes, &steering)?;
     if !shapes.is_empty() {
         out.write(
             "results.geojson",

@@ -25,7 +25,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     // Only these territories' rows are read from the results cache.
     let mut wanted = main.clone();
     wanted.extend(opened.manifest.dataset.references.iter().cloned());
-    let s = opened.results(Some(select::territories(&wanted)))?;
+    wanted.extend(opened.manifest.targets.iter().map(|t| t.territory.clone()));
+    // The alerts compare a territory with others of its level: their
+    // indicators are read for every territory.
+    let alert_indicators: Vec<String> = opened
+        .catalog
+        .alerts
+        .iter()
+        .chain(&opened.manifest.alerts)
+        .map(|a| a.indicator.clone())
+        .collect();
+    let s = opened.results(Some(select::territories(&wanted).or(select::indicators(&alert_indicators))))?;
     match args.format {
         Format::Table => {
             let view = s.view();
@@ -38,6 +48,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 eprintln!("« {} » désigne un quartier dont le périmètre a changé en 2024 : les deux périmètres sont affichés.", args.territory);
             }
             print!("{}", table.terminal());
+            let steering = s.steering()?.about(&main);
+            print!("{}", crate::render::vigilance::terminal(&steering, &s.catalog));
         }
         f => {
             let mut codes = main.clone();

@@ -541,6 +541,8 @@ pub fn classify<T: AsRef<str>>(
 struct PriorityInputs<'a> {
     complete: Vec<(&'a str, Vec<f64>)>,
     incomplete: Vec<(&'a str, Status, String)>,
+    /// Earliest and latest vintage of the inputs used.
+    first_vintage: i32,
     vintage: i32,
 }
 
@@ -558,6 +560,7 @@ fn priority_inputs<'a>(
     let mut complete = vec![];
     let mut incomplete = vec![];
     let mut vintage = i32::MIN;
+    let mut first_vintage = i32::MAX;
     for t in values.territories_with(&ids) {
         if geo.get(t).map(|g| g.level.as_str()) != Some(conf.level.as_str()) {
             continue;
@@ -595,13 +598,21 @@ fn priority_inputs<'a>(
             }
         }
         match problem {
-            None => complete.push((t, xs)),
+            None => {
+                for id in &ids {
+                    if let Some((y, _)) = values.latest(t, id) {
+                        first_vintage = first_vintage.min(y);
+                    }
+                }
+                complete.push((t, xs))
+            }
             Some((st, label)) => incomplete.push((t, st, label)),
         }
     }
     PriorityInputs {
         complete,
         incomplete,
+        first_vintage,
         vintage,
     }
 }
@@ -633,8 +644,12 @@ fn priority<'a>(
     let level = Level::parse(&conf.level)
         .map(|l| l.label_fr().to_lowercase())
         .unwrap_or_default();
+    let span = match (p.first_vintage, p.vintage) {
+        (a, b) if a < b => format!("de {a} à {b}"),
+        (_, b) => b.to_string(),
+    };
     let setting = format!(
-        "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {}",
+        "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {} ; chacun à son dernier millésime, {span}",
         p.complete.len(),
         w.iter().map(|(i, wt, _)| format!("{i} ({})", fr::number(*wt, 1))).collect::<Vec<_>>().join(", ")
     );
@@ -646,6 +661,12 @@ fn priority<'a>(
     for id in [PRIORITY_SCORE, PRIORITY_CLASS] {
         info.settings.insert(id.to_string(), setting.clone());
     }
+    info.priority = Some(PriorityInfo {
+        first_vintage: p.first_vintage,
+        last_vintage: p.vintage,
+        classified: p.complete.len(),
+        unclassified: p.incomplete.iter().map(|(t, _, label)| (t.to_string(), label.clone())).collect(),
+    });
     let (score_id, class_id): (Arc<str>, Arc<str>) = (PRIORITY_SCORE.into(), PRIORITY_CLASS.into());
     // classify keeps the order of its inputs.
     for ((t, _), c) in p.complete.iter().zip(classes) {
@@ -733,17 +754,40 @@ fn priority_sensitivity(
                 .iter()
                 .zip(&base)
                 .filter(|(a, b)| a.class != b.class)
-                .count(),
-            None => base.len(),
+                .map(|(_, b)| b.territory.clone())
+                .collect(),
+            None => base.iter().map(|b| b.territory.clone()).collect(),
         };
-        out.push((w[j].0.clone(), changed, base.len()));
+        out.push(SensitivityRow { indicator: w[j].0.clone(), changed, total: base.len() });
     }
     out
 }
 
-/// Priority classification: (indicator dropped, territories changing class,
-/// territories classified).
-pub type Sensitivity = Vec<(String, usize, usize)>;
+/// Priority classification: for each indicator dropped in turn, the
+/// territories whose class changes.
+pub type Sensitivity = Vec<SensitivityRow>;
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct SensitivityRow {
+    /// The indicator dropped.
+    pub indicator: String,
+    /// Territories whose class changes without it.
+    pub changed: Vec<String>,
+    /// Territories classified.
+    pub total: usize,
+}
+
+/// What the priority classification covers.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PriorityInfo {
+    /// Earliest and latest vintage of the inputs (each indicator is taken
+    /// at its latest vintage for each territory).
+    pub first_vintage: i32,
+    pub last_vintage: i32,
+    pub classified: usize,
+    /// Territories of the level left out: (code, the indicator they lack).
+    pub unclassified: Vec<(String, String)>,
+}
 
 /// What the composite stage says beside its rows, as data, for the
 /// renderers (never parsed back from the `detail` text): each output's
@@ -757,6 +801,7 @@ pub struct CompositeInfo {
     /// contribution to the score, signed: positive raises the need).
     pub drivers: std::collections::BTreeMap<String, Vec<(String, f64)>>,
     pub sensitivity: Sensitivity,
+    pub priority: Option<PriorityInfo>,
 }
 
 impl CompositeInfo {
@@ -764,6 +809,9 @@ impl CompositeInfo {
         self.settings.extend(other.settings);
         self.drivers.extend(other.drivers);
         self.sensitivity.extend(other.sensitivity);
+        if other.priority.is_some() {
+            self.priority = other.priority;
+        }
     }
 }
 

@@ -8,6 +8,8 @@ mod aggregate;
 pub mod composite;
 mod evolutions;
 mod results;
+pub mod vigilance;
+pub mod diff;
 
 // Hash maps over millions of short codes: polars' fast hasher, not SipHash.
 use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};

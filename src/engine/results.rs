@@ -176,7 +176,7 @@ impl Results {
     }
 }
 
-fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
+pub(crate) fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
     let s = |n: &str| -> Result<StringChunked> { Ok(df.column(n)?.str()?.clone()) };
     let (code, name, level, ind, unit, st, est) = (
         s("territory_code")?,
@@ -201,8 +201,14 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
     let (detail, formula, evol_unit, reference) =
         (s("detail")?, s("formula")?, s("evol_unit")?, s("reference_code")?);
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
-    Ok((0..df.height())
-        .map(|i| ResultRow {
+    // A status bcs does not write is an error, never read as another one.
+    let status = |c: &StringChunked, i: usize| -> Result<Option<Status>> {
+        c.get(i)
+            .map(|s| Status::parse(s).ok_or_else(|| anyhow::anyhow!("ligne {} : statut « {s} » inconnu (ok, secret, missing ou not_aggregable attendu)", i + 1)))
+            .transpose()
+    };
+    (0..df.height())
+        .map(|i| -> Result<ResultRow> { Ok(ResultRow {
             territory_code: text(&code, i),
             territory_name: text(&name, i),
             level: text(&level, i),
@@ -210,20 +216,20 @@ fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
             vintage: vintage.get(i),
             value: value.get(i),
             unit: text(&unit, i),
-            status: st.get(i).and_then(Status::parse).unwrap_or(Status::Missing),
+            status: status(&st, i)?.ok_or_else(|| anyhow::anyhow!("ligne {} : statut absent", i + 1))?,
             formula: formula.get(i).map(String::from),
             prev_vintage: prev.get(i),
             evol_abs: evol_abs.get(i),
             evol_unit: text(&evol_unit, i),
             evol_pct: evol_pct.get(i),
-            evol_status: est.get(i).and_then(Status::parse),
+            evol_status: status(&est, i)?,
             rank: rank.get(i),
             rank_total: rank_total.get(i),
             reference_code: reference.get(i).map(String::from),
             gap_reference: gap.get(i),
             detail: detail.get(i).map(String::from),
-        })
-        .collect())
+        }) })
+        .collect()
 }
 
 /// Writes a results table as Parquet, sorted by territory in row groups of

@@ -17,7 +17,8 @@ use polars::prelude::*;
 pub use contours::{read_geojson, Shape};
 pub use resolve::{normalize, Resolution};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
+#[serde(try_from = "String")]
 pub enum Level {
     Qpv,
     Quartier,
@@ -72,6 +73,22 @@ impl Level {
         }
     }
 
+    /// The territories of this level, in a sentence (« 6 quartiers
+    /// prioritaires sur 13 »).
+    pub fn plural_fr(self) -> &'static str {
+        match self {
+            Level::Qpv => "quartiers prioritaires",
+            Level::Quartier => "quartiers",
+            Level::Arrondissement => "arrondissements municipaux",
+            Level::Commune => "communes",
+            Level::Group => "regroupements",
+            Level::Epci => "EPCI",
+            Level::Departement => "départements",
+            Level::Region => "régions",
+            Level::France => "territoires",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<Level> {
         Level::ALL.into_iter().find(|l| l.as_str() == s)
     }
@@ -84,6 +101,18 @@ impl Level {
 
     pub fn is_ranked(self) -> bool {
         !matches!(self, Level::Group | Level::France)
+    }
+}
+
+impl TryFrom<String> for Level {
+    type Error = String;
+    fn try_from(s: String) -> std::result::Result<Level, String> {
+        Level::parse(&s).ok_or_else(|| {
+            format!(
+                "niveau « {s} » inconnu (possibles : {})",
+                Level::ALL.map(|l| l.as_str()).join(", ")
+            )
+        })
     }
 }
 

@@ -22,6 +22,13 @@ pub struct Manifest {
     /// perimeters belongs to it, not to the catalogue every dataset shares.
     #[serde(rename = "indicator", default)]
     pub indicator_texts: std::collections::BTreeMap<String, IndicatorText>,
+    /// The dataset's own alert rules (« points de vigilance »), beside the
+    /// catalogue's.
+    #[serde(rename = "alert", default)]
+    pub alerts: Vec<crate::catalog::steering::AlertRule>,
+    /// The contract's quantified targets.
+    #[serde(rename = "target", default)]
+    pub targets: Vec<crate::catalog::steering::Target>,
     /// Directory of the manifest; relative paths are resolved against it.
     #[serde(skip)]
     pub dir: PathBuf,

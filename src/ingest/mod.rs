@@ -1576,10 +1576,17 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
             }),
         }
     }
+    let manifest_file = manifest.dir.join("dataset.toml").display().to_string();
+    use crate::catalog::steering;
+    for message in steering::problems(&manifest.alerts, &manifest.targets, &catalog) {
+        problems.push(DataProblem { file: manifest_file.clone(), line: None, column: None, message });
+    }
+    let named = steering::named_territories(manifest.alerts.iter().chain(&catalog.alerts), &manifest.targets);
     for code in std::iter::once(&manifest.dataset.territory)
         .chain(std::iter::once(&manifest.dataset.reference))
         .chain(&manifest.dataset.references)
         .chain(&manifest.dataset.scope)
+        .chain(&named)
     {
         if geo.get(code).is_none() {
             problems.push(DataProblem {

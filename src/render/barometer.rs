@@ -697,16 +697,16 @@ impl View<'_> {
             .to_vec(),
         );
         t.numeric = vec![false, true, true];
-        for (id, changed, total) in &self.results.composite.sensitivity {
+        for row in &self.results.composite.sensitivity {
             let label = self
                 .catalog
-                .indicator(id)
+                .indicator(&row.indicator)
                 .map(|i| i.label.clone())
-                .unwrap_or_else(|| id.clone());
+                .unwrap_or_else(|| row.indicator.clone());
             t.rows.push(vec![
                 Cell::text(label),
-                Cell::Number(*changed as f64, 0),
-                Cell::Number(*total as f64, 0),
+                Cell::Number(row.changed.len() as f64, 0),
+                Cell::Number(row.total as f64, 0),
             ]);
         }
         t.notes.push(

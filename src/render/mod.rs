@@ -7,9 +7,12 @@ pub mod fiche;
 pub mod figures;
 pub mod geojson;
 pub mod lecture;
+pub mod priority;
 pub mod output;
 pub mod report;
 pub mod table;
+pub mod diff;
+pub mod vigilance;
 pub mod xlsx;
 
 pub use crate::fr;

@@ -10,6 +10,7 @@ use crate::render::fiche::Fiche;
 use crate::render::figures::NamedChart;
 use crate::render::table::{escape, Cell, Table};
 use crate::engine::select;
+use crate::engine::vigilance::Steering;
 use crate::status::LEGEND_FR;
 
 const STYLE: &str = r#"
@@ -80,7 +81,15 @@ pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
 }
 
 fn method_notes(view: &View) -> Vec<String> {
-    vec![
+    let priority = view
+        .results
+        .composite
+        .settings
+        .get(crate::catalog::composites::PRIORITY_SCORE)
+        .map(|setting| format!(
+            "Classement de priorité d'action : chaque indicateur, à son dernier millésime, est ramené à l'écart à la moyenne des territoires classés (en écarts types), orienté par son sens favorable (un score plus élevé signale un besoin plus grand), pondéré et moyenné ; le score est découpé en quintiles (classe 5 : besoins les plus marqués). Sensibilité : le classement est refait sans chaque indicateur tour à tour ; une classe qui change alors dépend de cet indicateur. Réglages : {setting}."
+        ));
+    let mut notes = vec![
         "Secret statistique : une valeur calculée à partir d'une donnée secrète est secrète (« nd »), jamais 0.".into(),
         "Regroupements (ensemble des QPV, poches de pauvreté…) : les effectifs des membres sont additionnés ; un membre secret rend le total secret, un membre sans donnée le rend absent ; un taux publié seulement en taux n'est pas agrégeable (« n.c. »). Un total publié par la source est conservé tel quel.".into(),
         "Évolutions : entre deux millésimes successifs d'un même territoire, en points pour les taux, en nombre et en % pour les effectifs.".into(),
@@ -89,7 +98,9 @@ fn method_notes(view: &View) -> Vec<String> {
             "Écart à la référence : différence avec {} pour le même indicateur et le même millésime.",
             view.geo.name(&view.results.reference)
         ),
-    ]
+    ];
+    notes.extend(priority);
+    notes
 }
 
 fn sources_table(manifest: &Manifest) -> Table {
@@ -169,6 +180,39 @@ fn idh4_status(view: &View) -> Result<String> {
     ))
 }
 
+/// « Points de vigilance » and, when the dataset declares targets,
+/// « Objectifs chiffrés du contrat ».
+fn vigilance_section(view: &View, steering: &Steering) -> String {
+    use crate::render::vigilance::{shown_lines, targets_table, word};
+    let mut h = String::from("<section id=\"vigilance\"><h2>Points de vigilance</h2>\n<p>Calculés à partir des données de ce baromètre selon les règles d'alerte déclarées (catalogue et jeu de données) : un écart à une référence qui se creuse entre deux millésimes, un seuil franchi, un nombre de quartiers au-delà d'un seuil.</p>\n");
+    let worded: Vec<_> = steering.alerts.iter().filter_map(|a| word(a, view.catalog)).collect();
+    if worded.is_empty() {
+        h.push_str("<p>Aucune règle d'alerte n'est déclenchée par les données de ce baromètre.</p>\n");
+    }
+    for w in &worded {
+        h.push_str(&format!(
+            "<div class=\"box\"><h3>{}</h3>\n<p><strong>{}</strong></p>\n<ul>\n",
+            escape(&w.title),
+            escape(&w.summary)
+        ));
+        for line in shown_lines(w) {
+            h.push_str(&format!("<li>{}</li>\n", escape(&line)));
+        }
+        h.push_str(&format!("</ul>\n<p class=\"note\">{}</p>\n", escape(&w.lecture)));
+        if let Some(o) = &w.origin {
+            h.push_str(&format!("<p class=\"note\">Origine de la règle : {}</p>\n", escape(o)));
+        }
+        h.push_str("</div>\n");
+    }
+    h.push_str("</section>\n");
+    if !steering.targets.is_empty() {
+        h.push_str("<section id=\"objectifs\"><h2>Objectifs chiffrés du contrat</h2>\n<p>Chaque engagement chiffré : sa valeur de départ, sa cible et son échéance, et la dernière valeur que les sources du baromètre donnent pour le suivre.</p>\n");
+        h.push_str(&targets_table(&steering.targets, view.catalog).html("h3"));
+        h.push_str("</section>\n");
+    }
+    h
+}
+
 /// The start of a self-contained page, up to its `<body>`.
 fn head(title: &str) -> String {
     format!(
@@ -228,6 +272,7 @@ pub fn html(
     charts: &[NamedChart],
     svgs: &[String],
     fiches: &[Fiche],
+    steering: &Steering,
 ) -> Result<String> {
     let figures: Vec<(&NamedChart, &str)> = charts
         .iter()
@@ -276,7 +321,14 @@ pub fn html(
             shown.push((*t, table));
         }
     }
-    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#vigilance\">Points de vigilance</a></li>\n");
+    if !steering.targets.is_empty() {
+        h.push_str("<li><a href=\"#objectifs\">Objectifs chiffrés du contrat</a></li>\n");
+    }
+    h.push_str("<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
+    if view.priority_table()?.is_some() {
+        h.push_str("<li><a href=\"#priorite\">Classement de priorité d'action</a></li>\n");
+    }
     for (t, _) in &shown {
         h.push_str(&format!(
             "<li><a href=\"#theme-{}\">{}</a></li>\n",
@@ -296,7 +348,10 @@ pub fn html(
     }
     h.push_str("</nav>\n");
 
-    // IDH-4 first, as the barometer presents it.
+    // What needs attention first, then the targets, then the IDH-4 as the
+    // barometer presents it.
+    h.push_str(&vigilance_section(view, steering));
+
     h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
     h.push_str(&idh4_status(view)?);
@@ -319,6 +374,8 @@ pub fn html(
         h.push_str(&figure(c, svg));
     }
     h.push_str("</section>\n");
+
+    h.push_str(&view.priority_section()?);
 
     for (theme, table) in &shown {
         h.push_str(&format!(
@@ -371,9 +428,6 @@ pub fn html(
     h.push_str("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
     for n in method_notes(view) {
         h.push_str(&format!("<p>{}</p>\n", escape(&n)));
-    }
-    if let Some(t) = view.sensitivity_table() {
-        h.push_str(&t.html("h3"));
     }
     h.push_str(&format!(
         "<p>Légende des tableaux : {}.</p>\n",

@@ -13,4 +13,5 @@ mod real_files;
 mod report;
 mod rules;
 mod sources;
+mod steering;
 mod synth;

@@ -215,7 +215,7 @@ fn the_commands_of_using_it_run_as_written() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 16);
+    assert_eq!(ran, 17);
     // What they wrote, where the README says.
     assert!(tmp.path().join("reports/caph/results.csv").is_file());
     assert!(tmp.path().join("barometre/results.parquet").is_file());
