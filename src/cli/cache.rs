@@ -9,6 +9,21 @@ use polars::prelude::*;
 
 use crate::catalog::Catalog;
 use crate::engine::composite::CompositeInfo;
+use crate::engine::Results;
+
+/// What the results cache keeps beside the table: what the composite stage
+/// says, and the published figures to check.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Extra {
+    pub composite: CompositeInfo,
+    pub checks: Vec<crate::engine::coherence::Check>,
+}
+
+impl Extra {
+    fn of(results: &Results) -> Extra {
+        Extra { composite: results.composite.clone(), checks: results.checks.clone() }
+    }
+}
 use crate::engine::write_parquet;
 use crate::ingest::cache::{hash_file, read_verified, store_verified, Cache, Verified};
 use crate::ingest::Manifest;
@@ -84,14 +99,14 @@ impl ResultsCache {
 
     /// The cached results, restricted to the rows matching `rows` (read with
     /// predicate pushdown: only the row groups that may match are decoded).
-    pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, CompositeInfo)>> {
+    pub fn get(&self, rows: Option<Expr>) -> Result<Option<(DataFrame, Extra)>> {
         let (frame, extra) = (self.file(), self.path("resultats", "json"));
         if !frame.exists() || !extra.exists() {
             return Ok(None);
         }
         // The file must be the one written: a flipped bit is recomputed,
         // never read.
-        let info = match read_verified::<CompositeInfo>(&frame, &extra) {
+        let info = match read_verified::<Extra>(&frame, &extra) {
             Verified::Fresh(s) => s,
             Verified::Absent => return Ok(None),
             Verified::Altered => {
@@ -116,14 +131,14 @@ impl ResultsCache {
     }
 
     /// Stores the results (atomically) and removes the stale entries.
-    pub fn put(&self, frame: &DataFrame, info: &CompositeInfo) -> Result<()> {
-        self.store(|tmp| write_parquet(tmp, frame), info)
+    pub fn put(&self, results: &Results) -> Result<()> {
+        self.store(|tmp| write_parquet(tmp, &results.frame), &Extra::of(results))
     }
 
     /// Stores results already written as Parquet by [`write_parquet`] (the
     /// output of a run): a copy, not a second encoding.
-    pub fn put_file(&self, parquet: &Path, info: &CompositeInfo) -> Result<()> {
-        self.store(|tmp| crate::files::copy(parquet, tmp), info)
+    pub fn put_file(&self, parquet: &Path, results: &Results) -> Result<()> {
+        self.store(|tmp| crate::files::copy(parquet, tmp), &Extra::of(results))
     }
 
     /// Replaces the cached results by what `write` writes to a temporary
@@ -131,7 +146,7 @@ impl ResultsCache {
     fn store(
         &self,
         write: impl FnOnce(&Path) -> Result<()>,
-        info: &CompositeInfo,
+        info: &Extra,
     ) -> Result<()> {
         std::fs::create_dir_all(&self.dir)?;
         self.clear()?;

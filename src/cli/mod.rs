@@ -150,14 +150,7 @@ impl Cli {
             Some(q) => geo.resolve(q, None)?.codes().remove(0),
             None => manifest.dataset.reference.clone(),
         };
-        let mut focus = vec![manifest.dataset.territory.clone()];
-        focus.extend(manifest.dataset.references.iter().cloned());
-        let opts = engine::Options {
-            reference,
-            territory: Some(manifest.dataset.territory.clone()),
-            focus,
-            min_coverage: manifest.dataset.min_coverage()?,
-        };
+        let opts = options(&manifest, reference)?;
         Ok(Opened {
             manifest,
             catalog,
@@ -166,6 +159,18 @@ impl Cli {
             catalog_dir: self.catalog_dir()?,
         })
     }
+}
+
+/// The engine's options for a dataset, compared with `reference`.
+fn options(manifest: &Manifest, reference: String) -> Result<engine::Options> {
+    let mut focus = vec![manifest.dataset.territory.clone()];
+    focus.extend(manifest.dataset.references.iter().cloned());
+    Ok(engine::Options {
+        reference,
+        territory: Some(manifest.dataset.territory.clone()),
+        focus,
+        min_coverage: manifest.dataset.min_coverage()?,
+    })
 }
 
 /// A dataset opened, its results not yet computed.
@@ -197,9 +202,10 @@ impl Opened {
         let mut source_cache = None;
         let mut reports = vec![];
         let (results, origin) = match cached {
-            Some((frame, info)) => {
+            Some((frame, extra)) => {
                 let mut r = Results::new(frame, opts.reference.clone());
-                r.composite = info;
+                r.composite = extra.composite;
+                r.checks = extra.checks;
                 (
                     r,
                     if whole {
@@ -222,7 +228,11 @@ impl Opened {
                 // Written while the engine computes: about 0,2 s of a
                 // national run otherwise spent before it.
                 let writing = std::thread::spawn(move || pending.write());
-                match engine::compute(obs, &catalog, &geo, &opts) {
+                match engine::compute(obs, &catalog, &geo, &opts).and_then(|mut results| {
+                    results.checks = engine::coherence::published(&reports);
+                    results.checks.extend(engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
+                    Ok(results)
+                }) {
                     Ok(results) => {
                         source_cache = Some(writing);
                         (results, Origin::Computed(cache))
@@ -274,7 +284,7 @@ impl Session {
         if let Origin::Computed(cache) = &self.origin {
             warn_if_unwritten(
                 "de résultats",
-                cache.put_file(parquet, &self.results.composite),
+                cache.put_file(parquet, &self.results),
             );
             self.origin = Origin::Settled;
         }
@@ -308,7 +318,7 @@ impl Drop for Session {
             let _t = crate::timing::stage("écriture du cache");
             warn_if_unwritten(
                 "de résultats",
-                cache.put(&self.results.frame, &self.results.composite),
+                cache.put(&self.results),
             );
         }
         if let Some(writing) = self.source_cache.take() {

@@ -134,5 +134,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             );
         }
     }
+    // Published figures the recomputation contradicts: said, not refused
+    // (the values are the producers').
+    let opts = super::options(&manifest, manifest.dataset.reference.clone())?;
+    let results = crate::engine::compute(obs, &catalog, &geo, &opts)?;
+    let mut checks = crate::engine::coherence::published(&loaded.reports);
+    checks.extend(crate::engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
+    if !checks.is_empty() {
+        println!("{} chiffre(s) publié(s) à vérifier :", crate::fr::number(checks.len() as f64, 0));
+        for c in &checks {
+            println!("  {}", crate::render::vigilance::check_sentence(c, &catalog, &geo));
+        }
+    }
     Ok(())
 }

@@ -10,6 +10,7 @@ mod evolutions;
 mod results;
 pub mod vigilance;
 pub mod diff;
+pub mod coherence;
 
 // Hash maps over millions of short codes: polars' fast hasher, not SipHash.
 use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};

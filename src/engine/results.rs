@@ -62,6 +62,8 @@ pub struct Results {
     /// What the composite stage says beside its rows: settings, drivers,
     /// the priority classification's sensitivity.
     pub composite: super::composite::CompositeInfo,
+    /// Published figures the recomputation contradicts (« à vérifier »).
+    pub checks: Vec<super::coherence::Check>,
 }
 
 /// Selections of result rows, typed: render and CLI compose these (with
@@ -134,6 +136,7 @@ impl Results {
             frame,
             reference,
             composite: Default::default(),
+            checks: vec![],
         }
     }
 

@@ -249,6 +249,26 @@ pub struct SourceConf {
     pub codes: BTreeMap<String, String>,
     #[serde(rename = "variable", default)]
     pub variables: Vec<Mapping>,
+    /// Changes the file publishes beside the values they join: each is
+    /// recomputed from the variable's two vintages on the same row and a
+    /// disagreement beyond the published rounding is said « à vérifier ».
+    #[serde(rename = "change", default)]
+    pub changes: Vec<PublishedChangeConf>,
+}
+
+/// A column of published changes of a variable read from the same source.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedChangeConf {
+    pub variable: String,
+    pub from: i32,
+    pub to: i32,
+    /// The column of the published change.
+    pub column: String,
+    /// A change in % (100 × (to − from) / from) rather than in the
+    /// variable's unit.
+    #[serde(default)]
+    pub relative: bool,
 }
 
 /// One canonical variable at one vintage, computed from source columns.

@@ -438,6 +438,8 @@ fn read_source_rows(
             keep.extend(ops.into_iter().filter(|o| columns.contains(o)));
         }
     }
+    // The columns of published changes, checked against the values.
+    keep.extend(src.changes.iter().map(|c| &c.column).filter(|c| columns.contains(c)).cloned());
     // The columns of names to check and of rows to select.
     let named = src
         .name_column
@@ -784,6 +786,28 @@ fn read_source_rows(
         }
         mappings.push((m, ops, is_count));
     }
+    for c in &src.changes {
+        for vintage in [c.from, c.to] {
+            if !mapped_once.contains_key(&(c.variable.as_str(), vintage)) {
+                problems.push(problem(
+                    None,
+                    Some(&c.column),
+                    format!(
+                        "[[source.change]] : la variable « {} » n'est pas lue pour {vintage} dans cette source ; l'évolution publiée se vérifie sur les deux millésimes d'une même ligne",
+                        c.variable
+                    ),
+                ));
+            }
+        }
+        if row_years.is_some() {
+            problems.push(problem(None, Some(&c.column), "[[source.change]] : les millésimes doivent être des colonnes d'une même ligne, non des lignes (vintage_column)".into()));
+        }
+        if !columns.contains(&c.column) {
+            problems.push(problem(None, Some(&c.column), "colonne absente du fichier (attendue pour une évolution publiée, [[source.change]])".into()));
+        } else if !needed.contains(&c.column) {
+            needed.push(c.column.clone());
+        }
+    }
     if problems.len() > before {
         return Ok(None);
     }
@@ -847,6 +871,8 @@ fn read_source_rows(
     let lf = parsed.lazy();
 
     let mut outputs = vec![];
+    // The mapped values with their lines, for the published changes.
+    let mut by_vintage: HashMap<(&str, i32), DataFrame> = HashMap::new();
     for (m, ops, is_count) in &mappings {
         let (value, status) = evaluate(&m.expr, ops)?;
         let rows = match &row_years {
@@ -866,6 +892,9 @@ fn read_source_rows(
             ])
             .collect()?;
         check_range(&mapped, m, catalog, &file, problems)?;
+        if src.changes.iter().any(|c| c.variable == m.variable && (c.from == m.vintage || c.to == m.vintage)) {
+            by_vintage.insert((m.variable.as_str(), m.vintage), mapped.clone());
+        }
         let mapped = mapped.drop("line")?;
         outputs.push(if !combine {
             mapped.drop(PIECE)?.lazy()
@@ -876,7 +905,72 @@ fn read_source_rows(
     if problems.len() > before || outputs.is_empty() {
         return Ok(None);
     }
+    for c in &src.changes {
+        let (Some(a), Some(b)) = (by_vintage.get(&(c.variable.as_str(), c.from)), by_vintage.get(&(c.variable.as_str(), c.to)))
+        else {
+            continue;
+        };
+        let (value, status) = evaluate(&format!("\"{}\"", c.column.replace('"', "\"\"")), std::slice::from_ref(&c.column))?;
+        let published = lf.clone().select([value.alias("value"), status.alias("status")]).collect()?;
+        let texts = columns.iter().find(|(n, _)| **n == c.column).map(|(_, t)| t.clone());
+        report.published.extend(published_changes(c, a, b, &published, texts.as_ref())?);
+    }
     Ok(Some((concat(outputs, UnionArgs::default())?.collect()?, report)))
+}
+
+/// The rows whose published change (`published`, row by row with the
+/// mapped frames `a` at `from` and `b` at `to`) disagrees with the change
+/// recomputed from the two values, at the published rounding.
+fn published_changes(
+    c: &manifest::PublishedChangeConf,
+    a: &DataFrame,
+    b: &DataFrame,
+    published: &DataFrame,
+    texts: Option<&StringChunked>,
+) -> Result<Vec<PublishedChange>> {
+    let f = |df: &DataFrame, n: &str| -> Result<Float64Chunked> { Ok(df.column(n)?.f64()?.clone()) };
+    let st = |df: &DataFrame| -> Result<UInt32Chunked> { Ok(df.column("status")?.cast(&DataType::UInt32)?.u32()?.clone()) };
+    let (va, vb, vp) = (f(a, "value")?, f(b, "value")?, f(published, "value")?);
+    let (sa, sb, sp) = (st(a)?, st(b)?, st(published)?);
+    let codes = a.column("territory_code")?.str()?.clone();
+    let lines = a.column("line")?.idx()?.clone();
+    let ok = Some(Status::Ok.code());
+    let mut out = vec![];
+    for i in 0..a.height() {
+        let (Some(x), Some(y), Some(p)) = (va.get(i), vb.get(i), vp.get(i)) else { continue };
+        if sa.get(i) != ok || sb.get(i) != ok || sp.get(i) != ok {
+            continue;
+        }
+        let recomputed = if c.relative {
+            if x == 0.0 {
+                continue;
+            }
+            100.0 * (y - x) / x
+        } else {
+            y - x
+        };
+        // The published rounding: the decimals the cell is written with.
+        let text = texts.and_then(|t| t.get(i)).unwrap_or("");
+        let decimals = text.trim().rsplit_once([',', '.']).map_or(0, |(_, d)| d.chars().take_while(char::is_ascii_digit).count());
+        let half = 0.5 * 10f64.powi(-(decimals as i32));
+        if (recomputed - p).abs() > half + 1e-9 {
+            out.push(PublishedChange {
+                line: lines.get(i).unwrap_or(0) as usize,
+                column: c.column.clone(),
+                territory_code: codes.get(i).unwrap_or("").to_string(),
+                variable: c.variable.clone(),
+                from: c.from,
+                to: c.to,
+                value_from: x,
+                value_to: y,
+                published: p,
+                published_text: text.trim().to_string(),
+                recomputed,
+                relative: c.relative,
+            });
+        }
+    }
+    Ok(out)
 }
 
 /// Whether a file's name of a territory is the reference's: accents, case
@@ -991,6 +1085,26 @@ fn retain_flagged(frame: DataFrame, lines: &mut Vec<usize>, keep: &[bool]) -> Re
     Ok(frame.filter(&BooleanChunked::from_iter_values("".into(), keep.iter().copied()))?)
 }
 
+/// A change a file publishes that the change recomputed from the values of
+/// the same row contradicts (« à vérifier »).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct PublishedChange {
+    pub line: usize,
+    pub column: String,
+    pub territory_code: String,
+    pub variable: String,
+    pub from: i32,
+    pub to: i32,
+    pub value_from: f64,
+    pub value_to: f64,
+    pub published: f64,
+    /// The cell as written (its rounding).
+    pub published_text: String,
+    pub recomputed: f64,
+    /// A change in %.
+    pub relative: bool,
+}
+
 /// A row whose code was carried to its current commune.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Carried {
@@ -1026,6 +1140,9 @@ pub struct SourceReport {
     /// Rows of territories outside the dataset's extent, left out.
     #[serde(default)]
     pub outside_extent: usize,
+    /// Published changes the values of their row contradict.
+    #[serde(default)]
+    pub published: Vec<PublishedChange>,
 }
 
 impl SourceReport {
@@ -1037,6 +1154,7 @@ impl SourceReport {
             && self.carried.is_empty()
             && self.arrondissements.is_empty()
             && self.outside_extent == 0
+            && self.published.is_empty()
     }
 
     /// One French sentence: what was done to the file's rows.

@@ -64,6 +64,30 @@ enum Inner {
     Table(Table),
 }
 
+thread_local! {
+    /// Set while a library that may panic on a malformed file runs: its
+    /// panic becomes an error of bcs, not a message on the terminal.
+    static QUIET: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Runs `f`, catching a panic, which is not printed (other threads' and
+/// later panics are, by the previous hook).
+fn quiet_panics<T>(f: impl FnOnce() -> T) -> std::thread::Result<T> {
+    static HOOK: std::sync::Once = std::sync::Once::new();
+    HOOK.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !QUIET.with(|q| q.get()) {
+                previous(info);
+            }
+        }));
+    });
+    QUIET.with(|q| q.set(true));
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(f));
+    QUIET.with(|q| q.set(false));
+    result
+}
+
 /// Opens a source: reads its header (CSV: also decodes the text).
 pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
     let ext = path
@@ -77,7 +101,7 @@ pub fn open(path: &Path, layout: &Layout) -> Result<Opened> {
             // arithmetic overflow on a cell reference of a corrupt sheet,
             // found by the fuzz target): that is a file bcs cannot read,
             // said as such, not a crash.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_workbook(path, layout))).unwrap_or_else(
+            quiet_panics(|| read_workbook(path, layout)).unwrap_or_else(
                 |_| {
                     Err(anyhow!(
                         "{} : classeur illisible (structure interne incohérente ; ouvrez-le et réenregistrez-le dans un tableur)",

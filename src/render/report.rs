@@ -204,6 +204,19 @@ fn vigilance_section(view: &View, steering: &Steering) -> String {
         }
         h.push_str("</div>\n");
     }
+    if !view.results.checks.is_empty() {
+        h.push_str(&format!(
+            "<div class=\"box\"><h3>Chiffres publiés à vérifier</h3>\n<p>{} chiffre(s) des sources que le recalcul contredit : une évolution publiée que les valeurs de la même ligne ne donnent pas, ou des quartiers qui comptent plus que le territoire où ils se trouvent. Les valeurs du baromètre restent celles des sources ; ces chiffres sont à confirmer auprès de leur producteur.</p>\n<ul>\n",
+            crate::fr::number(view.results.checks.len() as f64, 0)
+        ));
+        for c in &view.results.checks {
+            h.push_str(&format!(
+                "<li>{}</li>\n",
+                escape(&crate::render::vigilance::check_sentence(c, view.catalog, view.geo))
+            ));
+        }
+        h.push_str("</ul></div>\n");
+    }
     h.push_str("</section>\n");
     if !steering.targets.is_empty() {
         h.push_str("<section id=\"objectifs\"><h2>Objectifs chiffrés du contrat</h2>\n<p>Chaque engagement chiffré : sa valeur de départ, sa cible et son échéance, et la dernière valeur que les sources du baromètre donnent pour le suivre.</p>\n");

@@ -311,3 +311,47 @@ pub fn terminal(steering: &crate::engine::vigilance::Steering, catalog: &Catalog
     }
     out
 }
+
+/// A value as a source writes it: no decimals for a whole number.
+fn plain(v: f64) -> String {
+    fr::number(v, if v.fract() == 0.0 { 0 } else { 1 })
+}
+
+/// A published figure the recomputation contradicts, in one sentence
+/// (« À vérifier : … »).
+pub fn check_sentence(check: &crate::engine::coherence::Check, catalog: &Catalog, geo: &crate::geo::Geography) -> String {
+    use crate::engine::coherence::Check;
+    match check {
+        Check::PublishedChange { file, change: c } => {
+            let file = std::path::Path::new(file).file_name().map_or(file.clone(), |f| f.to_string_lossy().into_owned());
+            let label = catalog.variable(&c.variable).map_or_else(|| c.variable.clone(), |v| fr::lowercase_first(&v.label));
+            let decimals = c.published_text.rsplit_once([',', '.']).map_or(0, |(_, d)| d.chars().take_while(char::is_ascii_digit).count()) as u8;
+            let unit = if c.relative { " %" } else { "" };
+            format!(
+                "À vérifier : {file}, ligne {}, colonne « {} » : pour {}, l'évolution publiée de « {label} » entre {} et {} est de {}{unit}, mais ses valeurs de la même ligne donnent {}{unit} ({} en {}, {} en {}).",
+                c.line,
+                c.column,
+                geo.name(&c.territory_code),
+                c.from,
+                c.to,
+                fr::signed(c.published, decimals),
+                fr::signed(c.recomputed, decimals),
+                plain(c.value_from),
+                c.from,
+                plain(c.value_to),
+                c.to
+            )
+        }
+        Check::PartsExceedWhole { indicator, vintage, whole, whole_value, parts, parts_value } => {
+            let label = catalog.indicator(indicator).map_or_else(|| indicator.clone(), |i| fr::lowercase_first(&i.label));
+            format!(
+                "À vérifier : en {vintage}, « {label} » : les {} quartiers prioritaires situés dans {} en comptent {} ensemble, plus que le chiffre publié pour {} ({}) : l'un des deux chiffres est faux, ou ils ne portent pas sur le même champ.",
+                parts.len(),
+                geo.name(whole),
+                fr::number(*parts_value, 0),
+                geo.name(whole),
+                fr::number(*whole_value, 0)
+            )
+        }
+    }
+}

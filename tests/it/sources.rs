@@ -815,3 +815,21 @@ fn a_dataset_words_the_catalogue_texts_for_its_own_estimates() {
         &["dataset.toml", "[indicator.populaton] : indicateur absent du catalogue"],
     );
 }
+
+#[test]
+fn a_published_change_is_checked_on_the_two_vintages_of_its_row() {
+    let file = b"code;libelle;pop;part;evol\nQN05953M;Couture;1134;2,0;+3\n";
+    // Both vintages must be read from the same source.
+    fails(
+        "s.csv",
+        file,
+        "[[source.change]]\nvariable = \"population\"\nfrom = 2015\nto = 2021\ncolumn = \"evol\"\n",
+        &["colonne « evol »", "la variable « population » n'est pas lue pour 2015 dans cette source"],
+    );
+    fails(
+        "s.csv",
+        file,
+        "[[source.change]]\nvariable = \"population\"\nfrom = 2015\nto = 2021\ncolumn = \"evolution\"\n",
+        &["colonne « evolution »", "colonne absente du fichier (attendue pour une évolution publiée"],
+    );
+}

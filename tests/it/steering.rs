@@ -306,3 +306,20 @@ fn the_priority_section_gives_drivers_with_their_direction_and_stability_in_word
     // And the method in the methodology.
     assert!(html.contains("Classement de priorité d'action : chaque indicateur, à son dernier millésime"));
 }
+
+#[test]
+fn published_figures_the_recomputation_contradicts_are_flagged_in_validate_and_the_report() {
+    let arenberg_idt = "À vérifier : t12_idt.csv, ligne 5, colonne « evol_2011_2019 » : pour QP Wallers, Bellaing, Raismes - Arenberg, l'évolution publiée de « indice de développement des territoires (IDT© Compas, publié) » entre 2011 et 2019 est de -15, mais ses valeurs de la même ligne donnent -14 (-208 en 2011, -222 en 2019).";
+    // The 9 QP lying wholly in the CAPH count 4 215 allocataires in 2016,
+    // the CAPH 3 779 (11 248 in 2021 minus its published +7 469): seed 001
+    // line 3293.
+    let minima = "À vérifier : en 2016, « allocataires des minima sociaux » : les 9 quartiers prioritaires situés dans CA de la Porte du Hainaut en comptent 4\u{202f}215 ensemble, plus que le chiffre publié pour CA de la Porte du Hainaut (3\u{202f}779)";
+    let text = ok(bcs().arg("validate").output().unwrap());
+    assert!(text.contains("16 chiffre(s) publié(s) à vérifier :"), "{text}");
+    assert!(text.contains(arenberg_idt), "{text}");
+    assert!(text.contains(minima), "{text}");
+    let html = std::fs::read_to_string(caph().join("report.html")).unwrap();
+    assert!(html.contains("<h3>Chiffres publiés à vérifier</h3>"));
+    assert!(html.contains(arenberg_idt), "IDT Arenberg listed");
+    assert!(html.contains(minima), "minima listed");
+}
