@@ -53,7 +53,7 @@ pub fn run(name: &str, seeds: &[Vec<u8>], tokens: &[&str], mut target: impl FnMu
     let seed = std::env::var("BCS_FUZZ_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(0x5eed_bc5);
+        .unwrap_or(0x05ee_dbc5);
     let mut rng = fastrand::Rng::with_seed(seed);
     let mut pool: Vec<Vec<u8>> = seeds.to_vec();
     assert!(!pool.is_empty(), "fuzz {name}: no seed");

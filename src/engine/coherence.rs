@@ -84,7 +84,8 @@ pub fn parts_exceeding_wholes(results: &Results, catalog: &Catalog, geo: &Geogra
         }
     }
     // (indicator, vintage, whole, former generation) → (sum, parts).
-    let mut sums: BTreeMap<(&str, i32, String, bool), (f64, Vec<String>)> = BTreeMap::new();
+    type Whole<'a> = (&'a str, i32, String, bool);
+    let mut sums: BTreeMap<Whole, (f64, Vec<String>)> = BTreeMap::new();
     for r in rows.iter().filter(|r| r.level == Level::Qpv.as_str()) {
         let (Some(v), Some(x), Some(q)) = (r.vintage, r.value, geo.get(&r.territory_code)) else { continue };
         let former = !q.successors.is_empty();

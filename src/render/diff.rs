@@ -196,6 +196,20 @@ pub fn terminal(diff: &Diff, catalog: &Catalog) -> String {
     out
 }
 
+/// One row of the flat table: what changed, where, and the two sides.
+#[derive(Default)]
+struct Change {
+    what: &'static str,
+    code: String,
+    level: &'static str,
+    territory: String,
+    indicator: Option<String>,
+    before: Option<(i32, Cell)>,
+    after: Option<(i32, Cell)>,
+    gap: Option<Cell>,
+    detail: String,
+}
+
 /// Every change in one table (CSV).
 pub fn flat(diff: &Diff, catalog: &Catalog) -> Table {
     let labels = Labels(catalog);
@@ -206,96 +220,79 @@ pub fn flat(diff: &Diff, catalog: &Catalog) -> Table {
             .to_vec(),
     );
     t.numeric = vec![false, false, false, false, true, true, true, true, true, false];
-    let empty = || Cell::text("");
-    let year = |y: i32| Cell::text(y.to_string());
+    let mut changes: Vec<Change> = vec![];
     for (list, what) in [(&diff.revised, "valeur révisée"), (&diff.class_changes, "classe de priorité")] {
         for r in list.iter() {
             let d = labels.decimals(&r.indicator);
-            t.rows.push(vec![
-                Cell::text(what),
-                Cell::text(r.territory_name.clone()),
-                Cell::text(labels.indicator(&r.indicator)),
-                Cell::text(r.indicator.clone()),
-                year(r.vintage),
-                value_cell(r.before, r.status_before, d),
-                year(r.vintage),
-                value_cell(r.after, r.status_after, d),
-                r.delta().map_or_else(empty, |x| Cell::Number(x, d)),
-                Cell::text(if r.delta().is_none() { "changement de statut" } else { "" }),
-            ]);
-            t.keys.push((r.territory_code.clone(), level_static(&r.level)));
+            changes.push(Change {
+                what,
+                code: r.territory_code.clone(),
+                level: level_static(&r.level),
+                territory: r.territory_name.clone(),
+                indicator: Some(r.indicator.clone()),
+                before: Some((r.vintage, value_cell(r.before, r.status_before, d))),
+                after: Some((r.vintage, value_cell(r.after, r.status_after, d))),
+                gap: r.delta().map(|x| Cell::Number(x, d)),
+                detail: if r.delta().is_none() { "changement de statut".into() } else { String::new() },
+            });
         }
     }
-    for (list, what) in [(&diff.new_vintages, "nouveau millésime"), (&diff.dropped_vintages, "millésime retiré")] {
+    for (list, new) in [(&diff.new_vintages, true), (&diff.dropped_vintages, false)] {
         for c in list.iter() {
-            let (b, a) = if what == "nouveau millésime" { (empty(), year(c.vintage)) } else { (year(c.vintage), empty()) };
-            t.rows.push(vec![
-                Cell::text(what),
-                empty(),
-                Cell::text(labels.indicator(&c.indicator)),
-                Cell::text(c.indicator.clone()),
-                b,
-                empty(),
-                a,
-                empty(),
-                empty(),
-                Cell::text(format!("{} territoire(s) avec une valeur", fr::number(c.territories as f64, 0))),
-            ]);
-            t.keys.push((String::new(), ""));
+            let side = Some((c.vintage, Cell::text("")));
+            changes.push(Change {
+                what: if new { "nouveau millésime" } else { "millésime retiré" },
+                indicator: Some(c.indicator.clone()),
+                before: if new { None } else { side.clone() },
+                after: if new { side } else { None },
+                detail: format!("{} territoire(s) avec une valeur", fr::number(c.territories as f64, 0)),
+                ..Default::default()
+            });
         }
     }
     for m in &diff.rank_moves {
-        t.rows.push(vec![
-            Cell::text("rang"),
-            Cell::text(m.territory_name.clone()),
-            Cell::text(labels.indicator(&m.indicator)),
-            Cell::text(m.indicator.clone()),
-            year(m.vintage_before),
-            Cell::Number(f64::from(m.rank_before), 0),
-            year(m.vintage_after),
-            Cell::Number(f64::from(m.rank_after), 0),
-            Cell::Number(f64::from(m.rank_after) - f64::from(m.rank_before), 0),
-            Cell::text(format!(
-                "sur {} puis {}",
-                m.total_before.map_or("?".into(), |x| x.to_string()),
-                m.total_after.map_or("?".into(), |x| x.to_string())
-            )),
-        ]);
-        t.keys.push((m.territory_code.clone(), level_static(&m.level)));
+        let total = |x: Option<u32>| x.map_or("?".into(), |x| x.to_string());
+        changes.push(Change {
+            what: "rang",
+            code: m.territory_code.clone(),
+            level: level_static(&m.level),
+            territory: m.territory_name.clone(),
+            indicator: Some(m.indicator.clone()),
+            before: Some((m.vintage_before, Cell::Number(f64::from(m.rank_before), 0))),
+            after: Some((m.vintage_after, Cell::Number(f64::from(m.rank_after), 0))),
+            gap: Some(Cell::Number(f64::from(m.rank_after) - f64::from(m.rank_before), 0)),
+            detail: format!("sur {} puis {}", total(m.total_before), total(m.total_after)),
+        });
     }
     for (list, what) in [(&diff.indicators_added, "indicateur ajouté"), (&diff.indicators_removed, "indicateur retiré")] {
-        for id in list.iter() {
-            t.rows.push(vec![
-                Cell::text(what),
-                empty(),
-                Cell::text(labels.indicator(id)),
-                Cell::text(id.clone()),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-            ]);
-            t.keys.push((String::new(), ""));
-        }
+        changes.extend(list.iter().map(|id| Change { what, indicator: Some(id.clone()), ..Default::default() }));
     }
     for (list, what) in [(&diff.territories_added, "territoire ajouté"), (&diff.territories_removed, "territoire retiré")] {
-        for x in list.iter() {
-            t.rows.push(vec![
-                Cell::text(what),
-                Cell::text(x.name.clone()),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                empty(),
-                Cell::text(if x.lineage.is_empty() { String::new() } else { format!("périmètre lié : {}", x.lineage.join(", ")) }),
-            ]);
-            t.keys.push((x.code.clone(), level_static(&x.level)));
-        }
+        changes.extend(list.iter().map(|x| Change {
+            what,
+            code: x.code.clone(),
+            level: level_static(&x.level),
+            territory: x.name.clone(),
+            detail: if x.lineage.is_empty() { String::new() } else { format!("périmètre lié : {}", x.lineage.join(", ")) },
+            ..Default::default()
+        }));
+    }
+    let side = |s: Option<(i32, Cell)>| s.map_or((Cell::text(""), Cell::text("")), |(y, c)| (Cell::text(y.to_string()), c));
+    for c in changes {
+        let ((yb, b), (ya, a)) = (side(c.before), side(c.after));
+        t.rows.push(vec![
+            Cell::text(c.what),
+            Cell::text(c.territory),
+            Cell::text(c.indicator.as_deref().map_or(String::new(), |i| labels.indicator(i))),
+            Cell::text(c.indicator.unwrap_or_default()),
+            yb,
+            b,
+            ya,
+            a,
+            c.gap.unwrap_or_else(|| Cell::text("")),
+            Cell::text(c.detail),
+        ]);
+        t.keys.push((c.code, c.level));
     }
     t
 }

@@ -49,16 +49,17 @@ pub fn word(alert: &Alert, catalog: &Catalog) -> Option<Worded> {
     let (summary, lines, lecture) = match rule.kind {
         AlertKind::Ecart => {
             let (_, ref_name) = alert.reference.clone().unwrap_or_default();
+            // A gap in the unfavourable direction is a « retard », the other
+            // way an « avance »; without a favourable direction, an « écart ».
+            let gap = |d: f64| match ind.polarity {
+                Polarity::Neutral => format!("écart de {}", gap_with_unit(ind, d)),
+                _ if d < 0.0 => format!("avance de {}", gap_with_unit(ind, -d)),
+                _ => format!("retard de {}", gap_with_unit(ind, d)),
+            };
             let line = |f: &Finding| {
                 let (d0, d1) = f.deficits(ind.polarity).unwrap_or_default();
                 let (b, n) = (f.before.map_or(0, |d| d.vintage), f.now.vintage);
-                format!(
-                    "{} : écart de {} en {b}, de {} en {n} ({})",
-                    f.territory_name,
-                    gap_with_unit(ind, d0),
-                    gap_with_unit(ind, d1),
-                    signed_gap(ind, d1 - d0)
-                )
+                format!("{} : {} en {b}, {} en {n} ({})", f.territory_name, gap(d0), gap(d1), signed_gap(ind, d1 - d0))
             };
             let lecture = {
                 let (rb, rn) = first.reference.unwrap_or((first.now, first.now));

@@ -567,6 +567,7 @@ fn a_workbook_with_a_cell_at_xfd1048576_is_read_without_a_dense_sheet() {
 /// Peak resident memory (KiB) of `bcs --dataset <ds> validate`, measured
 /// on that child alone (wait4), and whether it succeeded.
 fn validate_peak_kib(ds: &Path) -> (bool, i64) {
+    #[allow(clippy::zombie_processes)] // waited for below, with wait4
     let child = Command::new(env!("CARGO_BIN_EXE_bcs"))
         .arg("--dataset")
         .arg(ds)

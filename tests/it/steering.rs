@@ -57,7 +57,7 @@ fn the_report_opens_with_points_de_vigilance_computed_from_the_data() {
     // A gap to the EPCI that widened between two vintages the data hold:
     // the Compas IDT of QP Arenberg, -208 against -202 for the CAPH in 2011,
     // -222 against -106 in 2019.
-    assert!(html.contains("QP Wallers, Bellaing, Raismes - Arenberg : écart de 6 en 2011, de 116 en 2019 (+110)"));
+    assert!(html.contains("QP Wallers, Bellaing, Raismes - Arenberg : retard de 6 en 2011, retard de 116 en 2019 (+110)"));
     // Every alert as rows of a table beside the report.
     let csv = std::fs::read_to_string(out.join("points_de_vigilance.csv")).unwrap();
     let scol: Vec<&str> = csv.lines().filter(|l| l.contains("moins d'un jeune de 15 à 24 ans sur deux")).collect();
@@ -70,7 +70,7 @@ fn show_gives_the_alerts_of_its_territory() {
     let text = ok(bcs().args(["show", "Arenberg", "--level", "qpv"]).output().unwrap());
     assert!(text.contains("Points de vigilance :"), "{text}");
     assert!(text.contains("Le développement des quartiers s'écarte de celui de l'agglomération (IDT)"), "{text}");
-    assert!(text.contains("QP Wallers, Bellaing, Raismes - Arenberg : écart de 6 en 2011, de 116 en 2019 (+110)"));
+    assert!(text.contains("QP Wallers, Bellaing, Raismes - Arenberg : retard de 6 en 2011, retard de 116 en 2019 (+110)"));
     // Others' findings are not listed.
     assert!(!text.contains("Elnon :"), "{text}");
 }
