@@ -62,6 +62,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &S
         monthly.extend(crate::engine::monthly_series(&source, &obs, &s.catalog, &s.geo)?);
     }
     charts.extend(view.monthly_charts(&monthly));
+    charts.extend(crate::render::vigilance::targets_chart(&steering.targets, &s.catalog));
     let svgs = write_charts(&out.dir("figures")?, &charts)?;
     // One sheet per commune of the scope holding a quartier prioritaire,
     // in the report and on its own page; a dataset without a scope (every

@@ -74,18 +74,18 @@ impl Level {
     }
 
     /// The territories of this level, in a sentence (« 6 quartiers
-    /// prioritaires sur 13 »).
+    /// prioritaires sur 13 »); capitalised, a chart's axis.
     pub fn plural_fr(self) -> &'static str {
         match self {
             Level::Qpv => "quartiers prioritaires",
-            Level::Quartier => "quartiers",
+            Level::Quartier => "quartiers (périmètres locaux)",
             Level::Arrondissement => "arrondissements municipaux",
             Level::Commune => "communes",
             Level::Group => "regroupements",
             Level::Epci => "EPCI",
             Level::Departement => "départements",
             Level::Region => "régions",
-            Level::France => "territoires",
+            Level::France => "France",
         }
     }
 

@@ -14,6 +14,7 @@ use crate::render::barometer::View;
 use crate::render::charts::{
     quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, MonthlyLine, MonthlyLines, Panel, RankedBars,
     ThemePanel,
+    TargetTracks,
 };
 use crate::monthly::MonthlySeries;
 use crate::render::lecture;
@@ -27,6 +28,7 @@ pub enum Chart {
     Panel(ThemePanel),
     Map(Choropleth),
     Monthly(MonthlyLines),
+    Targets(TargetTracks),
 }
 
 impl Chart {
@@ -38,6 +40,7 @@ impl Chart {
             Chart::Panel(c) => &c.title,
             Chart::Map(c) => &c.title,
             Chart::Monthly(c) => &c.title,
+            Chart::Targets(c) => &c.title,
         }
     }
 }
@@ -50,6 +53,7 @@ impl Figure for Chart {
             Chart::Panel(c) => c.size(),
             Chart::Map(c) => c.size(),
             Chart::Monthly(c) => c.size(),
+            Chart::Targets(c) => c.size(),
         }
     }
 
@@ -60,6 +64,7 @@ impl Figure for Chart {
             Chart::Panel(c) => c.draw(area),
             Chart::Map(c) => c.draw(area),
             Chart::Monthly(c) => c.draw(area),
+            Chart::Targets(c) => c.draw(area),
         }
     }
 }
@@ -100,18 +105,11 @@ fn dropped_note(dropped: usize, total: usize) -> String {
     }
 }
 
-fn plural(level: Level) -> &'static str {
-    match level {
-        Level::Qpv => "Quartiers prioritaires",
-        Level::Quartier => "Quartiers (périmètres locaux)",
-        Level::Arrondissement => "Arrondissements municipaux",
-        Level::Commune => "Communes",
-        Level::Group => "Regroupements",
-        Level::Epci => "EPCI",
-        Level::Departement => "Départements",
-        Level::Region => "Régions",
-        Level::France => "France",
-    }
+/// « Quartiers prioritaires », « Communes »… at the head of a subtitle.
+fn plural(level: Level) -> String {
+    let words = level.plural_fr();
+    let mut chars = words.chars();
+    chars.next().map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 impl View<'_> {

@@ -182,7 +182,7 @@ fn idh4_status(view: &View) -> Result<String> {
 
 /// « Points de vigilance » and, when the dataset declares targets,
 /// « Objectifs chiffrés du contrat ».
-fn vigilance_section(view: &View, steering: &Steering) -> String {
+fn vigilance_section(view: &View, steering: &Steering, target_figures: &str) -> String {
     use crate::render::vigilance::{shown_lines, targets_table, word};
     let mut h = String::from("<section id=\"vigilance\"><h2>Points de vigilance</h2>\n<p>Calculés à partir des données de ce baromètre selon les règles d'alerte déclarées (catalogue et jeu de données) : un écart à une référence qui se creuse entre deux millésimes, un seuil franchi, un nombre de quartiers au-delà d'un seuil.</p>\n");
     let worded: Vec<_> = steering.alerts.iter().filter_map(|a| word(a, view.catalog)).collect();
@@ -221,6 +221,7 @@ fn vigilance_section(view: &View, steering: &Steering) -> String {
     if !steering.targets.is_empty() {
         h.push_str("<section id=\"objectifs\"><h2>Objectifs chiffrés du contrat</h2>\n<p>Chaque engagement chiffré : sa valeur de départ, sa cible et son échéance, et la dernière valeur que les sources du baromètre donnent pour le suivre.</p>\n");
         h.push_str(&targets_table(&steering.targets, view.catalog).html("h3"));
+        h.push_str(target_figures);
         h.push_str("</section>\n");
     }
     h
@@ -363,7 +364,21 @@ pub fn html(
 
     // What needs attention first, then the targets, then the IDH-4 as the
     // barometer presents it.
-    h.push_str(&vigilance_section(view, steering));
+    let mut number = 0;
+    let mut figure = |c: &NamedChart, svg: &str| {
+        number += 1;
+        format!(
+            "<figure>{svg}<figcaption>Figure {number} — {} (figures/{}.png et .svg)</figcaption></figure>\n",
+            escape(c.chart.title()),
+            escape(&c.stem)
+        )
+    };
+    let target_figures: String = figures
+        .iter()
+        .filter(|(c, _)| c.theme == crate::render::vigilance::TARGETS_THEME)
+        .map(|(c, svg)| figure(c, svg))
+        .collect();
+    h.push_str(&vigilance_section(view, steering, &target_figures));
 
     h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
@@ -374,15 +389,6 @@ pub fn html(
     if let Some(t) = view.theme_table(&composite_theme)? {
         h.push_str(&t.html("h3"));
     }
-    let mut number = 0;
-    let mut figure = |c: &NamedChart, svg: &str| {
-        number += 1;
-        format!(
-            "<figure>{svg}<figcaption>Figure {number} — {} (figures/{}.png et .svg)</figcaption></figure>\n",
-            escape(c.chart.title()),
-            escape(&c.stem)
-        )
-    };
     for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
         h.push_str(&figure(c, svg));
     }

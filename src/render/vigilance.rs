@@ -356,3 +356,52 @@ pub fn check_sentence(check: &crate::engine::coherence::Check, catalog: &Catalog
         }
     }
 }
+
+/// The theme (placement in the report) of the targets' figure.
+pub const TARGETS_THEME: &str = "objectifs";
+
+/// The targets as tracks from baseline to target (`fig_objectifs_progression`);
+/// None without targets.
+pub fn targets_chart(targets: &[TargetProgress], catalog: &Catalog) -> Option<crate::render::figures::NamedChart> {
+    use crate::render::charts::{TargetTracks, Track};
+    if targets.is_empty() {
+        return None;
+    }
+    let tracks = targets
+        .iter()
+        .map(|p| {
+            let g = &p.target;
+            let (d, unit) = catalog.indicator(&g.indicator).map_or((1, ""), |i| (i.decimals, fr::unit_suffix(i.unit.as_str())));
+            let v = |x: f64, y: i32| format!("{}{unit} en {y}", fr::number(x, d));
+            Track {
+                label: format!("{} — {}", g.label, p.territory_name),
+                start: v(g.baseline, g.baseline_year),
+                end: v(g.target, g.year),
+                done: p.latest.zip(p.progress).map(|(l, pr)| (pr, v(l.value, l.vintage))),
+                elapsed: p.elapsed,
+                standing: standing_fr(p.standing).split(':').next().unwrap_or("").trim().to_string(),
+            }
+        })
+        .collect();
+    let origins: Vec<&str> = {
+        let mut o: Vec<&str> = targets.iter().filter_map(|p| p.target.origin.as_deref()).collect();
+        o.dedup();
+        o
+    };
+    let mut footer = vec![];
+    if !origins.is_empty() {
+        footer.push(format!("Source des objectifs : {}.", origins.join(" ; ")));
+    }
+    footer.push(target_lecture(&targets[0], catalog));
+    Some(crate::render::figures::NamedChart {
+        stem: "fig_objectifs_progression".into(),
+        theme: TARGETS_THEME.into(),
+        indicator: None,
+        chart: crate::render::figures::Chart::Targets(TargetTracks {
+            title: "Objectifs chiffrés du contrat : chemin parcouru".into(),
+            subtitle: "De la valeur de départ (à gauche) à la cible (à droite) ; en bleu, le chemin parcouru à la dernière valeur ; trait orange : la part du délai écoulée à ce millésime".into(),
+            tracks,
+            footer,
+        }),
+    })
+}

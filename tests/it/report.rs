@@ -120,7 +120,10 @@ fn the_report_is_a_self_contained_readable_page() {
     // internal vocabulary.
     let edition = format!("· bcs {} · données des millésimes 2011 à 2024", env!("CARGO_PKG_VERSION"));
     assert!(html.contains("Édition du ") && html.contains(&edition), "{edition}");
-    assert!(html.contains("<figcaption>Figure 1 — IDH-4, indice de niveau de vie — 2021 (figures/fig_indices_idh4_niveau_vie_2021.png et .svg)</figcaption>"));
+    // The targets' tracks come first (« Objectifs chiffrés du contrat »),
+    // then the IDH-4.
+    assert!(html.contains("<figcaption>Figure 1 — Objectifs chiffrés du contrat : chemin parcouru (figures/fig_objectifs_progression.png et .svg)</figcaption>"));
+    assert!(html.contains("<figcaption>Figure 2 — IDH-4, indice de niveau de vie — 2021 (figures/fig_indices_idh4_niveau_vie_2021.png et .svg)</figcaption>"));
     for internal in ["seed 001", "« missing »", "manifeste", "<figcaption>Figure fig_"] {
         assert!(!html.contains(internal), "« {internal} » in the report");
     }

@@ -156,6 +156,12 @@ expr = "apprentis_qpv"
             "Un objectif dont on s'éloigne;Nord;14,0;2024;20,0;2030;13,0;2025;-17;en recul;",
         ]
     );
+    // Charted as a track from baseline to target, in the report's section.
+    let svg = std::fs::read_to_string(out.join("figures/fig_objectifs_progression.svg")).unwrap();
+    assert!(svg.contains("13,0 % en 2025 : 50 % du chemin") && svg.contains("en recul"), "{svg}");
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    let section = &html[html.find("<section id=\"objectifs\">").unwrap()..];
+    assert!(section[..section.find("</section>").unwrap()].contains("fig_objectifs_progression"));
     let show = ok(bcs().arg("--dataset").arg(&ds).args(["show", "59"]).output().unwrap());
     assert!(show.contains("en 2025, la valeur est de 13,0 %, soit 50 % du chemin (en bonne voie)"), "{show}");
 }
