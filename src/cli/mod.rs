@@ -229,6 +229,7 @@ impl Opened {
                 // national run otherwise spent before it.
                 let writing = std::thread::spawn(move || pending.write());
                 match engine::compute(obs, &catalog, &geo, &opts).and_then(|mut results| {
+                    let _t = crate::timing::stage("chiffres publiés à vérifier");
                     results.checks = engine::coherence::published(&reports);
                     results.checks.extend(engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
                     Ok(results)

@@ -70,15 +70,26 @@ fn containers(geo: &Geography, quartier: &crate::geo::Territory) -> Vec<String> 
 /// (2015-2023 perimeters, or the current ones) are summed, never both.
 pub fn parts_exceeding_wholes(results: &Results, catalog: &Catalog, geo: &Geography) -> Result<Vec<Check>> {
     let counts: Vec<&str> = catalog.indicators.iter().filter(|i| i.unit == Unit::Count).map(|i| i.id.as_str()).collect();
-    let rows = results.rows(
-        select::indicators(&counts)
-            .and(select::status(Status::Ok))
-            .and(select::dated())
-            .and(select::level(Level::Qpv).or(select::level(Level::Commune)).or(select::level(Level::Epci)).or(select::level(Level::Departement))),
-    )?;
+    let counted = || select::indicators(&counts).and(select::status(Status::Ok)).and(select::dated());
+    // The quartiers' rows first, then only the rows of the territories
+    // they lie in (a national table holds millions of others).
+    let quartiers = results.rows(counted().and(select::level(Level::Qpv)))?;
+    let mut inside: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for r in &quartiers {
+        if let (false, Some(q)) = (inside.contains_key(r.territory_code.as_str()), geo.get(&r.territory_code)) {
+            inside.insert(r.territory_code.as_str(), containers(geo, q));
+        }
+    }
+    let wholes: Vec<&str> = {
+        let mut w: Vec<&str> = inside.values().flatten().map(String::as_str).collect();
+        w.sort_unstable();
+        w.dedup();
+        w
+    };
+    let whole_rows = results.rows(counted().and(select::territories(&wholes)))?;
     // (indicator, vintage, territory) → value.
     let mut value: BTreeMap<(&str, i32, &str), f64> = BTreeMap::new();
-    for r in &rows {
+    for r in &whole_rows {
         if let (Some(v), Some(x)) = (r.vintage, r.value) {
             value.insert((r.indicator.as_str(), v, r.territory_code.as_str()), x);
         }
@@ -86,10 +97,10 @@ pub fn parts_exceeding_wholes(results: &Results, catalog: &Catalog, geo: &Geogra
     // (indicator, vintage, whole, former generation) → (sum, parts).
     type Whole<'a> = (&'a str, i32, String, bool);
     let mut sums: BTreeMap<Whole, (f64, Vec<String>)> = BTreeMap::new();
-    for r in rows.iter().filter(|r| r.level == Level::Qpv.as_str()) {
+    for r in &quartiers {
         let (Some(v), Some(x), Some(q)) = (r.vintage, r.value, geo.get(&r.territory_code)) else { continue };
         let former = !q.successors.is_empty();
-        for whole in containers(geo, q) {
+        for whole in inside.get(r.territory_code.as_str()).into_iter().flatten().cloned() {
             let e = sums.entry((r.indicator.as_str(), v, whole, former)).or_default();
             e.0 += x;
             e.1.push(r.territory_code.clone());
