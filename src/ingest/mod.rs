@@ -1219,6 +1219,12 @@ impl SourceReport {
                 n(self.arrondissements.len())
             ));
         }
+        if !self.published.is_empty() {
+            parts.push(format!(
+                "{} évolution(s) publiée(s) que les valeurs de leur ligne ne donnent pas, à vérifier (listées à la fin de bcs validate)",
+                n(self.published.len())
+            ));
+        }
         format!("{} : {}", self.source, parts.join(" ; "))
     }
 

@@ -329,3 +329,11 @@ fn published_figures_the_recomputation_contradicts_are_flagged_in_validate_and_t
     assert!(html.contains(arenberg_idt), "IDT Arenberg listed");
     assert!(html.contains(minima), "minima listed");
 }
+
+#[test]
+fn the_reading_report_of_a_source_names_its_contradicted_changes() {
+    let text = ok(bcs().arg("validate").output().unwrap());
+    let reading = &text[text.find("Lecture des sources :").expect("reading report")..];
+    let line = reading.lines().find(|l| l.trim_start().starts_with("t12_idt :")).expect("t12_idt in the reading report");
+    assert!(line.ends_with("t12_idt : 2 évolution(s) publiée(s) que les valeurs de leur ligne ne donnent pas, à vérifier (listées à la fin de bcs validate)"), "{line}");
+}
