@@ -79,6 +79,11 @@ pub struct DatasetInfo {
     /// default 99.
     #[serde(default)]
     pub min_coverage: Option<f64>,
+    /// Indicators of the report's first page (« L'essentiel »), for the
+    /// panel territory, the dataset's territory and its comparison
+    /// territory; default: those of the priority classification.
+    #[serde(default)]
+    pub key_figures: Vec<String>,
 }
 
 impl DatasetInfo {

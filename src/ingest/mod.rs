@@ -1702,6 +1702,14 @@ pub fn open_dataset(dataset: &Path, catalog_dir: &Path) -> Result<(Manifest, Cat
     }
     let manifest_file = manifest.dir.join("dataset.toml").display().to_string();
     use crate::catalog::steering;
+    for id in manifest.dataset.key_figures.iter().filter(|id| catalog.indicator(id).is_none()) {
+        problems.push(DataProblem {
+            file: manifest_file.clone(),
+            line: None,
+            column: None,
+            message: format!("[dataset] key_figures : indicateur « {id} » absent du catalogue"),
+        });
+    }
     for message in steering::problems(&manifest.alerts, &manifest.targets, &catalog) {
         problems.push(DataProblem { file: manifest_file.clone(), line: None, column: None, message });
     }

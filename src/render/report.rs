@@ -28,6 +28,7 @@ caption { caption-side: top; text-align: left; font-size: .8em; color: #555; pad
 @media print {
   body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
   h1 { font-size: 18pt; } h2 { font-size: 14pt; break-before: page; } h2, h3 { break-after: avoid; }
+  .essentiel h2 { break-before: avoid; }
   .table { overflow: visible; }
   table { font-size: 7pt; width: 100%; }
   th, td { padding: 1.5pt 3pt; } th { font-size: 6.5pt; hyphens: auto; overflow-wrap: break-word; }
@@ -180,6 +181,83 @@ fn idh4_status(view: &View) -> Result<String> {
     ))
 }
 
+/// « L'essentiel », the first page: the key figures of the panel territory
+/// (the quartiers), the dataset's territory and its comparison territory
+/// at their latest vintage, and what the barometer asks attention for.
+fn essentials(view: &View, manifest: &Manifest, steering: &Steering) -> Result<String> {
+    use crate::status::Status;
+    let d = &manifest.dataset;
+    let panel = d.panel.clone().or_else(|| d.references.first().cloned());
+    let mut columns: Vec<String> = panel.into_iter().collect();
+    for c in [&d.territory, &view.results.reference] {
+        if !columns.contains(c) {
+            columns.push(c.clone());
+        }
+    }
+    let ids: Vec<String> = if d.key_figures.is_empty() {
+        view.catalog.composites.iter().flat_map(|c| c.priorite.iter()).flat_map(|p| p.indicator.iter()).map(|w| w.indicator.clone()).collect()
+    } else {
+        d.key_figures.clone()
+    };
+    let mut header = vec!["Indicateur".to_string()];
+    header.extend(columns.iter().map(|c| view.geo.name(c)));
+    header.push("Millésime".into());
+    let mut t = Table::new("Chiffres clés", header);
+    t.numeric = std::iter::once(false).chain(columns.iter().map(|_| true)).chain([false]).collect();
+    for id in &ids {
+        let Some(ind) = view.catalog.indicator(id) else { continue };
+        let rows = view.results.rows(select::indicator(id).and(select::territories(&columns)).and(select::dated()))?;
+        // The latest vintage at which one of the territories has a value.
+        let Some(vintage) = rows.iter().filter(|r| r.status == Status::Ok).filter_map(|r| r.vintage).max() else { continue };
+        let mut cells = vec![Cell::text(format!("{} ({})", ind.label, ind.unit.as_str()))];
+        for c in &columns {
+            let row = rows.iter().find(|r| &r.territory_code == c && r.vintage == Some(vintage));
+            cells.push(row.map_or(Cell::Marker(Status::Missing), |r| Cell::value(r.value, r.status, ind.decimals)));
+        }
+        cells.push(Cell::text(vintage.to_string()));
+        t.rows.push(cells);
+    }
+    t.notes.push(format!("Chaque indicateur à son dernier millésime disponible pour ces territoires. Légende : {LEGEND_FR}."));
+    let mut h = String::from("<section id=\"essentiel\" class=\"essentiel\"><h2>L'essentiel</h2>\n");
+    let mut points = vec![];
+    let n = |x: usize| crate::fr::number(x as f64, 0);
+    if !steering.alerts.is_empty() {
+        points.push(format!(
+            "{} point(s) de vigilance : {}.",
+            n(steering.alerts.len()),
+            steering.alerts.iter().map(|a| a.rule.label.as_str()).collect::<Vec<_>>().join(" ; ")
+        ));
+    }
+    if !view.results.checks.is_empty() {
+        points.push(format!("{} chiffre(s) publié(s) que le recalcul contredit, à vérifier auprès des producteurs.", n(view.results.checks.len())));
+    }
+    if !steering.targets.is_empty() {
+        use crate::engine::vigilance::Standing;
+        let count = |s: Standing| steering.targets.iter().filter(|t| t.standing == s).count();
+        points.push(format!(
+            "{} objectif(s) chiffré(s) du contrat : {} atteint(s), {} en bonne voie, {} en retard, {} en recul, {} non mesuré(s) faute de donnée.",
+            n(steering.targets.len()),
+            n(count(Standing::Reached)),
+            n(count(Standing::OnTrack)),
+            n(count(Standing::Behind)),
+            n(count(Standing::Backwards)),
+            n(count(Standing::NotMeasured))
+        ));
+    }
+    if !points.is_empty() {
+        h.push_str("<ul>\n");
+        for p in points {
+            h.push_str(&format!("<li>{}</li>\n", escape(&p)));
+        }
+        h.push_str("</ul>\n");
+    }
+    if !t.rows.is_empty() {
+        h.push_str(&t.html("h3"));
+    }
+    h.push_str("</section>\n");
+    Ok(h)
+}
+
 /// « Points de vigilance » and, when the dataset declares targets,
 /// « Objectifs chiffrés du contrat ».
 fn vigilance_section(view: &View, steering: &Steering, target_figures: &str) -> String {
@@ -307,6 +385,7 @@ pub fn html(
         escape(&view.geo.name(&view.results.reference)),
         escape(&view.references.iter().map(|c| view.geo.name(c)).collect::<Vec<_>>().join(", "))
     ));
+    h.push_str(&essentials(view, manifest, steering)?);
     // Contents.
     // The composite indices open the report, in the IDH-4 section.
     let composite_theme = view

@@ -107,7 +107,7 @@ fn the_report_is_a_self_contained_readable_page() {
         .filter_map(|n| n.attribute("id"))
         .collect();
     // What needs attention first, the contract's targets, then the IDH-4.
-    assert_eq!(ids[..3], ["vigilance", "objectifs", "idh"], "IDH-4 after the points de vigilance");
+    assert_eq!(ids[..4], ["essentiel", "vigilance", "objectifs", "idh"], "IDH-4 after the points de vigilance");
     for theme in ["famille", "revenus", "emploi", "formation", "sante", "egalite_femmes_hommes"] {
         assert!(ids.contains(&format!("theme-{theme}").as_str()), "{theme}");
     }

@@ -603,6 +603,7 @@ fn the_xfd1048576_workbook_costs_no_more_memory_than_an_ordinary_one() {
     let (ok_plain, base) = validate_peak_kib(&plain);
     let (ok_far, peak) = validate_peak_kib(&xfd);
     assert!(ok_plain && ok_far);
+    eprintln!("bcs validate, peak resident memory: {base} KiB, with the far cell {peak} KiB");
     // The process's own baseline (geography, catalogue) is ~120 MB; the
     // far cell may add no more than 100 MB to it (a dense sheet is 512 GiB).
     assert!(peak - base < 100 * 1024, "peak {peak} KiB against {base} KiB");

@@ -337,3 +337,18 @@ fn the_reading_report_of_a_source_names_its_contradicted_changes() {
     let line = reading.lines().find(|l| l.trim_start().starts_with("t12_idt :")).expect("t12_idt in the reading report");
     assert!(line.ends_with("t12_idt : 2 évolution(s) publiée(s) que les valeurs de leur ligne ne donnent pas, à vérifier (listées à la fin de bcs validate)"), "{line}");
 }
+
+#[test]
+fn the_report_opens_with_the_essentials_the_dataset_chose() {
+    let html = std::fs::read_to_string(caph().join("report.html")).unwrap();
+    let at = html.find("<section id=\"essentiel\"").expect("first page");
+    assert!(at < html.find("<nav>").unwrap());
+    let section = &html[at..at + html[at..].find("</section>").unwrap()];
+    // The counts of what needs attention, then the key figures of
+    // dataset.toml for the QP of the CAPH, the CAPH and France métropolitaine.
+    assert!(section.contains("3 point(s) de vigilance : ") && section.contains("16 chiffre(s) publié(s)"), "{section}");
+    assert!(section.contains("4 objectif(s) chiffré(s) du contrat : 0 atteint(s), 0 en bonne voie, 0 en retard, 0 en recul, 4 non mesuré(s)"));
+    assert!(section.contains("<td>Nombre d'habitants (nb)</td><td class=\"num\">45\u{202f}519</td><td class=\"num\">158\u{202f}837</td><td class=\"num\">64\u{202f}844\u{202f}037</td><td>2018</td>"), "{section}");
+    // The IDT of a group of QP is not computed from its members: « n.c. ».
+    assert!(section.contains("<td>Indice de développement des territoires (IDT© Compas) (indice)</td><td class=\"num\">n.c.</td><td class=\"num\">-106</td>"), "{section}");
+}
