@@ -215,6 +215,10 @@ pub struct RankedBars {
 }
 
 const ROW: i32 = 26;
+/// Characters of a territory's name the bar and evolution charts hold.
+pub const LABEL_CHARS: usize = 60;
+/// The same in the small multiples of a theme panel.
+pub const PANEL_LABEL_CHARS: usize = 26;
 const LABEL_W: i32 = 430;
 const WIDTH: u32 = 1200;
 
@@ -387,7 +391,7 @@ impl Figure for RankedBars {
         let top = header(area, &self.title, &self.subtitle)?;
         let style = BarStyle {
             label_w: LABEL_W,
-            label_chars: 60,
+            label_chars: LABEL_CHARS,
             decimals: self.decimals,
             unit: &self.unit,
             signed: false,
@@ -467,7 +471,7 @@ impl Figure for Evolution {
                 .collect();
             let style = BarStyle {
                 label_w: LABEL_W,
-                label_chars: 60,
+                label_chars: LABEL_CHARS,
                 decimals: 1,
                 unit: "%",
                 signed: true,
@@ -528,7 +532,7 @@ impl Figure for Evolution {
                 font(14)
             };
             area.draw_text(
-                &shorten(&r.label, 60),
+                &shorten(&r.label, LABEL_CHARS),
                 &style.pos(Pos::new(HPos::Right, VPos::Center)),
                 (24 + LABEL_W, mid),
             )
@@ -662,7 +666,7 @@ impl Figure for ThemePanel {
             }
             let style = BarStyle {
                 label_w: 200,
-                label_chars: 26,
+                label_chars: PANEL_LABEL_CHARS,
                 decimals: p.decimals,
                 unit: &p.unit,
                 signed: false,

@@ -11,6 +11,7 @@ use crate::catalog::{Indicator, Unit};
 use crate::engine::{select, ResultRow};
 use crate::geo::{Level, Shape};
 use crate::render::barometer::View;
+use crate::render::charts::{LABEL_CHARS, PANEL_LABEL_CHARS};
 use crate::render::charts::{
     quantile_breaks, Bar, Change, Choropleth, Evolution, Figure, MonthlyLine, MonthlyLines, Panel, RankedBars,
     ThemePanel,
@@ -113,6 +114,27 @@ fn plural(level: Level) -> String {
 }
 
 impl View<'_> {
+    /// Whether a chart of these rows names its territories by their short
+    /// names: when one full name is longer than its labels hold, all of
+    /// them, so that the bars read alike.
+    fn short_labels<'r>(rows: impl IntoIterator<Item = &'r ResultRow>, max: usize) -> bool {
+        rows.into_iter().any(|r| r.territory_name.chars().count() > max)
+    }
+
+    /// A territory's name on a chart: its short name (« Gambetta » for « QP
+    /// Lourches, Denain, Escaudain - Gambetta ») when `short` or when the
+    /// full one is longer than `max`; charts cut what still is too long.
+    fn chart_label(&self, r: &ResultRow, max: usize, short: bool) -> String {
+        if !short && r.territory_name.chars().count() <= max {
+            return r.territory_name.clone();
+        }
+        self.geo
+            .get(&r.territory_code)
+            .and_then(|t| t.short_name.clone())
+            .filter(|s| !s.is_empty())
+            .unwrap_or_else(|| r.territory_name.clone())
+    }
+
     fn indicator_rows(&self, ind: &Indicator) -> Result<Vec<ResultRow>> {
         self.scoped_rows(
             select::indicator(&ind.id).and(select::dated()),
@@ -205,8 +227,9 @@ impl View<'_> {
         };
         let two_groups = main.iter().any(|r| prioritaires.contains(&r.territory_code))
             && main.iter().any(|r| !prioritaires.contains(&r.territory_code));
+        let short = Self::short_labels(main.iter().copied(), LABEL_CHARS);
         let bar = |r: &ResultRow, reference: bool| Bar {
-            label: r.territory_name.clone(),
+            label: self.chart_label(r, LABEL_CHARS, short && !reference),
             value: r.value,
             status: r.status,
             reference,
@@ -304,10 +327,11 @@ impl View<'_> {
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
         });
+        let short = Self::short_labels(main.iter().copied(), LABEL_CHARS);
         let change = |r: &ResultRow, reference: bool| -> Option<Change> {
             let to_v = r.value?;
             Some(Change {
-                label: r.territory_name.clone(),
+                label: self.chart_label(r, LABEL_CHARS, short && !reference),
                 from: to_v - r.evol_abs?,
                 to: to_v,
                 reference,
@@ -332,7 +356,7 @@ impl View<'_> {
         secret.sort_by(|a, b| crate::fr::collate(&a.territory_name, &b.territory_name));
         let unshown = secret.len().saturating_sub(MAX_BARS / 2);
         out.extend(secret.iter().take(MAX_BARS / 2).map(|r| Change {
-            label: r.territory_name.clone(),
+            label: self.chart_label(r, LABEL_CHARS, short),
             from: 0.0,
             to: 0.0,
             reference: false,
@@ -411,7 +435,7 @@ impl View<'_> {
                 continue;
             };
             let mut bars = vec![Bar {
-                label: me.territory_name.clone(),
+                label: self.chart_label(me, PANEL_LABEL_CHARS, false),
                 value: me.value,
                 status: me.status,
                 reference: false,
@@ -419,7 +443,7 @@ impl View<'_> {
             }];
             for r in self.reference_rows(&rows, latest, &[territory.to_string()]) {
                 bars.push(Bar {
-                    label: r.territory_name.clone(),
+                    label: self.chart_label(r, PANEL_LABEL_CHARS, false),
                     value: r.value,
                     status: r.status,
                     reference: true,
