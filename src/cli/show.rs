@@ -26,16 +26,25 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let mut wanted = main.clone();
     wanted.extend(opened.manifest.dataset.references.iter().cloned());
     wanted.extend(opened.manifest.targets.iter().map(|t| t.territory.clone()));
-    // The alerts compare a territory with others of its level: their
-    // indicators are read for every territory.
-    let alert_indicators: Vec<String> = opened
-        .catalog
-        .alerts
-        .iter()
-        .chain(&opened.manifest.alerts)
-        .map(|a| a.indicator.clone())
-        .collect();
-    let s = opened.results(Some(select::territories(&wanted).or(select::indicators(&alert_indicators))))?;
+    // The alerts of this territory: a gap needs its reference's rows, a
+    // count the rows of its level within the dataset's scope (without a
+    // scope, all of France: such counts are left to `bcs run`, not read
+    // whole for one territory).
+    use crate::catalog::steering::{AlertKind, GapReference};
+    let d = &opened.manifest.dataset;
+    let scope: Vec<String> = if d.scope.is_empty() { vec![] } else { opened.geo.scope(&d.scope).into_iter().collect() };
+    let mut counted: Vec<String> = vec![];
+    for rule in opened.catalog.alerts.iter().chain(&opened.manifest.alerts) {
+        match (rule.kind, rule.gap_reference()) {
+            (AlertKind::Ecart, GapReference::Territory) => wanted.push(d.territory.clone()),
+            (AlertKind::Ecart, GapReference::Reference) => wanted.push(d.reference.clone()),
+            (AlertKind::Ecart, GapReference::Code(c)) => wanted.push(c),
+            (AlertKind::Compte, _) if !scope.is_empty() => counted.push(rule.indicator.clone()),
+            _ => {}
+        }
+    }
+    let rows = select::territories(&wanted).or(select::indicators(&counted).and(select::territories(&scope)));
+    let s = opened.results(Some(rows))?;
     match args.format {
         Format::Table => {
             let view = s.view();
@@ -48,7 +57,9 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 eprintln!("« {} » désigne un quartier dont le périmètre a changé en 2024 : les deux périmètres sont affichés.", args.territory);
             }
             print!("{}", table.terminal());
-            let steering = s.steering()?.about(&main);
+            let mut steering = s.steering()?.about(&main);
+            // A count needs its level's rows, read within a scope only.
+            steering.alerts.retain(|a| a.rule.kind != AlertKind::Compte || s.scope.is_some());
             print!("{}", crate::render::vigilance::terminal(&steering, &s.catalog));
         }
         f => {
