@@ -50,13 +50,8 @@ impl ContourArgs {
 /// Writes `report.html` and `figures/` into the output folder.
 pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering) -> Result<usize> {
     let view = s.view();
-    let panel = s
-        .manifest
-        .dataset
-        .panel
-        .clone()
-        .or_else(|| s.manifest.dataset.references.first().cloned());
-    let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel.as_deref())?;
+    let panel = s.manifest.dataset.panel_territory();
+    let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel)?;
     let mut monthly = vec![];
     for (source, obs) in crate::ingest::monthly_observations(&s.manifest, &s.catalog, &s.geo)? {
         monthly.extend(crate::engine::monthly_series(&source, &obs, &s.catalog, &s.geo)?);

@@ -87,6 +87,12 @@ pub struct DatasetInfo {
 }
 
 impl DatasetInfo {
+    /// The territory of the theme panels and of the report's key figures:
+    /// `panel`, else the first reference.
+    pub fn panel_territory(&self) -> Option<&str> {
+        self.panel.as_deref().or_else(|| self.references.first().map(String::as_str))
+    }
+
     /// The minimum coverage of a total, as a share (0-1).
     pub fn min_coverage(&self) -> Result<f64> {
         match self.min_coverage {

@@ -951,8 +951,7 @@ fn published_changes(
         };
         // The published rounding: the decimals the cell is written with.
         let text = texts.and_then(|t| t.get(i)).unwrap_or("");
-        let decimals = text.trim().rsplit_once([',', '.']).map_or(0, |(_, d)| d.chars().take_while(char::is_ascii_digit).count());
-        let half = 0.5 * 10f64.powi(-(decimals as i32));
+        let half = 0.5 * 10f64.powi(-i32::from(written_decimals(text)));
         if (recomputed - p).abs() > half + 1e-9 {
             out.push(PublishedChange {
                 line: lines.get(i).unwrap_or(0) as usize,
@@ -1083,6 +1082,11 @@ fn retain_flagged(frame: DataFrame, lines: &mut Vec<usize>, keep: &[bool]) -> Re
     let mut k = keep.iter();
     lines.retain(|_| *k.next().unwrap_or(&false));
     Ok(frame.filter(&BooleanChunked::from_iter_values("".into(), keep.iter().copied()))?)
+}
+
+/// The decimals a number is written with (« -6,8 » → 1, « -15 » → 0).
+pub fn written_decimals(text: &str) -> u8 {
+    text.trim().rsplit_once([',', '.']).map_or(0, |(_, d)| d.chars().take_while(char::is_ascii_digit).count() as u8)
 }
 
 /// A change a file publishes that the change recomputed from the values of

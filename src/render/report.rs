@@ -187,8 +187,7 @@ fn idh4_status(view: &View) -> Result<String> {
 fn essentials(view: &View, manifest: &Manifest, steering: &Steering) -> Result<String> {
     use crate::status::Status;
     let d = &manifest.dataset;
-    let panel = d.panel.clone().or_else(|| d.references.first().cloned());
-    let mut columns: Vec<String> = panel.into_iter().collect();
+    let mut columns: Vec<String> = d.panel_territory().map(String::from).into_iter().collect();
     for c in [&d.territory, &view.results.reference] {
         if !columns.contains(c) {
             columns.push(c.clone());
@@ -419,7 +418,8 @@ pub fn html(
         h.push_str("<li><a href=\"#objectifs\">Objectifs chiffrés du contrat</a></li>\n");
     }
     h.push_str("<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
-    if view.priority_table()?.is_some() {
+    let priority = view.priority_section()?;
+    if !priority.is_empty() {
         h.push_str("<li><a href=\"#priorite\">Classement de priorité d'action</a></li>\n");
     }
     for (t, _) in &shown {
@@ -473,7 +473,7 @@ pub fn html(
     }
     h.push_str("</section>\n");
 
-    h.push_str(&view.priority_section()?);
+    h.push_str(&priority);
 
     for (theme, table) in &shown {
         h.push_str(&format!(

@@ -326,7 +326,7 @@ pub fn check_sentence(check: &crate::engine::coherence::Check, catalog: &Catalog
         Check::PublishedChange { file, change: c } => {
             let file = std::path::Path::new(file).file_name().map_or(file.clone(), |f| f.to_string_lossy().into_owned());
             let label = catalog.variable(&c.variable).map_or_else(|| c.variable.clone(), |v| fr::lowercase_first(&v.label));
-            let decimals = c.published_text.rsplit_once([',', '.']).map_or(0, |(_, d)| d.chars().take_while(char::is_ascii_digit).count()) as u8;
+            let decimals = crate::ingest::written_decimals(&c.published_text);
             let unit = if c.relative { " %" } else { "" };
             format!(
                 "À vérifier : {file}, ligne {}, colonne « {} » : pour {}, l'évolution publiée de « {label} » entre {} et {} est de {}{unit}, mais ses valeurs de la même ligne donnent {}{unit} ({} en {}, {} en {}).",
