@@ -22,7 +22,14 @@ OK, MISSING, NOT_AGGREGABLE, SECRET = 0, 1, 2, 3
 DEFAULT_SECRET = ["nd", "n.d.", "s", "secret", "c"]
 RANKED = {"commune", "epci", "departement", "region", "qpv"}
 RELATIVE_UNITS = {"nb", "€"}
+# The results contract: Parquet always, CSV only when one Excel sheet holds
+# the table (header included), as bcs does without --csv.
+EXCEL_ROWS = 1_048_576
 IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def csv_wanted(rows):
+    return rows < EXCEL_ROWS
 
 
 def operands(expr):

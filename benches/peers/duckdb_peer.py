@@ -6,7 +6,7 @@ import sys
 import duckdb
 import pandas as pd
 
-from common import arguments, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
+from common import arguments, csv_wanted, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
 
 
 def q(name):
@@ -153,10 +153,11 @@ def main():
         ORDER BY d.territory_code, d.indicator, d.vintage"""
     )
     con.execute(f"COPY results TO {lit(a.out + '.parquet')} (FORMAT parquet)")
-    con.execute(f"COPY results TO {lit(a.out + '.csv')} (HEADER, DELIMITER ',')")
+    n = con.execute("SELECT count(*) FROM results").fetchone()[0]
+    if csv_wanted(n):
+        con.execute(f"COPY results TO {lit(a.out + '.csv')} (HEADER, DELIMITER ',')")
     # The indicator dictionary beside it, as bcs writes it.
     con.execute(f"COPY (SELECT indicator, indicator_label, theme, unit FROM inds) TO {lit(a.out + '-indicators.csv')} (HEADER, DELIMITER ',')")
-    n = con.execute("SELECT count(*) FROM results").fetchone()[0]
     print(f"duckdb: {n} lignes", file=sys.stderr)
 
 

@@ -6,7 +6,7 @@ import sys
 import numpy as np
 import pandas as pd
 
-from common import arguments, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
+from common import arguments, csv_wanted, Config, operands, OK, MISSING, NOT_AGGREGABLE, SECRET, RANKED, RELATIVE_UNITS
 
 JUNK = re.compile("[ \u202f\u00a0€%+]")
 
@@ -133,7 +133,8 @@ def main():
          "formula", "prev_vintage", "evol_abs", "evol_pct", "rank", "rank_total", "reference_code", "gap_reference"]
     ]
     results.to_parquet(a.out + ".parquet", index=False)
-    results.to_csv(a.out + ".csv", index=False)
+    if csv_wanted(len(results)):
+        results.to_csv(a.out + ".csv", index=False)
     # The indicator dictionary beside it, as bcs writes it.
     inds[["indicator", "indicator_label", "theme", "unit"]].to_csv(a.out + "-indicators.csv", index=False)
     print(f"pandas: {len(results)} lignes", file=sys.stderr)

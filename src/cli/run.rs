@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Cli;
-use crate::render::output::{write_results, OutputDir, Writer};
+use crate::render::output::{results_csv_wanted, write_results, OutputDir, Writer, EXCEL_ROWS};
 use crate::render::{report, xlsx};
 
 #[derive(clap::Args, Debug)]
@@ -19,6 +19,10 @@ pub struct Args {
     /// N'écrire que la table de résultats (results.csv, results.parquet) : ni tableaux, ni classeur, ni figures.
     #[arg(long)]
     pub results_only: bool,
+    /// Écrire results.csv même au-delà de la limite d'une feuille Excel
+    /// (1 048 576 lignes) ; results.parquet est toujours écrit.
+    #[arg(long)]
+    pub csv: bool,
     #[command(flatten)]
     pub contours: super::report::ContourArgs,
 }
@@ -30,8 +34,17 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     }
     let shapes = args.contours.load(&s)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Run)?;
+    let rows = s.results.frame.height();
+    let csv = results_csv_wanted(rows, args.csv);
+    if !csv {
+        eprintln!(
+            "results.csv non écrit : ses {} lignes dépassent une feuille Excel ({}) ; results.parquet les contient toutes (--csv pour l'écrire quand même).",
+            crate::fr::number(rows as f64, 0),
+            crate::fr::number(EXCEL_ROWS as f64, 0)
+        );
+    }
     let t = crate::timing::stage("écriture des résultats");
-    let parquet = write_results(&out, &s.results.frame, s.cached_results_file(), &s.catalog)?;
+    let parquet = write_results(&out, &s.results.frame, s.cached_results_file(), &s.catalog, csv)?;
     drop(t);
     s.cache_results_file(&parquet);
     if args.results_only {
@@ -40,7 +53,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             "Table de résultats « {} » écrite dans {} : {} lignes.",
             s.manifest.dataset.title,
             path.display(),
-            crate::fr::number(s.results.frame.height() as f64, 0)
+            crate::fr::number(rows as f64, 0)
         );
         return Ok(());
     }
@@ -113,9 +126,14 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         )?;
         index.push_str("- [results.geojson](results.geojson) : les contours et leurs valeurs, pour QGIS\n");
     }
+    let tables = if csv {
+        "[results.csv](results.csv), [results.parquet](results.parquet)"
+    } else {
+        "[results.parquet](results.parquet) (trop de lignes pour une feuille Excel : pas de CSV)"
+    };
     index.push_str(&format!(
-        "\nTable de résultats : [results.csv](results.csv), [results.parquet](results.parquet) — {} lignes, comparaison à {}.\n",
-        crate::fr::number(s.results.frame.height() as f64, 0),
+        "\nTable de résultats : {tables} — {} lignes, comparaison à {}.\n",
+        crate::fr::number(rows as f64, 0),
         s.geo.name(&s.results.reference)
     ));
     out.write("README.md", index)?;

@@ -347,27 +347,42 @@ fn process_alive(_pid: u32) -> bool {
     true
 }
 
-/// Writes the tidy results table as CSV (comma, decimal point: for R,
-/// pandas and tools) and Parquet, and beside it the indicator dictionary
-/// (`indicators.csv`: what is constant per indicator, joined on `indicator`).
-/// Returns the Parquet file's path. Both tables are written in parallel; the
-/// Parquet one is copied from `parquet_of_frame` when given (a file holding
-/// exactly `frame`, e.g. the results cache).
+/// Rows of one Excel sheet, its header included.
+pub const EXCEL_ROWS: usize = 1_048_576;
+
+/// Whether a results table of `rows` rows gets a `results.csv`: when Excel
+/// can open all of it (header and rows in one sheet), or when asked. Parquet
+/// is always written; a CSV that Excel would cut without a word is not.
+pub fn results_csv_wanted(rows: usize, asked: bool) -> bool {
+    asked || rows < EXCEL_ROWS
+}
+
+/// Writes the tidy results table as Parquet and, when `csv` says so, as CSV
+/// (comma, decimal point: for R, pandas and tools), and beside it the
+/// indicator dictionary (`indicators.csv`: what is constant per indicator,
+/// joined on `indicator`). Returns the Parquet file's path. Both tables are
+/// written in parallel; the Parquet one is copied from `parquet_of_frame`
+/// when given (a file holding exactly `frame`, e.g. the results cache).
 pub fn write_results(
     out: &OutputDir,
     frame: &DataFrame,
     parquet_of_frame: Option<&Path>,
     catalog: &Catalog,
+    csv: bool,
 ) -> Result<PathBuf> {
     write_csv(
         &out.file("indicators.csv")?,
         &mut indicator_dictionary(catalog)?,
     )?;
-    let (csv, parquet) = (out.file("results.csv")?, out.file("results.parquet")?);
+    let parquet = out.file("results.parquet")?;
+    let csv = if csv { Some(out.file("results.csv")?) } else { None };
     let (a, b) = rayon::join(
         || {
+            let Some(csv) = &csv else {
+                return Ok(());
+            };
             let _t = crate::timing::stage("  csv");
-            write_csv(&csv, &mut frame.clone())
+            write_csv(csv, &mut frame.clone())
         },
         || {
             // The cached copy, unless another bcs replaced the cache since

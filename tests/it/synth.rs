@@ -177,3 +177,26 @@ fn results_cache_serves_terminal_queries_and_follows_source_changes() {
     assert_eq!(after.len(), 2);
     assert_ne!(after, entries);
 }
+
+#[test]
+fn a_national_run_writes_the_parquet_and_no_csv_that_excel_would_cut() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ds = tmp.path().join("national");
+    bcs(&["synth", "--out", ds.to_str().unwrap()]);
+    let out = tmp.path().join("out");
+    let o = Command::new(env!("CARGO_BIN_EXE_bcs"))
+        .args(["--dataset", ds.to_str().unwrap(), "run", "--results-only", "--out"])
+        .arg(&out)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{err}");
+    assert!(
+        err.contains("results.csv non écrit : ses 2\u{202f}613\u{202f}479 lignes dépassent une feuille Excel (1\u{202f}048\u{202f}576) ; results.parquet les contient toutes (--csv pour l'écrire quand même)."),
+        "{err}"
+    );
+    assert!(!out.join("results.csv").exists());
+    assert!(out.join("results.parquet").is_file() && out.join("indicators.csv").is_file());
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(stdout.contains(": 2\u{202f}613\u{202f}479 lignes."), "{stdout}");
+}
