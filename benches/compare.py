@@ -1,10 +1,13 @@
-"""Runs bcs and its peers (DuckDB, pandas) on the same synthetic national
-dataset, in turn, and prints wall time, peak memory and ratios; checks on a
-sample of rows that the peers compute the same values as bcs.
+"""Runs bcs and its peers (a polars script, DuckDB, pandas) on the same
+synthetic national dataset, in turn, and prints wall time, peak memory and
+ratios to bcs and to the floor (« plancher »: reading the sources' mapped
+columns and writing a table of the results' size, nothing computed); checks
+on a sample of rows that every peer computes the same values as bcs.
 
 Usage: benches/run.sh (installs the peers, builds bcs, generates the data).
 """
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -68,6 +71,24 @@ def same_results(bcs_file, peer_file, name, sample=50_000):
     return len(m)
 
 
+def measure_floor(a, work, py):
+    """The floor's reading and writing times (median of its runs, after the
+    untimed ones), measured inside its process: the table it writes is
+    bcs's results, loaded outside the measure."""
+    cmd = [
+        py, os.path.join(HERE, "peers", "floor.py"), "--dataset", a.data, "--project", ROOT,
+        "--results", os.path.join(work, "bcs", "results.parquet"), "--out", os.path.join(work, "plancher"),
+    ]
+    runs = []
+    for i in range(a.warmup + a.runs):
+        done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+        if i >= a.warmup:
+            runs.append(json.loads(done.stdout))
+    runs.sort(key=lambda r: r["read"] + r["write"])
+    mid = runs[len(runs) // 2]
+    return dict(mid, total=mid["read"] + mid["write"])
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--bcs", required=True, help="binaire bcs (profil release)")
@@ -83,6 +104,7 @@ def main():
     bcs = [a.bcs, "--dataset", a.data]
     tools = {
         "bcs": lambda: bcs + ["run", "--results-only", "--out", os.path.join(work, "bcs")],
+        "polars": lambda: [py, os.path.join(HERE, "peers", "polars_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "polars")],
         "duckdb": lambda: [py, os.path.join(HERE, "peers", "duckdb_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "duckdb")],
         "pandas": lambda: [py, os.path.join(HERE, "peers", "pandas_peer.py"), "--dataset", a.data, "--project", ROOT, "--out", os.path.join(work, "pandas")],
     }
@@ -101,10 +123,12 @@ def main():
             runs.append(measure(cmd()))
         timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
         print(f"  {name:<8} {fr(timings[name][0], 2)} s", file=sys.stderr)
+    floor = measure_floor(a, work, py)
+    print(f"  plancher {fr(floor['total'], 2)} s", file=sys.stderr)
     # bcs from its Parquet cache, and a terminal query.
     subprocess.run(bcs + ["import"], check=True, stdout=subprocess.DEVNULL)
     extra = {
-        "bcs run, résultats en cache (relit le cache, écrit le CSV, copie le Parquet)": bcs
+        "bcs run, résultats en cache (relit le cache, copie le Parquet)": bcs
         + ["run", "--results-only", "--out", os.path.join(work, "bcs-cache")],
         "bcs rank taux_pauvrete --level commune (cache)": bcs + ["rank", "taux_pauvrete", "--level", "commune", "--format", "csv"],
         f"bcs show {a.commune} (cache)": bcs + ["show", a.commune, "--level", "commune"],
@@ -125,15 +149,20 @@ def main():
         runs = [measure(cmd) for _ in range(a.runs)]
         timings[name] = (statistics.median(r[0] for r in runs), max(r[1] for r in runs))
 
-    checked = {p: same_results(os.path.join(work, "bcs", "results.parquet"), os.path.join(work, p + ".parquet"), p) for p in ["duckdb", "pandas"]}
-    t_bcs = timings["bcs"][0]
+    peers = [p for p in tools if p != "bcs"]
+    checked = {p: same_results(os.path.join(work, "bcs", "results.parquet"), os.path.join(work, p + ".parquet"), p) for p in peers}
+    t_bcs, t_floor = timings["bcs"][0], floor["total"]
     print(f"Même travail (tout le pipeline depuis les CSV bruts, {a.runs} exécutions, médiane) :\n")
-    print("| Outil | Durée (s) | Mémoire max (Mio) | Durée / bcs |")
-    print("|---|---:|---:|---:|")
+    print("| Outil | Durée (s) | Mémoire max (Mio) | Durée / bcs | Durée / plancher |")
+    print("|---|---:|---:|---:|---:|")
+    print(f"| plancher (lire les colonnes utiles, écrire une table de la taille des résultats) | {fr(t_floor, 2)} | – | {fr(t_floor / t_bcs, 1)} | 1,0 |")
     for name, (wall, mem) in timings.items():
         ratio = fr(wall / t_bcs, 1) if name in tools else "–"
-        print(f"| {name} | {fr(wall, 2)} | {fr(mem, 0)} | {ratio} |")
-    print()
+        print(f"| {name} | {fr(wall, 2)} | {fr(mem, 0)} | {ratio} | {fr(wall / t_floor, 1)} |")
+    print(
+        f"\nPlancher : lecture {fr(floor['read'], 2)} s ({fr(floor['source_rows'], 0)} lignes de sources), "
+        f"écriture {fr(floor['write'], 2)} s ({fr(floor['result_rows'], 0)} lignes).\n"
+    )
     for p, n in checked.items():
         print(f"{p} : mêmes valeurs, statuts, évolutions, rangs et écarts que bcs sur un échantillon de {fr(n, 0)} lignes.")
     # Where bcs's time goes: one more run from the raw CSV with its stage

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# National benchmark: bcs against pandas and DuckDB on the same synthetic data.
+# National benchmark: bcs against a polars script, DuckDB and pandas on the same
+# synthetic data, and the floor (reading and writing only).
 # Installs the peers from PyPI in a virtual environment, builds bcs in release,
 # generates the synthetic national dataset once, then runs benches/compare.py.
 #   BCS_TARGET_DIR  cargo target directory (default ~/.cache/bcs-target)
