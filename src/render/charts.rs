@@ -1,8 +1,10 @@
-//! Charts (plotters), written as PNG and SVG from one drawing routine.
+//! Charts (plotters), drawn once as SVG; the PNG is that SVG rendered by
+//! resvg (shaped text: kerning, bold titles), 16 cm wide at 300 dpi.
 //!
-//! Text uses the DejaVu Sans font bundled in `src/render/fonts/` (registered
-//! with plotters' ab_glyph backend), so a PNG is identical on a machine
-//! without any system font. Colours come from a palette that stays legible in
+//! Text uses the DejaVu Sans fonts bundled in `src/render/fonts/` (registered
+//! with plotters' ab_glyph backend for layout, loaded into resvg's font
+//! database for the PNG), so a PNG is identical on a machine without any
+//! system font. Colours come from a palette that stays legible in
 //! grayscale and for colour-blind readers (dark blue vs. light orange differ
 //! in lightness, not only in hue; map classes are a monotone light-to-dark
 //! sequence).
@@ -79,19 +81,67 @@ pub trait Figure: Sync {
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()>;
 }
 
-/// Writes `<stem>.png` and `<stem>.svg`; returns the SVG, for embedding.
+/// Width of a PNG figure: 16 cm at 300 dpi (16 / 2,54 × 300 pixels).
+pub const PNG_WIDTH: u32 = 1890;
+/// 300 dpi in pixels per metre, written in the PNG so that a word processor
+/// places the figure 16 cm wide.
+const PNG_PIXELS_PER_METRE: u32 = 11_811;
+
+/// Writes `<stem>.svg` and `<stem>.png` (the SVG rendered by resvg: shaped
+/// text with the bundled fonts, 16 cm at 300 dpi); returns the SVG, for
+/// embedding.
 pub fn write_figure(fig: &impl Figure, stem: &Path) -> Result<String> {
-    register_fonts();
-    let png = stem.with_extension("png");
-    {
-        let root = BitMapBackend::new(&png, fig.size()).into_drawing_area();
-        root.fill(&WHITE).map_err(err)?;
-        fig.draw(&root)?;
-        root.present().map_err(err)?;
-    }
     let svg = svg_string(fig)?;
+    write_png(&svg, &stem.with_extension("png"))?;
     std::fs::write(stem.with_extension("svg"), &svg)?;
     Ok(svg)
+}
+
+/// The fonts of the PNG renderer: the bundled ones only, under the generic
+/// family the SVG names.
+fn svg_options() -> &'static resvg::usvg::Options<'static> {
+    static OPTIONS: std::sync::OnceLock<resvg::usvg::Options<'static>> = std::sync::OnceLock::new();
+    OPTIONS.get_or_init(|| {
+        let mut opt = resvg::usvg::Options::default();
+        let db = opt.fontdb_mut();
+        db.load_font_data(FONT_REGULAR.to_vec());
+        db.load_font_data(FONT_BOLD.to_vec());
+        db.set_sans_serif_family("DejaVu Sans");
+        opt.font_family = "DejaVu Sans".into();
+        opt
+    })
+}
+
+/// Renders an SVG figure to an opaque RGB PNG, [`PNG_WIDTH`] pixels wide.
+fn write_png(svg: &str, path: &Path) -> Result<()> {
+    use resvg::tiny_skia;
+    let tree = resvg::usvg::Tree::from_str(svg, svg_options()).map_err(err)?;
+    let size = tree.size();
+    let scale = PNG_WIDTH as f32 / size.width();
+    let height = (size.height() * scale).round().max(1.0) as u32;
+    let mut pixmap = tiny_skia::Pixmap::new(PNG_WIDTH, height)
+        .ok_or_else(|| anyhow!("figure vide ({PNG_WIDTH} × {height} pixels)"))?;
+    pixmap.fill(tiny_skia::Color::WHITE);
+    resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
+    // Opaque on white: the premultiplied RGBA is the RGB.
+    let rgb: Vec<u8> = pixmap
+        .data()
+        .chunks_exact(4)
+        .flat_map(|p| [p[0], p[1], p[2]])
+        .collect();
+    let file = std::io::BufWriter::new(crate::files::OutFile::create(path)?);
+    let mut png = png::Encoder::new(file, PNG_WIDTH, height);
+    png.set_color(png::ColorType::Rgb);
+    png.set_depth(png::BitDepth::Eight);
+    png.set_pixel_dims(Some(png::PixelDimensions {
+        xppu: PNG_PIXELS_PER_METRE,
+        yppu: PNG_PIXELS_PER_METRE,
+        unit: png::Unit::Meter,
+    }));
+    png.write_header()
+        .and_then(|mut w| w.write_image_data(&rgb))
+        .map_err(err)?;
+    Ok(())
 }
 
 /// Renders a figure to an SVG string.

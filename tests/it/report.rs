@@ -41,11 +41,13 @@ fn barometer() -> &'static Path {
     .1
 }
 
-/// (width, height, RGB pixels) of a PNG file.
+/// (width, height, RGB pixels) of a PNG file; it must say 300 dpi.
 fn decode_png(path: &Path) -> (u32, u32, Vec<u8>) {
     let decoder = png::Decoder::new(std::io::BufReader::new(std::fs::File::open(path).unwrap()));
     let mut reader = decoder.read_info().unwrap();
-    let mut buf = vec![0; reader.output_buffer_size()];
+    let dims = reader.info().pixel_dims.unwrap_or_else(|| panic!("{}: no resolution", path.display()));
+    assert_eq!((dims.xppu, dims.yppu, dims.unit), (11_811, 11_811, png::Unit::Meter), "{}", path.display());
+    let mut buf = vec![0; reader.output_buffer_size().expect("a PNG of a sane size")];
     let info = reader.next_frame(&mut buf).unwrap();
     assert_eq!(info.color_type, png::ColorType::Rgb, "{}", path.display());
     buf.truncate(info.buffer_size());
@@ -68,7 +70,8 @@ fn figures_have_stable_names_and_decode() {
         "fig_famille_panneau_loc_qp15_caph",
     ] {
         let (w, h, rgb) = decode_png(&figs.join(format!("{stem}.png")));
-        assert_eq!(w, 1200, "{stem}");
+        // 16 cm at 300 dpi.
+        assert_eq!(w, 1890, "{stem}");
         assert!(h > 300, "{stem}: {h}");
         let ink = non_white_share(&rgb);
         assert!(ink > 0.03 && ink < 0.6, "{stem}: {ink}");
@@ -313,7 +316,7 @@ fn chart_command_draws_a_map_from_geojson_contours() {
         &figures
             .join("fig_contexte_part_etrangers_2019_carte.png"),
     );
-    assert_eq!(w, 1200);
+    assert_eq!(w, 1890);
     assert!(non_white_share(&rgb) > 0.03);
     let svg = std::fs::read_to_string(
         figures.join("fig_contexte_part_etrangers_2019_carte.svg"),
