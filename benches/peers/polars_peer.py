@@ -58,22 +58,22 @@ def read(s, codes):
     frame = raw.select(parsed)
     # Every mapping as two columns, then one unpivot of values and one of
     # statuses over the same order.
-    values, statuses, keys = [], [], []
-    for k, (variable, vintage, expr) in enumerate(s.mappings):
+    values, statuses = [], []
+    for k, (_, _, expr) in enumerate(s.mappings):
         v, st = evaluated(expr, lambda o: pl.col("v#" + o), lambda o: pl.col("s#" + o))
         values.append(pl.when(st == OK).then(v).alias(f"v{k}"))
         statuses.append(st.alias(f"s{k}"))
-        keys.append((k, variable, vintage))
     index = ["t"] + (["row_vintage"] if s.vintage_column else [])
     wide = frame.select(index + values + statuses)
-    v = wide.unpivot(on=[f"v{k}" for k, _, _ in keys], index=index, variable_name="m", value_name="value")
-    st = wide.unpivot(on=[f"s{k}" for k, _, _ in keys], index=[], value_name="status")
+    n = len(s.mappings)
+    v = wide.unpivot(on=[f"v{k}" for k in range(n)], index=index, variable_name="m", value_name="value")
+    st = wide.unpivot(on=[f"s{k}" for k in range(n)], index=[], value_name="status")
     long = v.with_columns(st["status"], pl.col("m").str.slice(1).cast(pl.UInt16))
     maps = pl.DataFrame(
         {
-            "m": [k for k, _, _ in keys],
-            "variable": [variable for _, variable, _ in keys],
-            "declared": [vintage for _, _, vintage in keys],
+            "m": list(range(n)),
+            "variable": [variable for variable, _, _ in s.mappings],
+            "declared": [vintage for _, vintage, _ in s.mappings],
         },
         schema={"m": pl.UInt16, "variable": pl.String, "declared": pl.Int16},
     )

@@ -16,7 +16,7 @@ pub struct Args {
     /// Territoire de comparaison (colonne gap_reference). Par défaut : celui du jeu de données.
     #[arg(long)]
     pub reference: Option<String>,
-    /// N'écrire que la table de résultats (results.csv, results.parquet) : ni tableaux, ni classeur, ni figures.
+    /// N'écrire que la table de résultats (results.parquet, et results.csv s'il tient dans une feuille Excel) : ni tableaux, ni classeur, ni figures.
     #[arg(long)]
     pub results_only: bool,
     /// Écrire results.csv même au-delà de la limite d'une feuille Excel
