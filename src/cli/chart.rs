@@ -26,7 +26,7 @@ pub struct Args {
     pub indicator: String,
     #[arg(long, value_enum, default_value = "bars")]
     pub kind: Kind,
-    /// Territoires à représenter (codes ou noms, séparés par des virgules). Par défaut : tous ceux du niveau.
+    /// Territoires à représenter (codes ou noms, séparés par des virgules) ; une carte est cadrée sur eux et ce qu'ils contiennent. Par défaut : tous ceux du niveau.
     #[arg(long, value_delimiter = ',')]
     pub territories: Vec<String>,
     #[arg(long, value_parser = super::parse_level)]
@@ -90,7 +90,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                     bail!("--breaks : au moins deux bornes strictement croissantes attendues");
                 }
             }
-            match view.choropleth(ind, args.vintage, &shapes, breaks)? {
+            match view.choropleth(ind, args.vintage, &shapes, breaks, only, args.level)? {
                 Some((c, v)) => (Chart::Map(c), format!("fig_{theme}_{}_{v}_carte", ind.id)),
                 None => bail!(
                     "aucun territoire des contours n'a de valeur pour « {} »",

@@ -290,6 +290,16 @@ fn declared_crs(crs: Option<&Value>) -> Result<Crs> {
     Ok(Crs::Projected { proj: Box::new(proj), wgs84: Box::new(wgs84), name: format!("EPSG:{code}") })
 }
 
+/// The bounding box of shapes' outer rings: (west, east, south, north);
+/// None without any point.
+pub fn bbox(shapes: &[Shape]) -> Option<[f64; 4]> {
+    let mut b = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
+    for &(x, y) in shapes.iter().flat_map(|s| s.polygons.iter().filter_map(|p| p.first()).flatten()) {
+        b = [b[0].min(x), b[1].max(x), b[2].min(y), b[3].max(y)];
+    }
+    (b[0] <= b[1]).then_some(b)
+}
+
 /// The outline of a set of shapes (an EPCI from its communes): the ring
 /// edges only one of them has — a border two neighbours share cancels —
 /// chained into lines. Contours simplified with their topology kept (as

@@ -749,9 +749,55 @@ pub struct Choropleth {
     /// them (the communes holding a quartier prioritaire).
     pub marked: std::collections::BTreeSet<String>,
     pub marked_label: String,
+    /// Contours around the shown ones (the surrounding communes, the
+    /// département), drawn in a light grey where the extent reaches them.
+    pub background: Vec<Shape>,
+    /// What the map frames: (west, east, south, north).
+    pub extent: [f64; 4],
 }
 
 const MAP_H: i32 = 640;
+/// The map's box, in pixels from its top left corner.
+const MAP_W: f64 = 760.0;
+/// A shown territory narrower and lower than this many pixels is drawn as
+/// a symbol at its place: a quartier over a région stays visible.
+const SYMBOL_BELOW_PX: f64 = 6.0;
+const SYMBOL_RADIUS: i32 = 6;
+/// Background contours: a light warm grey, apart from the secret's grey
+/// and the absent's white.
+const BACKGROUND_FILL: RGBColor = RGBColor(234, 231, 224);
+const BACKGROUND_EDGE: RGBColor = RGBColor(255, 255, 255);
+
+/// Clips a ring to the box [x0, x1] × [y0, y1] (Sutherland–Hodgman: one
+/// pass per side; the box is convex, so the result is the exact part of
+/// the ring inside it, possibly with edges along the box).
+fn clip_ring(ring: &[(f64, f64)], (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Vec<(f64, f64)> {
+    type Side = (fn((f64, f64), f64) -> bool, fn((f64, f64), (f64, f64), f64) -> (f64, f64), f64);
+    let cut_x = |a: (f64, f64), b: (f64, f64), x: f64| (x, a.1 + (b.1 - a.1) * (x - a.0) / (b.0 - a.0));
+    let cut_y = |a: (f64, f64), b: (f64, f64), y: f64| (a.0 + (b.0 - a.0) * (y - a.1) / (b.1 - a.1), y);
+    let sides: [Side; 4] = [
+        (|p, x| p.0 >= x, cut_x, x0),
+        (|p, x| p.0 <= x, cut_x, x1),
+        (|p, y| p.1 >= y, cut_y, y0),
+        (|p, y| p.1 <= y, cut_y, y1),
+    ];
+    let mut out = ring.to_vec();
+    for (inside, cut, at) in sides {
+        let input = std::mem::take(&mut out);
+        let Some(&last) = input.last() else { break };
+        let mut prev = last;
+        for &p in &input {
+            match (inside(p, at), inside(prev, at)) {
+                (true, true) => out.push(p),
+                (true, false) => out.extend([cut(prev, p, at), p]),
+                (false, true) => out.push(cut(prev, p, at)),
+                (false, false) => {}
+            }
+            prev = p;
+        }
+    }
+    out
+}
 
 impl Choropleth {
     pub fn class_of(&self, v: f64) -> usize {
@@ -767,32 +813,59 @@ impl Figure for Choropleth {
 
     fn draw<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>) -> Result<()> {
         let top = header(area, &self.title, &self.subtitle)?;
-        let points = self
-            .shapes
-            .iter()
-            .flat_map(|s| s.polygons.iter().flatten().flatten());
-        let (mut lon0, mut lon1, mut lat0, mut lat1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
-        for &(lon, lat) in points {
-            lon0 = lon0.min(lon);
-            lon1 = lon1.max(lon);
-            lat0 = lat0.min(lat);
-            lat1 = lat1.max(lat);
-        }
-        if lon0 > lon1 {
+        if self.shapes.is_empty() {
             return Err(anyhow!("aucun contour à cartographier"));
         }
-        // Equirectangular projection at the mean latitude, north up.
+        // Equirectangular projection at the mean latitude, north up, the
+        // extent centred in the map's box with a margin of 2 %.
+        let [lon0, lon1, lat0, lat1] = self.extent;
         let k = ((lat0 + lat1) / 2.0).to_radians().cos();
-        let (map_w, map_h) = (760.0, (MAP_H - 20) as f64);
-        let sx = map_w / ((lon1 - lon0) * k).max(1e-9);
-        let sy = map_h / (lat1 - lat0).max(1e-9);
-        let s = sx.min(sy);
-        let px = |lon: f64, lat: f64| -> (i32, i32) {
-            (
-                24 + ((lon - lon0) * k * s).round() as i32,
-                top + 10 + ((lat1 - lat) * s).round() as i32,
-            )
+        let (map_w, map_h) = (MAP_W, (MAP_H - 20) as f64);
+        let s = 0.96 * (map_w / ((lon1 - lon0) * k).max(1e-9)).min(map_h / (lat1 - lat0).max(1e-9));
+        let (left, up) = (24.0, (top + 10) as f64);
+        let (ox, oy) = (
+            left + (map_w - (lon1 - lon0) * k * s) / 2.0,
+            up + (map_h - (lat1 - lat0) * s) / 2.0,
+        );
+        let project = |&(lon, lat): &(f64, f64)| (ox + (lon - lon0) * k * s, oy + (lat1 - lat) * s);
+        let frame = (left, up, left + map_w, up + map_h);
+        // A ring in pixels, clipped to the box; successive points on the
+        // same pixel are one (a contour of 100 000 points costs its
+        // perimeter in pixels, not megabytes of SVG).
+        let pixels = |ring: &[(f64, f64)]| -> Vec<(i32, i32)> {
+            let projected: Vec<(f64, f64)> = ring.iter().map(project).collect();
+            let mut pts: Vec<(i32, i32)> = clip_ring(&projected, frame)
+                .into_iter()
+                .map(|(x, y)| (x.round() as i32, y.round() as i32))
+                .collect();
+            pts.dedup();
+            pts
         };
+        let fill_ring = |pts: Vec<(i32, i32)>, fill: RGBColor, edge: RGBColor| -> Result<()> {
+            // A polygon smaller than a pixel is not drawn.
+            if pts.len() < 3 {
+                return Ok(());
+            }
+            area.draw(&Polygon::new(pts.clone(), fill.filled())).map_err(err)?;
+            let mut closed = pts;
+            closed.push(closed[0]);
+            area.draw(&PathElement::new(closed, edge.stroke_width(1))).map_err(err)
+        };
+        // Whether a bounding box reaches into the box (north up: the
+        // north-west corner is the top left).
+        let in_frame = |[w, e, so, n]: [f64; 4]| {
+            let ((x0, y0), (x1, y1)) = (project(&(w, n)), project(&(e, so)));
+            x0 <= frame.2 && x1 >= frame.0 && y0 <= frame.3 && y1 >= frame.1
+        };
+        for shape in &self.background {
+            if !crate::geo::contours::bbox(std::slice::from_ref(shape)).is_some_and(in_frame) {
+                continue;
+            }
+            for outer in shape.polygons.iter().filter_map(|p| p.first()) {
+                fill_ring(pixels(outer), BACKGROUND_FILL, BACKGROUND_EDGE)?;
+            }
+        }
+        let mut symbols = vec![];
         for shape in &self.shapes {
             let (v, st) = self
                 .values
@@ -804,34 +877,20 @@ impl Figure for Choropleth {
                 (Status::Secret, _) => SECRET_FILL,
                 _ => WHITE,
             };
-            for poly in &shape.polygons {
-                if let Some(outer) = poly.first() {
-                    // Drawn at the pixel: successive points on the same
-                    // pixel are one (a contour of 100 000 points costs its
-                    // perimeter in pixels, not megabytes of SVG), and a
-                    // polygon smaller than a pixel is not drawn.
-                    let mut pts: Vec<(i32, i32)> = outer.iter().map(|&(a, b)| px(a, b)).collect();
-                    pts.dedup();
-                    if pts.len() < 3 {
-                        continue;
-                    }
-                    area.draw(&Polygon::new(pts.clone(), fill.filled()))
-                        .map_err(err)?;
-                    let mut closed = pts;
-                    if let Some(&first) = closed.first() {
-                        closed.push(first);
-                    }
-                    area.draw(&PathElement::new(closed, GREY.stroke_width(1)))
-                        .map_err(err)?;
-                }
+            let Some([w, e, so, n]) = crate::geo::contours::bbox(std::slice::from_ref(shape)) else {
+                continue;
+            };
+            let ((x0, y0), (x1, y1)) = (project(&(w, n)), project(&(e, so)));
+            if x1 - x0 < SYMBOL_BELOW_PX && y1 - y0 < SYMBOL_BELOW_PX {
+                symbols.push((((x0 + x1) / 2.0).round() as i32, ((y0 + y1) / 2.0).round() as i32, fill));
+                continue;
+            }
+            for outer in shape.polygons.iter().filter_map(|p| p.first()) {
+                fill_ring(pixels(outer), fill, GREY)?;
             }
         }
         // Territories marked, then the outline, over the fills.
-        let ring = |points: &[(f64, f64)]| -> Vec<(i32, i32)> {
-            let mut pts: Vec<(i32, i32)> = points.iter().map(|&(a, b)| px(a, b)).collect();
-            pts.dedup();
-            pts
-        };
+        let ring = pixels;
         for shape in self.shapes.iter().filter(|s| self.marked.contains(&s.code)) {
             for outer in shape.polygons.iter().filter_map(|p| p.first()) {
                 let pts = ring(outer);
@@ -842,12 +901,27 @@ impl Figure for Choropleth {
             }
         }
         for line in &self.outline {
-            let pts = ring(line);
+            // An open line, inside the extent: projected, not clipped.
+            let mut pts: Vec<(i32, i32)> = line
+                .iter()
+                .map(project)
+                .map(|(x, y)| (x.round() as i32, y.round() as i32))
+                .collect();
+            pts.dedup();
             if pts.len() >= 2 {
                 area.draw(&PathElement::new(pts, INK.stroke_width(3)))
                     .map_err(err)?;
             }
         }
+        for &(x, y, fill) in &symbols {
+            area.draw(&Circle::new((x, y), SYMBOL_RADIUS, fill.filled())).map_err(err)?;
+            area.draw(&Circle::new((x, y), SYMBOL_RADIUS, INK.stroke_width(1))).map_err(err)?;
+        }
+        area.draw(&Rectangle::new(
+            [(frame.0 as i32, frame.1 as i32), (frame.2 as i32, frame.3 as i32)],
+            RULE.stroke_width(1),
+        ))
+        .map_err(err)?;
         // North arrow.
         let (nx, ny) = (24 + map_w as i32 + 40, top + 30);
         area.draw(&Polygon::new(
@@ -882,6 +956,9 @@ impl Figure for Choropleth {
             .collect();
         entries.push((SECRET_FILL, "nd (secret statistique)".into()));
         entries.push((WHITE, "donnée absente".into()));
+        if !self.background.is_empty() {
+            entries.push((BACKGROUND_FILL, "autre territoire (fond de carte)".into()));
+        }
         for (colour, text) in entries {
             area.draw(&Rectangle::new(
                 [(lx, ly), (lx + 26, ly + 18)],
@@ -919,6 +996,16 @@ impl Figure for Choropleth {
                 y += 18;
             }
             ly = y + 10;
+        }
+        if !symbols.is_empty() {
+            area.draw(&Circle::new((lx + 13, ly + 9), SYMBOL_RADIUS, INK.stroke_width(1)))
+                .map_err(err)?;
+            let mut y = ly + 9;
+            for l in wrap("territoire trop petit à cette échelle : un cercle à sa place, de la couleur de sa classe", 30) {
+                area.draw_text(&l, &font(14).pos(Pos::new(HPos::Left, VPos::Center)), (lx + 36, y))
+                    .map_err(err)?;
+                y += 18;
+            }
         }
         footer(area, top + MAP_H + 24, &self.footer)
     }
@@ -1097,10 +1184,70 @@ mod tests {
             outline: vec![],
             marked: Default::default(),
             marked_label: String::new(),
+            background: vec![],
+            extent: [0.0, 1.0, 0.0, 1.0],
         };
         assert_eq!(map.class_of(1.0), 0);
         assert_eq!(map.class_of(3.9), 1);
         assert_eq!(map.class_of(10.0), 4);
+    }
+
+    #[test]
+    fn a_ring_is_clipped_to_the_box() {
+        let square = [(-5.0, -5.0), (5.0, -5.0), (5.0, 5.0), (-5.0, 5.0)];
+        let clipped = clip_ring(&square, (0.0, 0.0, 10.0, 10.0));
+        let mut pts: Vec<(i64, i64)> = clipped.iter().map(|p| (p.0 as i64, p.1 as i64)).collect();
+        pts.sort();
+        pts.dedup();
+        assert_eq!(pts, [(0, 0), (0, 5), (5, 0), (5, 5)]);
+        // Inside: unchanged; outside: nothing.
+        assert_eq!(clip_ring(&square, (-9.0, -9.0, 9.0, 9.0)), square);
+        assert!(clip_ring(&square, (20.0, 20.0, 30.0, 30.0)).is_empty());
+    }
+
+    fn square(code: &str, (x, y): (f64, f64), side: f64) -> Shape {
+        let ring = vec![(x, y), (x + side, y), (x + side, y + side), (x, y + side), (x, y)];
+        Shape { code: code.into(), polygons: vec![vec![ring]] }
+    }
+
+    #[test]
+    fn a_quartier_too_small_for_the_scale_is_a_symbol_and_the_background_is_clipped() {
+        // A région of 200 km with a quartier of 500 m: 2 px wide.
+        let shapes = vec![square("big", (2.0, 50.0), 1.5), square("small", (3.0, 51.5), 0.005)];
+        let map = Choropleth {
+            title: "Carte".into(),
+            subtitle: String::new(),
+            unit: "%".into(),
+            decimals: 1,
+            extent: crate::geo::contours::bbox(&shapes).unwrap(),
+            values: [("big".to_string(), (Some(1.0), Status::Ok)), ("small".to_string(), (Some(9.0), Status::Ok))]
+                .into_iter()
+                .collect(),
+            shapes,
+            breaks: vec![0.0, 5.0, 10.0],
+            footer: vec![],
+            outline: vec![],
+            marked: Default::default(),
+            marked_label: String::new(),
+            // A neighbour reaching far outside the extent.
+            background: vec![square("voisin", (-10.0, 40.0), 30.0)],
+        };
+        let svg = svg_string(&map).unwrap();
+        let doc = roxmltree::Document::parse(&svg).unwrap();
+        let circles: Vec<_> = doc.descendants().filter(|n| n.has_tag_name("circle")).collect();
+        // The quartier's symbol (fill, then ring) and the legend's ring.
+        assert_eq!(circles.len(), 3, "{svg}");
+        assert!(svg.contains("territoire trop petit"), "{svg}");
+        assert!(svg.contains("autre territoire (fond de carte)"));
+        // Every point drawn lies in the figure.
+        let (w, h) = map.size();
+        for n in doc.descendants().filter(|n| n.has_tag_name("polygon")) {
+            for xy in n.attribute("points").unwrap().split_whitespace() {
+                let (x, y) = xy.split_once(',').unwrap();
+                let (x, y): (f64, f64) = (x.parse().unwrap(), y.parse().unwrap());
+                assert!((0.0..=w as f64).contains(&x) && (0.0..=h as f64).contains(&y), "{xy}");
+            }
+        }
     }
 }
 

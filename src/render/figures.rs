@@ -477,39 +477,70 @@ impl View<'_> {
     }
 
     /// Choropleth of one indicator over contours; quantile classes unless
-    /// `breaks` are given.
+    /// `breaks` are given. The map shows the territories of `only` (and
+    /// what lies in them) or, without it, of the dataset's scope, at
+    /// `level` or the finest level the contours have values at; every
+    /// other contour is background, and the extent is the selection's.
     pub fn choropleth(
         &self,
         ind: &Indicator,
         vintage: Option<i32>,
         shapes: &[Shape],
         breaks: Option<Vec<f64>>,
+        only: Option<&[String]>,
+        level: Option<Level>,
     ) -> Result<Option<(Choropleth, i32)>> {
-        // Within a scope: its shapes only (the EPCI's communes, not the
-        // whole département of a contours file), the outline of its
-        // communes, and those holding a quartier prioritaire marked.
-        let shapes: Vec<Shape> = shapes
+        let selection = only.map(|codes| self.geo.scope(codes));
+        let selection = selection.as_ref().or(self.scope);
+        let selected = |s: &Shape| selection.is_none_or(|sc| sc.contains(&s.code));
+        let level_of = |s: &Shape| self.geo.get(&s.code).map(|t| t.level);
+        let rows = self.indicator_rows(ind)?;
+        let with_rows: std::collections::HashSet<&str> =
+            rows.iter().map(|r| r.territory_code.as_str()).collect();
+        // The map's level: the one asked, or the finest with values
+        // (quartiers over a background of communes).
+        let Some(level) = level.or_else(|| {
+            shapes
+                .iter()
+                .filter(|s| selected(s) && with_rows.contains(s.code.as_str()))
+                .filter_map(level_of)
+                .min()
+        }) else {
+            return Ok(None);
+        };
+        let (shown, background): (Vec<Shape>, Vec<Shape>) = shapes
             .iter()
-            .filter(|s| self.scope.is_none_or(|sc| sc.contains(&s.code)))
+            .cloned()
+            .partition(|s| selected(s) && level_of(s) == Some(level));
+        // The extent: every selected contour (an EPCI's communes around its
+        // quartiers), or the shown ones when nothing is selected.
+        let framed: Vec<Shape> = match selection {
+            Some(_) => shapes.iter().filter(|s| selected(s)).cloned().collect(),
+            None => shown.clone(),
+        };
+        let Some(extent) = crate::geo::contours::bbox(&framed) else {
+            return Ok(None);
+        };
+        let communes: Vec<Shape> = framed
+            .iter()
+            .filter(|s| level_of(s) == Some(Level::Commune))
             .cloned()
             .collect();
-        let communes: Vec<Shape> = shapes
-            .iter()
-            .filter(|s| self.geo.get(&s.code).is_some_and(|t| t.level == Level::Commune))
-            .cloned()
-            .collect();
-        let outline = if self.scope.is_some() && communes.len() > 1 {
+        let outline = if selection.is_some() && communes.len() > 1 {
             crate::geo::contours::outline(&communes)
         } else {
             vec![]
         };
-        let marked: std::collections::BTreeSet<String> = self
-            .communes_with_qpv(false)
-            .into_iter()
-            .filter(|c| communes.iter().any(|s| s.code == *c))
-            .collect();
-        let shapes = &shapes[..];
-        let rows = self.indicator_rows(ind)?;
+        // On a map of communes, those holding a quartier prioritaire.
+        let marked: std::collections::BTreeSet<String> = match level {
+            Level::Commune => self
+                .communes_with_qpv(false)
+                .into_iter()
+                .filter(|c| shown.iter().any(|s| s.code == *c))
+                .collect(),
+            _ => Default::default(),
+        };
+        let shapes = &shown[..];
         let on_map = |r: &&ResultRow| shapes.iter().any(|s| s.code == r.territory_code);
         let Some(vintage) = vintage.or_else(|| {
             rows.iter()
@@ -553,6 +584,8 @@ impl View<'_> {
                 outline,
                 marked,
                 marked_label: "commune où se trouve un QPV (géographie prioritaire 2024)".into(),
+                background,
+                extent,
             },
             vintage,
         )))
@@ -670,7 +703,7 @@ impl View<'_> {
                     });
                 }
                 if let Some(shapes) = contours {
-                    if let Some((c, v)) = self.choropleth(ind, None, shapes, None)? {
+                    if let Some((c, v)) = self.choropleth(ind, None, shapes, None, None, None)? {
                         out.push(NamedChart {
                             stem: format!("fig_{}_{}_{v}_carte", theme.id, ind.id),
                             theme: theme.id.clone(),

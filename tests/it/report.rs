@@ -348,6 +348,34 @@ fn chart_command_draws_a_map_from_geojson_contours() {
     assert!(svg.contains("limite du territoire étudié"));
     assert!(svg.contains("commune où se trouve un"));
     assert!(svg.contains("14\u{202f}890 à"), "the lowest class starts at Denain's median");
+    // --territories frames the map on two communes; their neighbours are
+    // the background, cut at the frame.
+    let fills = |svg: &str| -> std::collections::BTreeMap<String, usize> {
+        let doc = roxmltree::Document::parse(svg).unwrap();
+        let mut n = std::collections::BTreeMap::new();
+        for p in doc.descendants().filter(|n| n.has_tag_name("polygon")) {
+            *n.entry(p.attribute("fill").unwrap_or_default().to_string()).or_default() += 1;
+        }
+        n
+    };
+    let whole = fills(&svg);
+    assert!(whole.get("#EAE7E0").is_some_and(|&n| n > 0), "{whole:?}");
+    let out = bcs()
+        .args(["chart", "revenu_median_uc", "--kind", "map", "--level", "commune"])
+        .args(["--territories", "Denain,Escaudain"])
+        .args(["--out", tmp.path().join("deux").to_str().unwrap()])
+        .output()
+        .unwrap();
+    succeeded(&out);
+    let two = fills(
+        &std::fs::read_to_string(tmp.path().join("deux/figures/fig_revenus_revenu_median_uc_2021_carte.svg")).unwrap(),
+    );
+    let classes = |f: &std::collections::BTreeMap<String, usize>| -> usize {
+        ["#FFFFCC", "#A1DAB4", "#41B6C4", "#2C7FB8", "#253494"].iter().filter_map(|c| f.get(*c)).sum()
+    };
+    assert_eq!(classes(&two), 2, "{two:?}");
+    assert!(classes(&whole) > 40, "{whole:?}");
+    assert!(two["#EAE7E0"] > 5, "{two:?}");
 }
 
 #[test]
@@ -448,6 +476,12 @@ fn results_geojson_joins_the_contours_to_their_values_for_qgis() {
     let nulls = features.iter().filter(|f| f["properties"]["taux_pauvrete_2021"].is_null()).count();
     assert!(nulls > 100, "{nulls}");
     assert!(!features.iter().any(|f| f["properties"]["taux_pauvrete_2021"] == 0.0));
+    // No column of nulls only (GDAL would read it as text): the IDH-4 of
+    // the communes is missing (no health data at that level), so absent.
+    for k in &keys {
+        assert!(features.iter().any(|f| !f["properties"][k].is_null()), "{k} is null everywhere");
+    }
+    assert!(!keys.contains(&"idh4_2021".to_string()));
     // RFC 7946 geometry in longitude/latitude.
     assert_eq!(denain["geometry"]["type"], "MultiPolygon");
     let first = &denain["geometry"]["coordinates"][0][0][0];
