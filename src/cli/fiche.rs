@@ -25,7 +25,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = opened.results(Some(select::territories(&wanted)))?;
     let fiche = Fiche::of(&s.view(), &commune)?;
     if args.html {
-        print!("{}", crate::render::report::page(&fiche.title, &fiche.html(1)));
+        let look = super::report::dataset_look(&s.manifest, None, None)?;
+        print!("{}", crate::render::report::page(&fiche.title, &fiche.html(1), &look.style));
     } else {
         print!("{}", fiche.terminal());
     }

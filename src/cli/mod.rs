@@ -12,6 +12,7 @@ mod run;
 mod shell;
 mod show;
 mod synth;
+mod template;
 mod validate;
 
 use std::path::PathBuf;
@@ -67,6 +68,8 @@ pub enum Command {
     Import(import::Args),
     /// Génère un jeu SYNTHÉTIQUE national aux formats des producteurs (tests, mesures de performance).
     Synth(synth::Args),
+    /// Écrit le modèle du rapport (HTML, syntaxe Jinja2) et sa feuille de style, pour leur donner l'allure de votre équipe.
+    Template(template::Args),
     /// Écrit le script de complétion des commandes pour un interpréteur (bash, zsh, fish…).
     Completions(shell::CompletionArgs),
     /// Écrit la page de manuel (man bcs).
@@ -383,6 +386,7 @@ pub fn main() -> ExitCode {
         Command::Validate(a) => validate::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
         Command::Synth(a) => synth::run(&cli, a),
+        Command::Template(a) => template::run(a),
         Command::Completions(a) => shell::completions(a),
         Command::Man(a) => shell::man(a),
     };

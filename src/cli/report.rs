@@ -1,6 +1,6 @@
 //! `bcs report`: the HTML report and its figures folder.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 
@@ -10,7 +10,8 @@ use crate::geo::{read_geojson, Shape};
 use crate::render::figures::write_charts;
 use crate::render::fiche::Fiche;
 use crate::render::output::{OutputDir, Writer};
-use crate::render::report;
+use crate::ingest::Manifest;
+use crate::render::report::{self, Look};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -19,6 +20,34 @@ pub struct Args {
     pub out: Option<PathBuf>,
     #[command(flatten)]
     pub contours: ContourArgs,
+    #[command(flatten)]
+    pub look: LookArgs,
+}
+
+/// The report's look given on the command line.
+#[derive(clap::Args, Debug)]
+pub struct LookArgs {
+    /// Modèle du rapport (syntaxe Jinja2), à la place de celui du jeu de données ([report] template) ou de bcs (bcs template DOSSIER l'écrit pour partir de lui).
+    #[arg(long, value_name = "FICHIER")]
+    pub template: Option<PathBuf>,
+    /// Feuille de style du rapport et des fiches (CSS), à la place de celle du jeu de données ([report] style) ou de bcs.
+    #[arg(long, value_name = "FICHIER")]
+    pub style: Option<PathBuf>,
+}
+
+impl LookArgs {
+    pub fn load(&self, manifest: &Manifest) -> Result<Look> {
+        dataset_look(manifest, self.template.as_deref(), self.style.as_deref())
+    }
+}
+
+/// The report's look: the files given, else the dataset's `[report]`
+/// ones (relative to its manifest), else bcs's.
+pub fn dataset_look(manifest: &Manifest, template: Option<&Path>, style: Option<&Path>) -> Result<Look> {
+    let conf = &manifest.report;
+    let template = template.map(Path::to_path_buf).or_else(|| conf.template.as_deref().map(|p| manifest.path(p)));
+    let style = style.map(Path::to_path_buf).or_else(|| conf.style.as_deref().map(|p| manifest.path(p)));
+    Look::load(template.as_deref(), style.as_deref())
 }
 
 /// Map contours given on the command line.
@@ -48,7 +77,7 @@ impl ContourArgs {
 }
 
 /// Writes `report.html` and `figures/` into the output folder.
-pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering) -> Result<usize> {
+pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering, look: &Look) -> Result<usize> {
     let view = s.view();
     let panel = s.manifest.dataset.panel_territory();
     let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel)?;
@@ -74,22 +103,23 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &S
         }
         out.write(
             &format!("fiches/fiche_{code}.html"),
-            report::page(&fiche.title, &fiche.html(1)),
+            report::page(&fiche.title, &fiche.html(1), &look.style),
         )?;
         fiches.push(fiche);
     }
     out.write(
         "report.html",
-        report::html(&view, &s.manifest, &charts, &svgs, &fiches, steering)?,
+        report::html(&view, &s.manifest, &charts, &svgs, &fiches, steering, look)?,
     )?;
     Ok(charts.len())
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let s = cli.session(None)?;
+    let look = args.look.load(&s.manifest)?;
     let shapes = args.contours.load(&s)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Report)?;
-    let n = write_report(&s, &out, &shapes, &s.steering()?)?;
+    let n = write_report(&s, &out, &shapes, &s.steering()?, &look)?;
     let path = out.commit()?;
     println!(
         "Rapport écrit : {} ({n} figures dans {})",

@@ -25,6 +25,8 @@ pub struct Args {
     pub csv: bool,
     #[command(flatten)]
     pub contours: super::report::ContourArgs,
+    #[command(flatten)]
+    pub look: super::report::LookArgs,
 }
 
 pub fn run(cli: &Cli, args: &Args) -> Result<()> {
@@ -33,6 +35,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         eprintln!("Lecture de la source {}", r.summary());
     }
     let shapes = args.contours.load(&s)?;
+    let look = args.look.load(&s.manifest)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Run)?;
     let rows = s.results.frame.height();
     let csv = results_csv_wanted(rows, args.csv);
@@ -118,7 +121,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         &sheets,
         &report::methodology_table(&view, &s.manifest),
     )?;
-    let figures = super::report::write_report(&s, &out, &shapes, &steering)?;
+    let figures = super::report::write_report(&s, &out, &shapes, &steering, &look)?;
     if !shapes.is_empty() {
         out.write(
             "results.geojson",

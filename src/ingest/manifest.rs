@@ -29,9 +29,22 @@ pub struct Manifest {
     /// The contract's quantified targets.
     #[serde(rename = "target", default)]
     pub targets: Vec<crate::catalog::steering::Target>,
+    /// The report's look: a template and a stylesheet of the team's own.
+    #[serde(default)]
+    pub report: ReportConf,
     /// Directory of the manifest; relative paths are resolved against it.
     #[serde(skip)]
     pub dir: PathBuf,
+}
+
+/// `[report]`: the team's own template (Jinja2 syntax) and stylesheet for
+/// report.html, relative to the manifest; bcs's own when absent (`bcs
+/// template DOSSIER` writes them out to start from).
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportConf {
+    pub template: Option<PathBuf>,
+    pub style: Option<PathBuf>,
 }
 
 /// An indicator's texts as a dataset words them (each replaces the

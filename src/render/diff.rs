@@ -317,5 +317,5 @@ pub fn html(diff: &Diff, catalog: &Catalog) -> String {
             body.push_str(&shown(t).html("h2"));
         }
     }
-    crate::render::report::page(title, &body)
+    crate::render::report::page(title, &body, crate::render::report::DEFAULT_STYLE)
 }

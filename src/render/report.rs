@@ -2,7 +2,9 @@
 //! inline SVG, no network needed to read it. The page is well-formed XML
 //! (polyglot XHTML), so it can be checked by any XML parser.
 
-use anyhow::Result;
+use std::path::Path;
+
+use anyhow::{Context, Result};
 
 use crate::ingest::Manifest;
 use crate::render::barometer::View;
@@ -13,31 +15,89 @@ use crate::engine::select;
 use crate::engine::vigilance::Steering;
 use crate::status::LEGEND_FR;
 
-const STYLE: &str = r#"
-body { font-family: "DejaVu Sans", Verdana, sans-serif; color: #212121; margin: 0 auto; max-width: 1240px; padding: 0 24px 48px; line-height: 1.45; }
-h1 { font-size: 1.9em; margin-top: 1.2em; } h2 { border-bottom: 3px solid #005493; padding-bottom: .2em; margin-top: 2.4em; }
-h3 { margin-top: 1.6em; } nav ol { columns: 2; }
-.table { overflow-x: auto; } table { border-collapse: collapse; font-size: .85em; margin: .6em 0; }
-th, td { border: 1px solid #d0d0d0; padding: 3px 6px; vertical-align: top; } th { background: #eef3f8; text-align: left; }
-td.num { text-align: right; white-space: nowrap; } td:first-child { min-width: 16em; } tr.ref td { background: #fff6e5; }
-p.note { font-size: .85em; color: #555; margin: .2em 0; }
-figure { margin: 1.2em 0; } figure svg { max-width: 100%; height: auto; border: 1px solid #e6e6e6; }
-figcaption { font-size: .85em; color: #555; } .box { background: #f4f7fa; border-left: 4px solid #005493; padding: .6em 1em; }
-caption { caption-side: top; text-align: left; font-size: .8em; color: #555; padding: .2em 0; }
-@page { size: A4 portrait; margin: 14mm 12mm 16mm; }
-@media print {
-  body { max-width: none; padding: 0; font-size: 9pt; line-height: 1.3; }
-  h1 { font-size: 18pt; } h2 { font-size: 14pt; break-before: page; } h2, h3 { break-after: avoid; }
-  .essentiel h2 { break-before: avoid; }
-  .table { overflow: visible; }
-  table { font-size: 7pt; width: 100%; }
-  th, td { padding: 1.5pt 3pt; } th { font-size: 6.5pt; hyphens: auto; overflow-wrap: break-word; }
-  td:first-child { min-width: 0; width: 26%; overflow-wrap: anywhere; }
-  td.num { white-space: nowrap; } thead { display: table-header-group; } tr { break-inside: avoid; }
-  figure { break-inside: avoid; } figure svg { max-height: 125mm; border: none; }
-  nav ol { columns: 2; font-size: 8pt; }
+/// bcs's report template (Jinja2 syntax, rendered by minijinja) and
+/// stylesheet; a team replaces either without Rust (`bcs template`).
+pub const DEFAULT_TEMPLATE: &str = include_str!("../../templates/rapport.html");
+pub const DEFAULT_STYLE: &str = include_str!("../../templates/rapport.css");
+
+/// The report's look: its page template and stylesheet, bcs's own unless a
+/// dataset (`[report]`) or the command line names others.
+#[derive(Debug, Clone)]
+pub struct Look {
+    /// Where the template comes from, as errors name it.
+    pub template_name: String,
+    pub template: String,
+    pub style: String,
 }
-"#;
+
+impl Default for Look {
+    fn default() -> Look {
+        Look {
+            template_name: "rapport.html (modèle de bcs)".into(),
+            template: DEFAULT_TEMPLATE.into(),
+            style: DEFAULT_STYLE.into(),
+        }
+    }
+}
+
+impl Look {
+    /// bcs's look with the template and stylesheet given replaced; the
+    /// template's syntax is checked at once, before a command writes
+    /// anything.
+    pub fn load(template: Option<&Path>, style: Option<&Path>) -> Result<Look> {
+        let read = |p: &Path| -> Result<String> {
+            crate::files::ensure_regular(p)?;
+            std::fs::read_to_string(p).with_context(|| format!("lecture impossible de {} (texte UTF-8 attendu)", p.display()))
+        };
+        let mut look = Look::default();
+        if let Some(p) = template {
+            look.template = read(p)?;
+            look.template_name = p.display().to_string();
+        }
+        if let Some(p) = style {
+            look.style = read(p)?;
+        }
+        environment().template_from_named_str(&look.template_name, &look.template).map_err(|e| template_error(&look, e))?;
+        Ok(look)
+    }
+}
+
+/// The template engine as the report uses it: HTML escaping whatever the
+/// template's file name, an undefined variable an error (a misspelt name
+/// must not print as nothing).
+fn environment<'a>() -> minijinja::Environment<'a> {
+    let mut env = minijinja::Environment::new();
+    env.set_auto_escape_callback(|_| minijinja::AutoEscape::Html);
+    env.set_undefined_behavior(minijinja::UndefinedBehavior::Strict);
+    env
+}
+
+fn template_error(look: &Look, e: minijinja::Error) -> anyhow::Error {
+    let line = e.line().map(|l| format!(", ligne {l}")).unwrap_or_default();
+    // The engine's own words (English), kept as they name the token.
+    let detail = e.detail().map(|d| format!(" (message du moteur de modèles : {d})")).unwrap_or_default();
+    anyhow::anyhow!(
+        "modèle de rapport {}{line} : {}{detail}",
+        look.template_name,
+        template_error_kind(e.kind())
+    )
+}
+
+/// The kind of a template error, in French.
+fn template_error_kind(kind: minijinja::ErrorKind) -> &'static str {
+    use minijinja::ErrorKind as K;
+    match kind {
+        K::SyntaxError => "erreur de syntaxe",
+        K::UndefinedError => "variable inconnue (voir la liste en tête du modèle de bcs)",
+        K::UnknownFilter => "filtre inconnu",
+        K::UnknownFunction => "fonction inconnue",
+        K::UnknownTest => "test inconnu",
+        K::TemplateNotFound => "modèle inclus introuvable",
+        K::InvalidOperation => "opération impossible",
+        K::MissingArgument | K::TooManyArguments => "nombre d'arguments incorrect",
+        _ => "erreur du modèle",
+    }
+}
 
 /// The methodology annex as a table (also the XLSX methodology sheet).
 pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
@@ -259,7 +319,7 @@ fn essentials(view: &View, manifest: &Manifest, steering: &Steering) -> Result<S
 
 /// « Points de vigilance » and, when the dataset declares targets,
 /// « Objectifs chiffrés du contrat ».
-fn vigilance_section(view: &View, steering: &Steering, target_figures: &str) -> String {
+fn vigilance_section(view: &View, steering: &Steering, target_figures: &str) -> (String, Option<String>) {
     use crate::render::vigilance::{shown_lines, targets_table, word};
     let mut h = String::from("<section id=\"vigilance\"><h2>Points de vigilance</h2>\n<p>Calculés à partir des données de ce baromètre selon les règles d'alerte déclarées (catalogue et jeu de données) : un écart à une référence qui se creuse entre deux millésimes, un seuil franchi, un nombre de quartiers au-delà d'un seuil.</p>\n");
     let worded: Vec<_> = steering.alerts.iter().filter_map(|a| word(a, view.catalog)).collect();
@@ -295,26 +355,23 @@ fn vigilance_section(view: &View, steering: &Steering, target_figures: &str) -> 
         h.push_str("</ul></div>\n");
     }
     h.push_str("</section>\n");
-    if !steering.targets.is_empty() {
-        h.push_str("<section id=\"objectifs\"><h2>Objectifs chiffrés du contrat</h2>\n<p>Chaque engagement chiffré : sa valeur de départ, sa cible et son échéance, et la dernière valeur que les sources du baromètre donnent pour le suivre.</p>\n");
-        h.push_str(&targets_table(&steering.targets, view.catalog).html("h3"));
-        h.push_str(target_figures);
-        h.push_str("</section>\n");
-    }
-    h
+    let targets = (!steering.targets.is_empty()).then(|| {
+        let mut t = String::from("<section id=\"objectifs\"><h2>Objectifs chiffrés du contrat</h2>\n<p>Chaque engagement chiffré : sa valeur de départ, sa cible et son échéance, et la dernière valeur que les sources du baromètre donnent pour le suivre.</p>\n");
+        t.push_str(&targets_table(&steering.targets, view.catalog).html("h3"));
+        t.push_str(target_figures);
+        t.push_str("</section>\n");
+        t
+    });
+    (h, targets)
 }
 
-/// The start of a self-contained page, up to its `<body>`.
-fn head(title: &str) -> String {
+/// A self-contained page around an HTML fragment (a commune sheet, two
+/// editions compared), with the report's stylesheet.
+pub fn page(title: &str, body: &str, style: &str) -> String {
     format!(
-        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n",
+        "<!DOCTYPE html>\n<html xmlns=\"http://www.w3.org/1999/xhtml\" lang=\"fr\" xml:lang=\"fr\">\n<head>\n<meta charset=\"utf-8\"/>\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"/>\n<title>{}</title>\n<style>{style}</style>\n</head>\n<body>\n{body}</body>\n</html>\n",
         escape(title)
     )
-}
-
-/// A self-contained page around an HTML fragment (a commune sheet).
-pub fn page(title: &str, body: &str) -> String {
-    format!("{}{body}</body>\n</html>\n", head(title))
 }
 
 /// « Édition du 4 décembre 2026 · bcs 0.1.0 · données des millésimes 2011
@@ -356,7 +413,23 @@ fn edition_line(view: &View) -> Result<String> {
     ))
 }
 
-/// Builds the HTML page; `svgs[i]` is the SVG already rendered for `charts[i]`.
+/// One section of the report: its anchor, its title in the contents, its
+/// HTML.
+struct Section {
+    anchor: String,
+    title: String,
+    html: String,
+}
+
+impl Section {
+    fn new(anchor: impl Into<String>, title: impl Into<String>, html: String) -> Section {
+        Section { anchor: anchor.into(), title: title.into(), html }
+    }
+}
+
+/// Builds the HTML page through the look's template; `svgs[i]` is the SVG
+/// already rendered for `charts[i]`.
+#[allow(clippy::too_many_arguments)]
 pub fn html(
     view: &View,
     manifest: &Manifest,
@@ -364,6 +437,7 @@ pub fn html(
     svgs: &[String],
     fiches: &[Fiche],
     steering: &Steering,
+    look: &Look,
 ) -> Result<String> {
     let figures: Vec<(&NamedChart, &str)> = charts
         .iter()
@@ -371,21 +445,6 @@ pub fn html(
         .map(|(c, s)| (c, strip_xml_declaration(s)))
         .collect();
     let d = &manifest.dataset;
-    let mut h = head(&d.title);
-    h.push_str(&format!(
-        "<h1>{}</h1>\n<p>{}</p>\n<p class=\"note\">{}</p>\n",
-        escape(&d.title),
-        escape(&d.description),
-        escape(&edition_line(view)?)
-    ));
-    h.push_str(&format!(
-        "<p class=\"box\">Territoire étudié : <strong>{}</strong>. Territoire de comparaison des écarts : <strong>{}</strong>. Territoires de référence : {}.</p>\n",
-        escape(&view.geo.name(&d.territory)),
-        escape(&view.geo.name(&view.results.reference)),
-        escape(&view.references.iter().map(|c| view.geo.name(c)).collect::<Vec<_>>().join(", "))
-    ));
-    h.push_str(&essentials(view, manifest, steering)?);
-    // Contents.
     // The composite indices open the report, in the IDH-4 section.
     let composite_theme = view
         .catalog
@@ -394,52 +453,16 @@ pub fn html(
         .map(|c| c.theme.id.clone())
         .unwrap_or_default();
     // Every theme but the composite indices' (they have the IDH-4 section).
-    let themes: Vec<&crate::catalog::Theme> = view
-        .catalog
-        .themes
-        .iter()
-        .filter(|t| t.id != composite_theme)
-        .collect();
     // A theme without data is named in one line, not given a section.
-    let mut tables = vec![];
-    for t in &themes {
-        tables.push(view.theme_table(&t.id)?);
-    }
     let (mut shown, mut empty) = (vec![], vec![]);
-    for (t, table) in themes.iter().zip(tables) {
+    for t in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
+        let table = view.theme_table(&t.id)?;
         if table.is_none() && !figures.iter().any(|(c, _)| c.theme == t.id) {
-            empty.push(t.label.as_str());
+            empty.push(t.label.clone());
         } else {
-            shown.push((*t, table));
+            shown.push((t, table));
         }
     }
-    h.push_str("<nav><h2>Sommaire</h2><ol>\n<li><a href=\"#vigilance\">Points de vigilance</a></li>\n");
-    if !steering.targets.is_empty() {
-        h.push_str("<li><a href=\"#objectifs\">Objectifs chiffrés du contrat</a></li>\n");
-    }
-    h.push_str("<li><a href=\"#idh\">Indice de développement humain (IDH-4) et indices composites</a></li>\n");
-    let priority = view.priority_section()?;
-    if !priority.is_empty() {
-        h.push_str("<li><a href=\"#priorite\">Classement de priorité d'action</a></li>\n");
-    }
-    for (t, _) in &shown {
-        h.push_str(&format!(
-            "<li><a href=\"#theme-{}\">{}</a></li>\n",
-            t.id,
-            escape(&t.label)
-        ));
-    }
-    if !fiches.is_empty() {
-        h.push_str("<li><a href=\"#fiches\">Fiches communales</a></li>\n");
-    }
-    h.push_str("<li><a href=\"#methodologie\">Méthodologie</a></li>\n</ol>\n");
-    if !empty.is_empty() {
-        h.push_str(&format!(
-            "<p class=\"note\">Sans donnée dans ce baromètre : {} (leurs indicateurs figurent dans la méthodologie).</p>\n",
-            escape(&empty.join(", "))
-        ));
-    }
-    h.push_str("</nav>\n");
 
     // What needs attention first, then the targets, then the IDH-4 as the
     // barometer presents it.
@@ -457,9 +480,15 @@ pub fn html(
         .filter(|(c, _)| c.theme == crate::render::vigilance::TARGETS_THEME)
         .map(|(c, svg)| figure(c, svg))
         .collect();
-    h.push_str(&vigilance_section(view, steering, &target_figures));
+    let mut sections = vec![];
+    let (alerts, targets) = vigilance_section(view, steering, &target_figures);
+    sections.push(Section::new("vigilance", "Points de vigilance", alerts));
+    if let Some(t) = targets {
+        sections.push(Section::new("objectifs", "Objectifs chiffrés du contrat", t));
+    }
 
-    h.push_str("<section id=\"idh\"><h2>Indice de développement humain (IDH-4) et indices composites</h2>\n");
+    let idh_title = "Indice de développement humain (IDH-4) et indices composites";
+    let mut h = format!("<section id=\"idh\"><h2>{idh_title}</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
     h.push_str(&idh4_status(view)?);
     if let Some(intro) = &d.introduction {
@@ -472,15 +501,19 @@ pub fn html(
         h.push_str(&figure(c, svg));
     }
     h.push_str("</section>\n");
+    sections.push(Section::new("idh", idh_title, h));
 
-    h.push_str(&priority);
+    let priority = view.priority_section()?;
+    if !priority.is_empty() {
+        sections.push(Section::new("priorite", "Classement de priorité d'action", priority));
+    }
 
     for (theme, table) in &shown {
-        h.push_str(&format!(
+        let mut h = format!(
             "<section id=\"theme-{}\"><h2>{}</h2>\n",
             theme.id,
             escape(&theme.label)
-        ));
+        );
         if let Some(t) = table {
             h.push_str(&t.html("h3"));
         }
@@ -514,16 +547,18 @@ pub fn html(
             h.push_str(&figure(c, svg));
         }
         h.push_str("</section>\n");
+        sections.push(Section::new(format!("theme-{}", theme.id), theme.label.clone(), h));
     }
 
     if !fiches.is_empty() {
-        h.push_str("<section id=\"fiches\"><h2>Fiches communales</h2>\n<p>Chaque commune où se trouve un quartier prioritaire : ses quartiers (QPV de 2024, QP de 2015-2023, autres périmètres) à côté de la commune englobante, et la commune face à son EPCI, son département, sa région et la France. Chaque fiche existe aussi en page seule (dossier fiches/).</p>\n");
+        let mut h = String::from("<section id=\"fiches\"><h2>Fiches communales</h2>\n<p>Chaque commune où se trouve un quartier prioritaire : ses quartiers (QPV de 2024, QP de 2015-2023, autres périmètres) à côté de la commune englobante, et la commune face à son EPCI, son département, sa région et la France. Chaque fiche existe aussi en page seule (dossier fiches/).</p>\n");
         for f in fiches {
             h.push_str(&f.html(3));
         }
         h.push_str("</section>\n");
+        sections.push(Section::new("fiches", "Fiches communales", h));
     }
-    h.push_str("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
+    let mut h = String::from("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
     for n in method_notes(view) {
         h.push_str(&format!("<p>{}</p>\n", escape(&n)));
     }
@@ -536,6 +571,36 @@ pub fn html(
     m.title = "Définitions des indicateurs".into();
     m.notes.clear();
     h.push_str(&m.html("h3"));
-    h.push_str("</section>\n</body>\n</html>\n");
-    Ok(h)
+    h.push_str("</section>\n");
+    sections.push(Section::new("methodologie", "Méthodologie", h));
+
+    use minijinja::Value;
+    let safe = |html: String| Value::from_safe_string(html);
+    let sections: Vec<Value> = sections
+        .into_iter()
+        .map(|s| minijinja::context! { ancre => s.anchor, titre => s.title, html => safe(s.html) })
+        .collect();
+    let references: Vec<String> = view.references.iter().map(|c| view.geo.name(c)).collect();
+    let context = minijinja::context! {
+        titre => d.title.clone(),
+        description => d.description.clone(),
+        edition => edition_line(view)?,
+        territoire => view.geo.name(&d.territory),
+        comparaison => view.geo.name(&view.results.reference),
+        references => references,
+        style => safe(look.style.clone()),
+        essentiel => safe(essentials(view, manifest, steering)?),
+        sections => sections,
+        sans_donnee => empty,
+        version => env!("CARGO_PKG_VERSION"),
+    };
+    let env = environment();
+    let template = env
+        .template_from_named_str(&look.template_name, &look.template)
+        .map_err(|e| template_error(look, e))?;
+    let mut page = template.render(context).map_err(|e| template_error(look, e))?;
+    if !page.ends_with('\n') {
+        page.push('\n');
+    }
+    Ok(page)
 }

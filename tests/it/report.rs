@@ -503,3 +503,102 @@ fn an_evolution_chart_is_sorted_by_change_and_shows_secret_changes() {
     // The lecture is about the largest rise, the first row.
     assert!(svg.contains("Lecture : entre 2019 et 2021, « Taux de pauvreté à 60 % » passe de 16,0 % à 20,0 % pour Haulchin, soit +4,0 pts."));
 }
+
+/// Copies `from` into `to`, leaving out bcs's caches.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap() {
+        let e = e.unwrap();
+        let name = e.file_name();
+        if name.to_string_lossy().starts_with(".bcs") {
+            continue;
+        }
+        if e.file_type().unwrap().is_dir() {
+            copy_tree(&e.path(), &to.join(&name));
+        } else {
+            std::fs::copy(e.path(), to.join(&name)).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_team_gives_the_report_its_own_template_and_stylesheet() {
+    let tmp = tempfile::tempdir().unwrap();
+    // bcs template writes bcs's own files, and never over a file.
+    let dir = tmp.path().join("charte");
+    succeeded(&bcs().args(["template", dir.to_str().unwrap()]).output().unwrap());
+    let template = std::fs::read_to_string(dir.join("rapport.html")).unwrap();
+    let style = std::fs::read_to_string(dir.join("rapport.css")).unwrap();
+    assert_eq!(template, bcs::render::report::DEFAULT_TEMPLATE);
+    assert_eq!(style, bcs::render::report::DEFAULT_STYLE);
+    let again = bcs().args(["template", dir.to_str().unwrap()]).output().unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("existe déjà : bcs ne le remplace pas"));
+    assert_eq!(std::fs::read_to_string(dir.join("rapport.html")).unwrap(), template);
+
+    // The team's template and stylesheet, declared in its dataset.
+    std::fs::write(
+        dir.join("rapport.html"),
+        template.replace("<body>\n", "<body>\n<header class=\"bandeau\">Observatoire de l'agglomération — {{ titre }}</header>\n"),
+    )
+    .unwrap();
+    std::fs::write(dir.join("rapport.css"), format!("{style}\n.bandeau {{ background: #7a1f5c; color: white; }}\n")).unwrap();
+    let datasets = tmp.path().join("datasets");
+    copy_tree(&PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("datasets"), &datasets);
+    let manifest = datasets.join("caph/dataset.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        format!("{text}\n[report]\ntemplate = \"../../charte/rapport.html\"\nstyle = \"../../charte/rapport.css\"\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("sortie");
+    succeeded(
+        &bcs()
+            .args(["--dataset", datasets.join("caph").to_str().unwrap(), "report", "--out", out.to_str().unwrap()])
+            .output()
+            .unwrap(),
+    );
+    let page = std::fs::read_to_string(out.join("report.html")).unwrap();
+    // The title is escaped by the template engine (an apostrophe as a
+    // character reference), the page stays well-formed XML.
+    assert!(page.contains("<header class=\"bandeau\">Observatoire de l'agglomération — Baromètre de la Cohésion Sociale"), "header");
+    assert!(page.contains(".bandeau { background: #7a1f5c;"));
+    let doc = roxmltree::Document::parse_with_options(
+        &page,
+        roxmltree::ParsingOptions { allow_dtd: true, ..Default::default() },
+    )
+    .unwrap();
+    // The sections of the page (a commune sheet is a section inside one).
+    let ids: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("section") && n.parent_element().is_some_and(|p| p.has_tag_name("body")))
+        .filter_map(|n| n.attribute("id"))
+        .collect();
+    assert_eq!(ids.first(), Some(&"essentiel"));
+    assert_eq!(ids.last(), Some(&"methodologie"));
+    // Every section is in the contents, in order.
+    let links: Vec<&str> = doc
+        .descendants()
+        .filter(|n| n.has_tag_name("a"))
+        .filter_map(|n| n.attribute("href"))
+        .filter_map(|h| h.strip_prefix('#'))
+        .collect();
+    assert_eq!(links, ids[1..].to_vec());
+    // The commune sheets take the team's stylesheet too.
+    let sheet = std::fs::read_to_string(out.join("fiches/fiche_59172.html")).unwrap();
+    assert!(sheet.contains(".bandeau { background: #7a1f5c;"));
+
+    // A misspelt variable, a syntax error: the file, the line, what is wrong.
+    let bad = tmp.path().join("faux.html");
+    std::fs::write(&bad, "<html>\n<body>\n<h1>{{ titre }}</h1>\n<p>{{ sous_titre }}</p>\n</body>\n</html>\n").unwrap();
+    let err = bcs().args(["report", "--template", bad.to_str().unwrap(), "--out"]).arg(tmp.path().join("x")).output().unwrap();
+    assert!(!err.status.success());
+    let msg = String::from_utf8_lossy(&err.stderr);
+    assert!(msg.contains("faux.html, ligne 4 : variable inconnue"), "{msg}");
+    assert!(!tmp.path().join("x").exists(), "nothing written");
+    std::fs::write(&bad, "<html>\n{% for s in sections %}\n</html>\n").unwrap();
+    let err = bcs().args(["report", "--template", bad.to_str().unwrap(), "--out"]).arg(tmp.path().join("x")).output().unwrap();
+    let msg = String::from_utf8_lossy(&err.stderr);
+    assert!(msg.contains("faux.html, ligne") && msg.contains("erreur de syntaxe"), "{msg}");
+}
