@@ -215,12 +215,14 @@ fn the_commands_of_using_it_run_as_written() {
         }
         ran += 1;
     }
-    assert_eq!(ran, 17);
+    assert_eq!(ran, 19);
     // What they wrote, where the README says.
     assert!(tmp.path().join("reports/caph/results.csv").is_file());
     assert!(tmp.path().join("barometre/results.parquet").is_file());
     assert!(tmp.path().join("reports/caph/figures/fig_contexte_part_etrangers_2019_carte.svg").is_file());
     assert!(std::fs::read_to_string(tmp.path().join("denain.html")).unwrap().contains("QN05950M"));
+    assert!(tmp.path().join("reports/caph/figures/fig_revenus_revenu_median_uc_2021_carte.svg").is_file());
+    assert!(tmp.path().join("charte/rapport.css").is_file());
 }
 
 #[test]
