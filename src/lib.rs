@@ -17,6 +17,7 @@ pub mod geo;
 pub mod ingest;
 pub mod monthly;
 pub mod render;
+pub mod schema;
 pub mod status;
 pub mod timing;
 

@@ -1,6 +1,7 @@
 //! `bcs rank <indicateur>`.
 
 use anyhow::Result;
+use crate::schema;
 use crate::engine::select;
 
 use super::{print_rows, Cli, Format};
@@ -42,7 +43,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 .and(ranked.clone().or(select::territories(&s.manifest.dataset.references)));
             // As the table: the ranked territories in rank order, then the
             // references.
-            let order = vec![ranked.not(), polars::prelude::col("rank")];
+            let order = vec![ranked.not(), polars::prelude::col(schema::RANK)];
             print_rows(&s.results, filter, order, f)?;
         }
     }

@@ -1,6 +1,7 @@
 //! `bcs validate`: every check of a run, without writing anything.
 
 use anyhow::Result;
+use crate::schema;
 use polars::prelude::*;
 
 use super::Cli;
@@ -30,8 +31,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         .group_by([col("source")])
         .agg([
             len().alias("n"),
-            col("territory_code").n_unique().alias("territories"),
-            col("status")
+            col(schema::TERRITORY_CODE).n_unique().alias("territories"),
+            col(schema::STATUS)
                 .eq(Status::Secret.lit())
                 .sum()
                 .alias("secret"),
@@ -77,8 +78,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let min_coverage = manifest.dataset.min_coverage()?;
     let (all, _) = crate::engine::aggregate_with_coverage(&obs, &catalog, &geo, min_coverage)?;
     let valued: polars::prelude::PlHashSet<&str> = {
-        let codes = all.column("territory_code")?.str()?;
-        let statuses = all.column("status")?.u32()?;
+        let codes = all.column(schema::TERRITORY_CODE)?.str()?;
+        let statuses = all.column(schema::STATUS)?.u32()?;
         codes
             .iter()
             .zip(statuses.iter())

@@ -16,6 +16,7 @@
 //!   precedence over the computed sum.
 
 use anyhow::Result;
+use crate::schema;
 use polars::prelude::PlHashMap as HashMap;
 use polars::prelude::*;
 use rayon::prelude::*;
@@ -110,9 +111,9 @@ pub fn aggregate_with_coverage(
     for (pairs, computed_only) in stages {
         let (mut sums, mut n) = sum_members(&all, catalog, geo, &pairs, min_coverage)?;
         if computed_only {
-            let kept = col("status")
+            let kept = col(schema::STATUS)
                 .eq(Status::Ok.lit())
-                .or(col("status").eq(Status::Secret.lit()));
+                .or(col(schema::STATUS).eq(Status::Secret.lit()));
             sums = sums.lazy().filter(kept).collect()?;
             n.retain(|n| n.computed);
         }
@@ -126,7 +127,7 @@ pub fn aggregate_with_coverage(
             .lazy()
             .filter(col("source").eq(lit(AGGREGATED)))
             .collect()?;
-        let summed: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(&computed, "variable")?
+        let summed: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(&computed, schema::VARIABLE)?
             .filter_map(|(t, v, y, _, _)| Some((t?, v?, y?)))
             .collect();
         notes.retain(|n| summed.contains(&(n.territory.as_str(), n.variable.as_str(), n.vintage)));
@@ -142,19 +143,19 @@ const AGGREGATED: &str = "agrégation";
 fn add_unobserved(obs: &DataFrame, computed: DataFrame) -> Result<DataFrame> {
     // Published values of composed territories (few rows) take precedence.
     let parents = computed
-        .column("territory_code")?
+        .column(schema::TERRITORY_CODE)?
         .unique()?
         .as_materialized_series()
         .clone();
     let published = obs
         .clone()
         .lazy()
-        .filter(col("territory_code").is_in(lit(parents).implode(false), false))
-        .select([col("territory_code"), col("variable"), col("vintage")]);
+        .filter(col(schema::TERRITORY_CODE).is_in(lit(parents).implode(false), false))
+        .select([col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE)]);
     let not_observed = computed.lazy().join(
         published,
-        [col("territory_code"), col("variable"), col("vintage")],
-        [col("territory_code"), col("variable"), col("vintage")],
+        [col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE)],
+        [col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE)],
         JoinArgs::new(JoinType::Anti),
     );
     Ok(concat([obs.clone().lazy(), not_observed], UnionArgs::default())?.collect()?)
@@ -234,7 +235,7 @@ fn sum_members(
     // Accumulated in parallel over ranges of variables (the table is laid
     // out variable first): each task reads every row and adds those of its
     // variables, in row order.
-    let (values, statuses) = (obs.column("value")?.f64()?, obs.column("status")?.u32()?);
+    let (values, statuses) = (obs.column(schema::VALUE)?.f64()?, obs.column(schema::STATUS)?.u32()?);
     let stride = parents.len() * n_vintages;
     let per_task = n_variables
         .div_ceil(rayon::current_num_threads().max(1))
@@ -314,16 +315,16 @@ fn sum_members(
     }
     let notes = coverage_notes(obs, catalog, geo, &partial, &parents, &parents_of, &vintage_list)?;
     let sums = df!(
-        "territory_code" => t,
-        "variable" => var,
-        "vintage" => vin,
-        "value" => val,
-        "status" => st,
+        schema::TERRITORY_CODE => t,
+        schema::VARIABLE => var,
+        schema::VINTAGE => vin,
+        schema::VALUE => val,
+        schema::STATUS => st,
     )?
     .lazy()
     .with_column(lit(AGGREGATED).alias("source"))
     .sort(
-        ["territory_code", "variable", "vintage"],
+        [schema::TERRITORY_CODE, schema::VARIABLE, schema::VINTAGE],
         Default::default(),
     )
     .collect()?;
@@ -349,7 +350,7 @@ fn coverage_notes(
         .filter_map(|&(_, v, y, _, _)| Some((catalog.variables[v].id.as_str(), vintages[y]?)))
         .collect();
     let ok = Some(Status::Ok.code());
-    let valued: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(obs, "variable")?
+    let valued: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(obs, schema::VARIABLE)?
         .filter(|&(_, _, _, _, s)| s == ok)
         .filter_map(|(t, v, y, _, _)| Some((t?, v?, y?)))
         .filter(|&(_, v, y)| wanted.contains(&(v, y)))

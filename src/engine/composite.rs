@@ -4,6 +4,7 @@
 //! quintile classes, main drivers, sensitivity to each indicator).
 
 use std::sync::Arc;
+use crate::schema;
 
 use anyhow::Result;
 use polars::prelude::*;
@@ -43,7 +44,7 @@ impl<'a> Values<'a> {
             cells: vec![],
         };
         let stride = inputs.len() * values.vintages.len();
-        for (t, i, y, v, s) in super::long_rows(df, "indicator")? {
+        for (t, i, y, v, s) in super::long_rows(df, schema::INDICATOR)? {
             let (Some(t), Some(i), Some(y)) = (t, i, y) else {
                 continue;
             };
@@ -861,7 +862,7 @@ pub fn compute(
     let input_rows = values_frame
         .clone()
         .lazy()
-        .filter(col("indicator").is_in(lit(Series::new("".into(), &inputs)).implode(false), false))
+        .filter(col(schema::INDICATOR).is_in(lit(Series::new("".into(), &inputs)).implode(false), false))
         .collect()?;
     let values = Values::from_frame(&input_rows, &inputs)?;
     // The four computations are independent: in parallel.
@@ -913,21 +914,21 @@ pub fn compute(
 
 fn frame(rows: &[Row]) -> PolarsResult<DataFrame> {
     let mut df = df!(
-        "territory_code" => rows.iter().map(|r| r.territory).collect::<Vec<_>>(),
-        "vintage" => rows.iter().map(|r| r.vintage).collect::<Vec<_>>(),
-        "value" => rows.iter().map(|r| r.value).collect::<Vec<_>>(),
-        "status" => rows.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
+        schema::TERRITORY_CODE => rows.iter().map(|r| r.territory).collect::<Vec<_>>(),
+        schema::VINTAGE => rows.iter().map(|r| r.vintage).collect::<Vec<_>>(),
+        schema::VALUE => rows.iter().map(|r| r.value).collect::<Vec<_>>(),
+        schema::STATUS => rows.iter().map(|r| r.status.code()).collect::<Vec<_>>(),
     )?;
     df.insert_column(
         2,
-        shared_strings("indicator", rows.iter().map(|r| &r.indicator))?,
+        shared_strings(schema::INDICATOR, rows.iter().map(|r| &r.indicator))?,
     )?;
     df.with_column(Column::full_null(
-        "formula".into(),
+        schema::FORMULA.into(),
         rows.len(),
         &DataType::String,
     ))?;
-    df.with_column(shared_strings("detail", rows.iter().map(|r| &r.detail))?)?;
+    df.with_column(shared_strings(schema::DETAIL, rows.iter().map(|r| &r.detail))?)?;
     Ok(df)
 }
 

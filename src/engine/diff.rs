@@ -3,12 +3,13 @@
 //! indicators and territories added or removed. Typed; render words it.
 
 use std::collections::{BTreeMap, BTreeSet};
+use crate::schema;
 use std::path::Path;
 
 use anyhow::{bail, Context, Result};
 use polars::prelude::*;
 
-use super::results::{ResultRow, COLUMNS};
+use super::results::ResultRow;
 use crate::status::Status;
 
 /// One edition's rows, keyed by (territory, indicator, vintage).
@@ -47,10 +48,10 @@ impl Edition {
             _ => bail!("{shown} : un fichier results.parquet ou results.csv est attendu"),
         };
         let names: Vec<&str> = frame.get_column_names().iter().map(|n| n.as_str()).collect();
-        if names != COLUMNS {
+        if names != schema::RESULTS {
             bail!(
                 "{shown} : ce n'est pas une table de résultats de bcs (colonnes attendues : {} ; trouvées : {})",
-                COLUMNS.join(", "),
+                schema::RESULTS.join(", "),
                 names.join(", ")
             );
         }
@@ -87,19 +88,19 @@ fn read_csv(file: &Path) -> Result<DataFrame> {
     let mut header = String::new();
     std::io::BufReader::new(std::fs::File::open(file)?).read_line(&mut header)?;
     let names: Vec<&str> = header.trim_start_matches('\u{feff}').trim_end().split(',').collect();
-    if names != COLUMNS {
+    if names != schema::RESULTS {
         bail!(
             "ce n'est pas une table de résultats de bcs (colonnes attendues : {} ; trouvées : {})",
-            COLUMNS.join(", "),
+            schema::RESULTS.join(", "),
             names.join(", ")
         );
     }
     let mut schema = Schema::default();
-    for c in COLUMNS {
+    for c in schema::RESULTS {
         let dtype = match c {
-            "vintage" | "prev_vintage" => DataType::Int32,
-            "value" | "evol_abs" | "evol_pct" | "gap_reference" => DataType::Float64,
-            "rank" | "rank_total" => DataType::UInt32,
+            schema::VINTAGE | schema::PREV_VINTAGE => DataType::Int32,
+            schema::VALUE | schema::EVOL_ABS | schema::EVOL_PCT | schema::GAP_REFERENCE => DataType::Float64,
+            schema::RANK | schema::RANK_TOTAL => DataType::UInt32,
             _ => DataType::String,
         };
         schema.with_column(c.into(), dtype);

@@ -6,10 +6,10 @@
 //! indexed by (indicator, vintage).
 
 use anyhow::Result;
+use crate::schema;
 use polars::prelude::*;
 use rayon::prelude::*;
 
-use super::results::COLUMNS;
 use crate::geo::Level;
 use crate::status::Status;
 
@@ -32,9 +32,9 @@ pub(super) fn add_evolutions_ranks_gaps(
     // Previous vintage of the same series: the row before. Meanwhile, the
     // rankable values (ok, on a ranked level) with their partition, and the
     // reference territory's ok values by (indicator, vintage).
-    let mut prev_vintage = PrimitiveChunkedBuilder::<Int32Type>::new("prev_vintage".into(), n);
-    let mut evol_abs = PrimitiveChunkedBuilder::<Float64Type>::new("evol_abs".into(), n);
-    let mut evol_pct = PrimitiveChunkedBuilder::<Float64Type>::new("evol_pct".into(), n);
+    let mut prev_vintage = PrimitiveChunkedBuilder::<Int32Type>::new(schema::PREV_VINTAGE.into(), n);
+    let mut evol_abs = PrimitiveChunkedBuilder::<Float64Type>::new(schema::EVOL_ABS.into(), n);
+    let mut evol_pct = PrimitiveChunkedBuilder::<Float64Type>::new(schema::EVOL_PCT.into(), n);
     let mut evol_status: Vec<Option<u32>> = Vec::with_capacity(n);
     let mut rankable: Vec<(u64, f64, u32)> = vec![];
     let mut reference_value: PlHashMap<u64, f64> = PlHashMap::new();
@@ -107,27 +107,27 @@ pub(super) fn add_evolutions_ranks_gaps(
             Some(x - reference_value.get(&iv)?)
         })
         .collect();
-    let status_text = status_texts(sorted.column("status")?.u32()?.iter())?;
+    let status_text = status_texts(sorted.column(schema::STATUS)?.u32()?.iter())?;
     let (prev_vintage, evol_abs, evol_pct) =
         (prev_vintage.finish(), evol_abs.finish(), evol_pct.finish());
     let evol_status = status_texts(evol_status.into_iter())?;
-    let (rank, rank_total) = (ranks("rank", rank), ranks("rank_total", rank_total));
+    let (rank, rank_total) = (ranks(schema::RANK, rank), ranks(schema::RANK_TOTAL, rank_total));
 
     let mut out = sorted;
-    out.with_column(status_text.with_name("status".into()).into_column())?;
+    out.with_column(status_text.with_name(schema::STATUS.into()).into_column())?;
     out.with_column(prev_vintage.into_column())?;
     out.with_column(evol_abs.into_column())?;
     out.with_column(evol_pct.into_column())?;
-    out.with_column(evol_status.with_name("evol_status".into()).into_column())?;
+    out.with_column(evol_status.with_name(schema::EVOL_STATUS.into()).into_column())?;
     out.with_column(rank.into_column())?;
     out.with_column(rank_total.into_column())?;
     out.with_column(Column::new_scalar(
-        "reference_code".into(),
+        schema::REFERENCE_CODE.into(),
         Scalar::new(DataType::String, AnyValue::StringOwned(reference.into())),
         n,
     ))?;
-    out.with_column(gap.with_name("gap_reference".into()).into_column())?;
-    Ok(out.select(COLUMNS)?)
+    out.with_column(gap.with_name(schema::GAP_REFERENCE.into()).into_column())?;
+    Ok(out.select(schema::RESULTS)?)
 }
 
 /// One sorted row: series, (indicator, vintage) key, vintage, value, status,
@@ -142,10 +142,10 @@ fn sorted_rows(sorted: &DataFrame) -> Result<impl Iterator<Item = Row> + '_> {
         .u64()?
         .iter()
         .zip(sorted.column("#iv")?.u64()?.iter())
-        .zip(sorted.column("vintage")?.i32()?.iter())
-        .zip(sorted.column("value")?.f64()?.iter())
-        .zip(sorted.column("status")?.u32()?.iter())
-        .zip(sorted.column("#level")?.u32()?.iter())
+        .zip(sorted.column(schema::VINTAGE)?.i32()?.iter())
+        .zip(sorted.column(schema::VALUE)?.f64()?.iter())
+        .zip(sorted.column(schema::STATUS)?.u32()?.iter())
+        .zip(sorted.column(schema::LEVEL_NUMBER)?.u32()?.iter())
         .zip(sorted.column("relative_evol")?.bool()?.iter())
         .map(move |((((((s, iv), y), v), st), l), r)| {
             (
@@ -185,14 +185,14 @@ mod tests {
         let mut df = df!(
             "#series" => [series(0), series(0), series(1), series(1), series(2), series(2)],
             "#iv" => [iv(2015), iv(2021), iv(2015), iv(2021), iv(2015), iv(2021)],
-            "vintage" => [2015, 2021, 2015, 2021, 2015, 2021],
-            "value" => [Some(10.0), Some(12.0), Some(10.0), None, Some(5.0), Some(6.0)],
-            "status" => [ok, ok, ok, secret, ok, ok],
-            "#level" => [commune, commune, commune, commune, france, france],
+            schema::VINTAGE => [2015, 2021, 2015, 2021, 2015, 2021],
+            schema::VALUE => [Some(10.0), Some(12.0), Some(10.0), None, Some(5.0), Some(6.0)],
+            schema::STATUS => [ok, ok, ok, secret, ok, ok],
+            schema::LEVEL_NUMBER => [commune, commune, commune, commune, france, france],
             "relative_evol" => [true; 6],
         )
         .unwrap();
-        for c in COLUMNS {
+        for c in schema::RESULTS {
             if df.column(c).is_err() {
                 df.with_column(Column::full_null(c.into(), n, &DataType::String))
                     .unwrap();
@@ -204,26 +204,26 @@ mod tests {
         let u32s = |c: &str| test_columns::u32s(&out, c);
         let texts = |c: &str| test_columns::texts(&out, c);
         assert_eq!(
-            f64s("evol_abs"),
+            f64s(schema::EVOL_ABS),
             [None, Some(2.0), None, None, None, Some(1.0)]
         );
         assert_eq!(
-            f64s("evol_pct"),
+            f64s(schema::EVOL_PCT),
             [None, Some(20.0), None, None, None, Some(20.0)]
         );
-        assert_eq!(texts("evol_status"), ["-", "ok", "-", "secret", "-", "ok"]);
-        assert_eq!(texts("status"), ["ok", "ok", "ok", "secret", "ok", "ok"]);
+        assert_eq!(texts(schema::EVOL_STATUS), ["-", "ok", "-", "secret", "-", "ok"]);
+        assert_eq!(texts(schema::STATUS), ["ok", "ok", "ok", "secret", "ok", "ok"]);
         // A and B tie in 2015: both first of two; France is not ranked.
-        assert_eq!(u32s("rank"), [Some(1), Some(1), Some(1), None, None, None]);
+        assert_eq!(u32s(schema::RANK), [Some(1), Some(1), Some(1), None, None, None]);
         assert_eq!(
-            u32s("rank_total"),
+            u32s(schema::RANK_TOTAL),
             [Some(2), Some(1), Some(2), None, None, None]
         );
         assert_eq!(
-            f64s("gap_reference"),
+            f64s(schema::GAP_REFERENCE),
             [Some(5.0), Some(6.0), Some(5.0), None, Some(0.0), Some(0.0)]
         );
-        assert_eq!(texts("reference_code"), ["C"; 6]);
-        assert_eq!(out.get_column_names(), COLUMNS);
+        assert_eq!(texts(schema::REFERENCE_CODE), ["C"; 6]);
+        assert_eq!(out.get_column_names(), schema::RESULTS);
     }
 }

@@ -14,6 +14,7 @@ pub mod coherence;
 
 // Hash maps over millions of short codes: polars' fast hasher, not SipHash.
 use polars::prelude::{PlHashMap as HashMap, PlHashSet as HashSet};
+use crate::schema;
 
 use anyhow::{Context, Result};
 use polars::prelude::*;
@@ -21,7 +22,7 @@ use polars::prelude::*;
 pub use aggregate::{
     aggregate, aggregate_members, aggregate_with_coverage, CoverageNote, DEFAULT_MIN_COVERAGE,
 };
-pub use results::{select, write_parquet, ResultRow, Results, COLUMNS};
+pub use results::{select, write_parquet, ResultRow, Results};
 
 use crate::catalog::Catalog;
 use crate::geo::{Geography, Level};
@@ -127,13 +128,13 @@ type LongRow<'a> = (
 /// column of many chunks row by row searches the chunk each time.
 fn long_rows<'a>(df: &'a DataFrame, name: &str) -> Result<impl Iterator<Item = LongRow<'a>>> {
     let rows = df
-        .column("territory_code")?
+        .column(schema::TERRITORY_CODE)?
         .str()?
         .iter()
         .zip(df.column(name)?.str()?.iter())
-        .zip(df.column("vintage")?.i32()?.iter())
-        .zip(df.column("value")?.f64()?.iter())
-        .zip(df.column("status")?.u32()?.iter());
+        .zip(df.column(schema::VINTAGE)?.i32()?.iter())
+        .zip(df.column(schema::VALUE)?.f64()?.iter())
+        .zip(df.column(schema::STATUS)?.u32()?.iter());
     Ok(rows.map(|((((t, n), y), v), s)| (t, n, y, v, s)))
 }
 
@@ -188,13 +189,13 @@ fn row_keys(
     catalog: &Catalog,
     territory: impl Fn(&str) -> Result<Option<u32>> + Sync,
 ) -> Result<(Vec<Option<i32>>, Vec<RowKey>)> {
-    let mut vintages: Vec<Option<i32>> = obs.column("vintage")?.i32()?.unique()?.iter().collect();
+    let mut vintages: Vec<Option<i32>> = obs.column(schema::VINTAGE)?.i32()?.unique()?.iter().collect();
     vintages.sort_unstable();
     let keys = par_rows(obs, |part| {
         let mut variable_run: (&str, Option<u32>) = ("", None);
         let mut vintage_run: Option<(Option<i32>, u32)> = None;
         let mut keys = Vec::with_capacity(part.height());
-        for (code, name, vintage, _, _) in long_rows(part, "variable")? {
+        for (code, name, vintage, _, _) in long_rows(part, schema::VARIABLE)? {
             let Some(name) = name else {
                 keys.push(RowKey::SKIP);
                 continue;
@@ -282,20 +283,20 @@ fn evaluate_indicators<'c>(
         };
         per_indicator.push(wide.clone().select([
             col("#t"),
-            col("vintage"),
+            col(schema::VINTAGE),
             lit(number as IdxSize).cast(IDX_DTYPE).alias("#i"),
-            value.alias("value"),
-            status.cast(DataType::UInt32).alias("status"),
+            value.alias(schema::VALUE),
+            status.cast(DataType::UInt32).alias(schema::STATUS),
             formula.alias("#f"),
         ]));
     }
     // Missing values are left out, but those of territories with coverage
     // notes: their notes may say why.
     let keep = if noted.is_empty() {
-        col("status").neq(Status::Missing.lit())
+        col(schema::STATUS).neq(Status::Missing.lit())
     } else {
         let noted: Vec<IdxSize> = noted.iter().copied().collect();
-        col("status").neq(Status::Missing.lit()).or(col("#t").is_in(
+        col(schema::STATUS).neq(Status::Missing.lit()).or(col("#t").is_in(
             lit(Series::new("".into(), noted)).implode(false),
             false,
         ))
@@ -316,7 +317,7 @@ fn coverage_details(
     min_coverage: f64,
 ) -> Result<DataFrame> {
     if notes.is_empty() {
-        values.with_column(Column::full_null("detail".into(), values.height(), &DataType::String))?;
+        values.with_column(Column::full_null(schema::DETAIL.into(), values.height(), &DataType::String))?;
         return Ok(values);
     }
     let by_cell: HashMap<(&str, i32, &str), String> = notes
@@ -347,7 +348,7 @@ fn coverage_details(
         .idx()?
         .iter()
         .zip(values.column("#i")?.idx()?.iter())
-        .zip(values.column("vintage")?.i32()?.iter())
+        .zip(values.column(schema::VINTAGE)?.i32()?.iter())
         .zip(values.column("#f")?.idx()?.iter());
     let mut details: Vec<Option<String>> = Vec::with_capacity(values.height());
     for (((t, i), y), f) in rows {
@@ -374,10 +375,10 @@ fn coverage_details(
         }
         details.push((!sentences.is_empty()).then(|| sentences.join(" ; ")));
     }
-    values.with_column(Column::new("detail".into(), details))?;
+    values.with_column(Column::new(schema::DETAIL.into(), details))?;
     Ok(values
         .lazy()
-        .filter(col("status").neq(Status::Missing.lit()).or(col("detail").is_not_null()))
+        .filter(col(schema::STATUS).neq(Status::Missing.lit()).or(col(schema::DETAIL).is_not_null()))
         .collect()?)
 }
 
@@ -432,7 +433,7 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> R
     let mut values: Vec<Vec<Option<f64>>> = vec![vec![None; rows]; n];
     let mut statuses: Vec<Vec<u32>> = vec![vec![Status::Missing.code(); rows]; n];
     let mut seen = vec![vec![false; rows]; n];
-    let (value, status) = (obs.column("value")?.f64()?, obs.column("status")?.u32()?);
+    let (value, status) = (obs.column(schema::VALUE)?.f64()?, obs.column(schema::STATUS)?.u32()?);
     for (k, (value, status)) in keys.iter().zip(value.iter().zip(status.iter())) {
         if *k == RowKey::SKIP {
             continue;
@@ -447,7 +448,7 @@ fn pivot_variables(obs: &DataFrame, catalog: &Catalog, universe: &Universe) -> R
     }
     let mut columns = vec![
         Column::new("#t".into(), territory),
-        Column::new("vintage".into(), vintage),
+        Column::new(schema::VINTAGE.into(), vintage),
     ];
     for ((v, value), status) in catalog.variables.iter().zip(values).zip(statuses) {
         columns.push(Column::new(v.id.as_str().into(), value));
@@ -505,8 +506,8 @@ impl Universe {
         let codes = names(&self.codes, numbered.column("#t")?.idx()?)?;
         let ids = names(&self.indicators, numbered.column("#i")?.idx()?)?;
         let mut df = numbered.drop_many(["#t", "#i", "#f"]);
-        df.with_column(codes.with_name("territory_code".into()))?;
-        df.with_column(ids.with_name("indicator".into()))?;
+        df.with_column(codes.with_name(schema::TERRITORY_CODE.into()))?;
+        df.with_column(ids.with_name(schema::INDICATOR.into()))?;
         Ok(df)
     }
 
@@ -529,25 +530,25 @@ impl Universe {
                 .into_series()
                 .into_column())
         };
-        let t = number("territory_code", self.territory_ranks())?.with_name("#t".into());
-        let i = number("indicator", self.indicator_ranks())?.with_name("#i".into());
+        let t = number(schema::TERRITORY_CODE, self.territory_ranks())?.with_name("#t".into());
+        let i = number(schema::INDICATOR, self.indicator_ranks())?.with_name("#i".into());
         Ok(DataFrame::new(
             named.height(),
             vec![
                 t,
-                named.column("vintage")?.clone(),
+                named.column(schema::VINTAGE)?.clone(),
                 i,
-                named.column("value")?.clone(),
-                named.column("status")?.clone(),
+                named.column(schema::VALUE)?.clone(),
+                named.column(schema::STATUS)?.clone(),
                 Column::full_null("#f".into(), named.height(), &IDX_DTYPE),
-                named.column("detail")?.clone(),
+                named.column(schema::DETAIL)?.clone(),
             ],
         )?)
     }
 
     fn new(obs: &DataFrame, catalog: &Catalog, geo: &Geography, focus: &[String]) -> Result<Self> {
         let observed: HashSet<&str> = obs
-            .column("territory_code")?
+            .column(schema::TERRITORY_CODE)?
             .str()?
             .iter()
             .flatten()
@@ -605,7 +606,7 @@ fn complete_and_sort(
     let (codes, ids, vintages) = (
         values.column("#t")?.idx()?,
         values.column("#i")?.idx()?,
-        values.column("vintage")?.i32()?,
+        values.column(schema::VINTAGE)?.i32()?,
     );
     // Which pairs have a row, and each row's sort key.
     let mut has = vec![false; universe.codes.len() * ni];
@@ -656,13 +657,13 @@ fn complete_and_sort(
         }
     }
     let mut missing = df!(
-        "vintage" => vec![None::<i32>; n_missing],
-        "value" => vec![None::<f64>; n_missing],
-        "status" => vec![Status::Missing.code(); n_missing],
+        schema::VINTAGE => vec![None::<i32>; n_missing],
+        schema::VALUE => vec![None::<f64>; n_missing],
+        schema::STATUS => vec![Status::Missing.code(); n_missing],
     )?;
     missing.with_column(Column::full_null("#f".into(), n_missing, &IDX_DTYPE))?;
     missing.with_column(Column::full_null(
-        "detail".into(),
+        schema::DETAIL.into(),
         n_missing,
         &DataType::String,
     ))?;
@@ -686,7 +687,7 @@ fn complete_and_sort(
     let mut sorted = df.take(&by(|k| k.1))?;
     drop(df);
     // The formula texts, by number: views of one small column.
-    let texts = StringChunked::from_slice("formula".into(), formulas);
+    let texts = StringChunked::from_slice(schema::FORMULA.into(), formulas);
     let formula = texts.take(sorted.column("#f")?.idx()?)?;
     sorted.with_column(formula.into_series().into_column())?;
     let mut sorted = sorted.drop("#f")?;
@@ -726,7 +727,7 @@ pub fn monthly_series(
     let all = aggregate::aggregate(obs, catalog, geo)?;
     let mut by_variable: BTreeMap<String, BTreeMap<String, Vec<crate::monthly::MonthPoint>>> =
         BTreeMap::new();
-    for (t, v, y, x, st) in long_rows(&all, "variable")? {
+    for (t, v, y, x, st) in long_rows(&all, schema::VARIABLE)? {
         let (Some(t), Some(v), Some(y)) = (t, v, y) else {
             continue;
         };
@@ -786,9 +787,9 @@ fn indicator_units(ids: &[String], catalog: &Catalog) -> Result<DataFrame> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok(df!(
-        "indicator" => ids,
-        "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
-        "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
+        schema::INDICATOR => ids,
+        schema::UNIT => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
+        schema::EVOL_UNIT => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
         "relative_evol" => inds.iter().map(|i| i.unit.has_relative_evolution()).collect::<Vec<_>>(),
     )?)
 }
@@ -833,11 +834,11 @@ mod tests {
         // A variable outside the catalogue is skipped without shifting the
         // values of the rows after it.
         let obs = df!(
-            "territory_code" => ["A", "B", "A", "B", "A", "A"],
-            "variable" => ["population", "hors_catalogue", "pop_etrangers", "population", "population", "population"],
-            "vintage" => [2021, 2021, 2021, 2021, 2015, 2021],
-            "value" => [Some(100.0), Some(7.0), None, Some(50.0), Some(90.0), Some(999.0)],
-            "status" => [0u32, 0, secret, 0, 0, 0],
+            schema::TERRITORY_CODE => ["A", "B", "A", "B", "A", "A"],
+            schema::VARIABLE => ["population", "hors_catalogue", "pop_etrangers", "population", "population", "population"],
+            schema::VINTAGE => [2021, 2021, 2021, 2021, 2015, 2021],
+            schema::VALUE => [Some(100.0), Some(7.0), None, Some(50.0), Some(90.0), Some(999.0)],
+            schema::STATUS => [0u32, 0, secret, 0, 0, 0],
         )
         .unwrap();
         let universe = Universe {
@@ -889,13 +890,13 @@ mod tests {
     #[test]
     fn series_sort_equals_the_three_column_sort() {
         let df = df!(
-            "territory_code" => ["2A", "10", "2", "10", "2", "10", "QN05954M", "2"],
-            "vintage" => [Some(2021), Some(2021), None, Some(2015), Some(2019), Some(2015), Some(2024), Some(2015)],
-            "indicator" => ["b", "a", "b", "a", "a", "b", "a", "a"],
-            "value" => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
-            "status" => [0u32; 8],
-            "formula" => [Some("x"), None, Some("y"), Some("x"), None, None, Some("y"), None],
-            "detail" => [None::<&str>; 8],
+            schema::TERRITORY_CODE => ["2A", "10", "2", "10", "2", "10", "QN05954M", "2"],
+            schema::VINTAGE => [Some(2021), Some(2021), None, Some(2015), Some(2019), Some(2015), Some(2024), Some(2015)],
+            schema::INDICATOR => ["b", "a", "b", "a", "a", "b", "a", "a"],
+            schema::VALUE => [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            schema::STATUS => [0u32; 8],
+            schema::FORMULA => [Some("x"), None, Some("y"), Some("x"), None, None, Some("y"), None],
+            schema::DETAIL => [None::<&str>; 8],
         )
         .unwrap();
         let codes = ["10", "2", "2A", "QN05954M"];
@@ -912,7 +913,7 @@ mod tests {
         let numbered = |u: &Universe| {
             let mut n = u.numbered(&df).unwrap();
             let f: IdxCa = df
-                .column("formula")
+                .column(schema::FORMULA)
                 .unwrap()
                 .str()
                 .unwrap()
@@ -933,9 +934,9 @@ mod tests {
             &sorted_universe,
             |codes| {
                 seen = codes.to_vec();
-                Ok(df!("territory_code" => codes)?)
+                Ok(df!(schema::TERRITORY_CODE => codes)?)
             },
-            |ids| Ok(df!("indicator" => ids)?),
+            |ids| Ok(df!(schema::INDICATOR => ids)?),
             &formulas,
         )
         .unwrap()
@@ -945,7 +946,7 @@ mod tests {
             .clone()
             .lazy()
             .sort(
-                ["territory_code", "indicator", "vintage"],
+                [schema::TERRITORY_CODE, schema::INDICATOR, schema::VINTAGE],
                 SortMultipleOptions::default().with_nulls_last(true),
             )
             .collect()
@@ -953,7 +954,7 @@ mod tests {
         let by_key = by_key.select(by_columns.get_column_names_owned()).unwrap();
         assert!(by_key.equals_missing(&by_columns), "{by_key}\n{by_columns}");
         let values: Vec<f64> = by_key
-            .column("value")
+            .column(schema::VALUE)
             .unwrap()
             .f64()
             .unwrap()
@@ -969,17 +970,17 @@ mod tests {
             let completed = complete_and_sort(
                 numbered(&completing),
                 &completing,
-                |codes| Ok(df!("territory_code" => codes)?),
-                |ids| Ok(df!("indicator" => ids)?),
+                |codes| Ok(df!(schema::TERRITORY_CODE => codes)?),
+                |ids| Ok(df!(schema::INDICATOR => ids)?),
                 &formulas,
             )
             .unwrap();
             let column = |c: &str| test_columns::texts(&completed, c);
-            column("territory_code")
+            column(schema::TERRITORY_CODE)
                 .iter()
-                .zip(column("indicator"))
-                .zip(column("vintage"))
-                .zip(column("status"))
+                .zip(column(schema::INDICATOR))
+                .zip(column(schema::VINTAGE))
+                .zip(column(schema::STATUS))
                 .map(|(((t, i), v), s)| format!("{t} {i} {v} {s}"))
                 .collect()
         };

@@ -1,34 +1,11 @@
 //! The tidy results table and typed access to its rows.
 
 use anyhow::Result;
+use crate::schema;
 use polars::prelude::*;
 
 use crate::status::Status;
 
-/// Column order of the results table (documented in README.md). What is
-/// constant per indicator (label, theme, source) is in the indicator
-/// dictionary written beside it, not repeated on every row.
-pub const COLUMNS: [&str; 19] = [
-    "territory_code",
-    "territory_name",
-    "level",
-    "indicator",
-    "vintage",
-    "value",
-    "unit",
-    "status",
-    "formula",
-    "prev_vintage",
-    "evol_abs",
-    "evol_unit",
-    "evol_pct",
-    "evol_status",
-    "rank",
-    "rank_total",
-    "reference_code",
-    "gap_reference",
-    "detail",
-];
 
 /// One row of the results table, typed.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -72,6 +49,7 @@ pub mod select {
     use polars::prelude::*;
 
     use crate::geo::Level;
+    use crate::schema;
     use crate::status::Status;
 
     fn among<S: AsRef<str>>(column: &str, values: &[S]) -> Expr {
@@ -81,52 +59,52 @@ pub mod select {
 
     /// The rows of these territories.
     pub fn territories<S: AsRef<str>>(codes: &[S]) -> Expr {
-        among("territory_code", codes)
+        among(schema::TERRITORY_CODE, codes)
     }
 
     /// The rows of one territory.
     pub fn territory(code: &str) -> Expr {
-        col("territory_code").eq(lit(code))
+        col(schema::TERRITORY_CODE).eq(lit(code))
     }
 
     /// The rows of these indicators.
     pub fn indicators<S: AsRef<str>>(ids: &[S]) -> Expr {
-        among("indicator", ids)
+        among(schema::INDICATOR, ids)
     }
 
     /// The rows of one indicator.
     pub fn indicator(id: &str) -> Expr {
-        col("indicator").eq(lit(id))
+        col(schema::INDICATOR).eq(lit(id))
     }
 
     /// The rows of one vintage.
     pub fn vintage(year: i32) -> Expr {
-        col("vintage").eq(lit(year))
+        col(schema::VINTAGE).eq(lit(year))
     }
 
     /// The rows with a vintage (not the `missing` placeholders).
     pub fn dated() -> Expr {
-        col("vintage").is_not_null()
+        col(schema::VINTAGE).is_not_null()
     }
 
     /// The rows of territories of one level.
     pub fn level(level: Level) -> Expr {
-        col("level").eq(lit(level.as_str()))
+        col(schema::LEVEL).eq(lit(level.as_str()))
     }
 
     /// The rows of one status.
     pub fn status(st: Status) -> Expr {
-        col("status").eq(lit(st.as_str()))
+        col(schema::STATUS).eq(lit(st.as_str()))
     }
 
     /// The rows of any other status.
     pub fn status_not(st: Status) -> Expr {
-        col("status").neq(lit(st.as_str()))
+        col(schema::STATUS).neq(lit(st.as_str()))
     }
 
     /// The rows with a rank.
     pub fn ranked() -> Expr {
-        col("rank").is_not_null()
+        col(schema::RANK).is_not_null()
     }
 }
 
@@ -182,27 +160,27 @@ impl Results {
 pub(crate) fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
     let s = |n: &str| -> Result<StringChunked> { Ok(df.column(n)?.str()?.clone()) };
     let (code, name, level, ind, unit, st, est) = (
-        s("territory_code")?,
-        s("territory_name")?,
-        s("level")?,
-        s("indicator")?,
-        s("unit")?,
-        s("status")?,
-        s("evol_status")?,
+        s(schema::TERRITORY_CODE)?,
+        s(schema::TERRITORY_NAME)?,
+        s(schema::LEVEL)?,
+        s(schema::INDICATOR)?,
+        s(schema::UNIT)?,
+        s(schema::STATUS)?,
+        s(schema::EVOL_STATUS)?,
     );
     let i32c = |n: &str| -> Result<Int32Chunked> { Ok(df.column(n)?.i32()?.clone()) };
     let f64c = |n: &str| -> Result<Float64Chunked> { Ok(df.column(n)?.f64()?.clone()) };
     let u32c = |n: &str| -> Result<UInt32Chunked> { Ok(df.column(n)?.u32()?.clone()) };
-    let (vintage, prev) = (i32c("vintage")?, i32c("prev_vintage")?);
+    let (vintage, prev) = (i32c(schema::VINTAGE)?, i32c(schema::PREV_VINTAGE)?);
     let (value, evol_abs, evol_pct, gap) = (
-        f64c("value")?,
-        f64c("evol_abs")?,
-        f64c("evol_pct")?,
-        f64c("gap_reference")?,
+        f64c(schema::VALUE)?,
+        f64c(schema::EVOL_ABS)?,
+        f64c(schema::EVOL_PCT)?,
+        f64c(schema::GAP_REFERENCE)?,
     );
-    let (rank, rank_total) = (u32c("rank")?, u32c("rank_total")?);
+    let (rank, rank_total) = (u32c(schema::RANK)?, u32c(schema::RANK_TOTAL)?);
     let (detail, formula, evol_unit, reference) =
-        (s("detail")?, s("formula")?, s("evol_unit")?, s("reference_code")?);
+        (s(schema::DETAIL)?, s(schema::FORMULA)?, s(schema::EVOL_UNIT)?, s(schema::REFERENCE_CODE)?);
     let text = |c: &StringChunked, i: usize| c.get(i).unwrap_or("").to_string();
     // A status bcs does not write is an error, never read as another one.
     let status = |c: &StringChunked, i: usize| -> Result<Option<Status>> {
@@ -284,14 +262,14 @@ mod tests {
         };
         let json = serde_json::to_value(&row).unwrap();
         let keys: Vec<&str> = json.as_object().unwrap().keys().map(String::as_str).collect();
-        let mut columns = COLUMNS.to_vec();
+        let mut columns = schema::RESULTS.to_vec();
         // serde_json's map sorts its keys unless preserve_order is on.
         let mut sorted_keys = keys.clone();
         sorted_keys.sort_unstable();
         columns.sort_unstable();
         assert_eq!(sorted_keys, columns);
         let text = serde_json::to_string(&row).unwrap();
-        let positions: Vec<usize> = COLUMNS.iter().map(|c| text.find(&format!("\"{c}\"")).unwrap()).collect();
+        let positions: Vec<usize> = schema::RESULTS.iter().map(|c| text.find(&format!("\"{c}\"")).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 }

@@ -9,6 +9,7 @@ pub mod contours;
 mod resolve;
 
 use polars::prelude::PlHashMap as HashMap;
+use crate::schema;
 use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -693,7 +694,7 @@ impl Geography {
             l.push(t.level.as_str());
             ln.push(t.level.number());
         }
-        Ok(df!("territory_code" => c, "territory_name" => n, "level" => l, "#level" => ln)?)
+        Ok(df!(schema::TERRITORY_CODE => c, schema::TERRITORY_NAME => n, schema::LEVEL => l, schema::LEVEL_NUMBER => ln)?)
     }
 }
 

@@ -9,6 +9,7 @@ pub mod manifest;
 pub mod read;
 
 use polars::prelude::PlHashMap as HashMap;
+use crate::schema;
 use std::path::Path;
 
 use anyhow::{bail, Result};
@@ -250,7 +251,7 @@ impl PendingCache {
 /// ascending.
 pub fn vintages_of(frame: &DataFrame) -> Result<Vec<i32>> {
     let mut vintages: Vec<i32> = frame
-        .column("vintage")?
+        .column(schema::VINTAGE)?
         .i32()?
         .unique()?
         .iter()
@@ -262,11 +263,11 @@ pub fn vintages_of(frame: &DataFrame) -> Result<Vec<i32>> {
 
 pub fn empty_observations() -> DataFrame {
     DataFrame::new_infer_height(vec![
-        Column::new_empty("territory_code".into(), &DataType::String),
-        Column::new_empty("variable".into(), &DataType::String),
-        Column::new_empty("vintage".into(), &DataType::Int32),
-        Column::new_empty("value".into(), &DataType::Float64),
-        Column::new_empty("status".into(), &DataType::UInt32),
+        Column::new_empty(schema::TERRITORY_CODE.into(), &DataType::String),
+        Column::new_empty(schema::VARIABLE.into(), &DataType::String),
+        Column::new_empty(schema::VINTAGE.into(), &DataType::Int32),
+        Column::new_empty(schema::VALUE.into(), &DataType::Float64),
+        Column::new_empty(schema::STATUS.into(), &DataType::UInt32),
         Column::new_empty("source".into(), &DataType::String),
     ])
     .expect("static schema")
@@ -819,7 +820,7 @@ fn read_source_rows(
         .zip(&summed)
         .map(|(t, s)| *s || rebuilt.contains(t));
     let piece = Column::new(PIECE.into(), piece.collect::<Vec<bool>>());
-    let territory = Column::new("territory_code".into(), &territory);
+    let territory = Column::new(schema::TERRITORY_CODE.into(), &territory);
     let mut frame = raw;
     frame.with_column(territory)?;
     frame.with_column(piece)?;
@@ -881,11 +882,11 @@ fn read_source_rows(
         };
         let mapped = rows
             .select([
-                col("territory_code"),
-                lit(m.variable.as_str()).alias("variable"),
-                lit(m.vintage).alias("vintage"),
-                value.alias("value"),
-                status.cast(DataType::UInt32).alias("status"),
+                col(schema::TERRITORY_CODE),
+                lit(m.variable.as_str()).alias(schema::VARIABLE),
+                lit(m.vintage).alias(schema::VINTAGE),
+                value.alias(schema::VALUE),
+                status.cast(DataType::UInt32).alias(schema::STATUS),
                 lit(src.id.as_str()).alias("source"),
                 col("line"),
                 col(PIECE),
@@ -911,7 +912,7 @@ fn read_source_rows(
             continue;
         };
         let (value, status) = evaluate(&format!("\"{}\"", c.column.replace('"', "\"\"")), std::slice::from_ref(&c.column))?;
-        let published = lf.clone().select([value.alias("value"), status.alias("status")]).collect()?;
+        let published = lf.clone().select([value.alias(schema::VALUE), status.alias(schema::STATUS)]).collect()?;
         let texts = columns.iter().find(|(n, _)| **n == c.column).map(|(_, t)| t.clone());
         report.published.extend(published_changes(c, a, b, &published, texts.as_ref())?);
     }
@@ -929,10 +930,10 @@ fn published_changes(
     texts: Option<&StringChunked>,
 ) -> Result<Vec<PublishedChange>> {
     let f = |df: &DataFrame, n: &str| -> Result<Float64Chunked> { Ok(df.column(n)?.f64()?.clone()) };
-    let st = |df: &DataFrame| -> Result<UInt32Chunked> { Ok(df.column("status")?.cast(&DataType::UInt32)?.u32()?.clone()) };
-    let (va, vb, vp) = (f(a, "value")?, f(b, "value")?, f(published, "value")?);
+    let st = |df: &DataFrame| -> Result<UInt32Chunked> { Ok(df.column(schema::STATUS)?.cast(&DataType::UInt32)?.u32()?.clone()) };
+    let (va, vb, vp) = (f(a, schema::VALUE)?, f(b, schema::VALUE)?, f(published, schema::VALUE)?);
     let (sa, sb, sp) = (st(a)?, st(b)?, st(published)?);
-    let codes = a.column("territory_code")?.str()?.clone();
+    let codes = a.column(schema::TERRITORY_CODE)?.str()?.clone();
     let lines = a.column("line")?.idx()?.clone();
     let ok = Some(Status::Ok.code());
     let mut out = vec![];
@@ -1006,23 +1007,23 @@ fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<LazyFrame> {
     let rebuilt = mapped
         .lazy()
         .filter(col(PIECE))
-        .group_by_stable([col("territory_code"), col("variable"), col("vintage"), col("source")])
+        .group_by_stable([col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE), col("source")])
         .agg([
-            col("value").sum().alias("sum"),
-            col("value").first().alias("first"),
-            col("status").max().alias("worst"),
+            col(schema::VALUE).sum().alias("sum"),
+            col(schema::VALUE).first().alias("first"),
+            col(schema::STATUS).max().alias("worst"),
             len().alias("n"),
         ])
-        .with_column(status.alias("status"))
+        .with_column(status.alias(schema::STATUS))
         .select([
-            col("territory_code"),
-            col("variable"),
-            col("vintage"),
-            when(col("status").eq(ok))
+            col(schema::TERRITORY_CODE),
+            col(schema::VARIABLE),
+            col(schema::VINTAGE),
+            when(col(schema::STATUS).eq(ok))
                 .then(value)
                 .otherwise(lit(NULL).cast(DataType::Float64))
-                .alias("value"),
-            col("status"),
+                .alias(schema::VALUE),
+            col(schema::STATUS),
             col("source"),
         ]);
     Ok(concat(
@@ -1331,7 +1332,7 @@ fn check_range(
         VariableKind::Count => (0.0, f64::INFINITY, "un effectif positif ou nul"),
         _ => return Ok(()),
     };
-    let values = mapped.column("value")?.f64()?.clone();
+    let values = mapped.column(schema::VALUE)?.f64()?.clone();
     let lines = mapped.column("line")?.idx()?.clone();
     for (v, line) in values.iter().zip(lines.iter()) {
         if let Some(v) = v {
@@ -1482,8 +1483,8 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
     // such pairs are compared.
     let (sources, variables, vintages) = (
         frame.column("source")?.str()?,
-        frame.column("variable")?.str()?,
-        frame.column("vintage")?.i32()?,
+        frame.column(schema::VARIABLE)?.str()?,
+        frame.column(schema::VINTAGE)?.i32()?,
     );
     type Pair<'a> = (&'a str, Option<i32>);
     let mut runs: Vec<(usize, Pair, &str)> = vec![];
@@ -1509,7 +1510,7 @@ fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem>) -> Resul
     }
     suspect.sort_unstable();
     suspect.dedup();
-    let codes = frame.column("territory_code")?.str()?;
+    let codes = frame.column(schema::TERRITORY_CODE)?.str()?;
     // (code, variable, vintage) → the sources giving it, for suspect pairs.
     let mut given: std::collections::BTreeMap<(&str, &str, Option<i32>), Vec<&str>> =
         Default::default();
@@ -1577,7 +1578,7 @@ fn check_shares(
         involved.iter().enumerate().map(|(k, v)| (*v, k)).collect();
     // The runs of rows of each involved variable, found in one pass (the
     // rows come in runs of one variable: one look-up per run).
-    let variables = frame.column("variable")?.str()?;
+    let variables = frame.column(schema::VARIABLE)?.str()?;
     let mut runs: Vec<Vec<(usize, usize)>> = vec![vec![]; involved.len()];
     let mut run: (&str, Option<usize>, usize) = ("", None, 0);
     let mut close = |run: (&str, Option<usize>, usize), end: usize| {
@@ -1609,12 +1610,12 @@ fn check_shares(
             for &(start, end) in runs {
                 let part = frame.slice(start as i64, end - start);
                 let cells = part
-                    .column("territory_code")?
+                    .column(schema::TERRITORY_CODE)?
                     .str()?
                     .iter()
-                    .zip(part.column("vintage")?.i32()?.iter())
-                    .zip(part.column("value")?.f64()?.iter())
-                    .zip(part.column("status")?.u32()?.iter());
+                    .zip(part.column(schema::VINTAGE)?.i32()?.iter())
+                    .zip(part.column(schema::VALUE)?.f64()?.iter())
+                    .zip(part.column(schema::STATUS)?.u32()?.iter());
                 for (row, (((t, y), x), s)) in cells.enumerate() {
                     let (Some(t), Some(y), Some(x), Some(s)) = (t, y, x, s) else {
                         continue;

@@ -15,6 +15,7 @@
 //! next run.
 
 use std::collections::BTreeMap;
+use crate::schema;
 use std::path::{Component, Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
@@ -419,12 +420,12 @@ pub fn indicator_dictionary(catalog: &Catalog) -> Result<DataFrame> {
             .map_or(id.to_string(), |t| t.label.clone())
     };
     Ok(df!(
-        "indicator" => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
+        schema::INDICATOR => inds.iter().map(|i| i.id.as_str()).collect::<Vec<_>>(),
         "indicator_label" => inds.iter().map(|i| i.label.as_str()).collect::<Vec<_>>(),
         "theme" => inds.iter().map(|i| i.theme.as_str()).collect::<Vec<_>>(),
         "theme_label" => inds.iter().map(|i| theme_label(&i.theme)).collect::<Vec<_>>(),
-        "unit" => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
-        "evol_unit" => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
+        schema::UNIT => inds.iter().map(|i| i.unit.as_str()).collect::<Vec<_>>(),
+        schema::EVOL_UNIT => inds.iter().map(|i| i.unit.evolution_unit()).collect::<Vec<_>>(),
         "decimals" => inds.iter().map(|i| i.decimals as u32).collect::<Vec<_>>(),
         "source" => inds.iter().map(|i| i.source.as_str()).collect::<Vec<_>>(),
         "definition" => inds.iter().map(|i| i.definition.as_str()).collect::<Vec<_>>(),

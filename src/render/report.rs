@@ -3,6 +3,7 @@
 //! (polyglot XHTML), so it can be checked by any XML parser.
 
 use std::path::Path;
+use crate::schema;
 
 use anyhow::{Context, Result};
 
@@ -398,7 +399,7 @@ fn edition_line(view: &View) -> Result<String> {
         1 => "1er".to_string(),
         n => n.to_string(),
     };
-    let vintages = view.results.frame.column("vintage")?.i32()?.clone();
+    let vintages = view.results.frame.column(schema::VINTAGE)?.i32()?.clone();
     let (first, last) = (vintages.iter().flatten().min(), vintages.iter().flatten().max());
     let span = match (first, last) {
         (Some(a), Some(b)) if a < b => format!(" · données des millésimes {a} à {b}"),

@@ -222,5 +222,5 @@ fn results_table_has_the_documented_columns() {
         .iter()
         .map(|s| s.to_string())
         .collect();
-    assert_eq!(names, bcs::engine::COLUMNS.to_vec());
+    assert_eq!(names, bcs::schema::RESULTS.to_vec());
 }
