@@ -8,7 +8,7 @@ use std::process::Command;
 
 use criterion::{criterion_group, criterion_main, Criterion};
 
-use bcs::engine::{self, Options};
+use bcs::engine;
 use bcs::ingest;
 
 fn dataset() -> PathBuf {
@@ -37,12 +37,7 @@ fn stages(c: &mut Criterion) {
     let (manifest, catalog, geo) =
         ingest::open_dataset(&dir, &root.join("indicators")).expect("dataset");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources");
-    let opts = Options {
-        reference: manifest.dataset.reference.clone(),
-        territory: Some(manifest.dataset.territory.clone()),
-        focus: vec![manifest.dataset.territory.clone()],
-        min_coverage: bcs::engine::DEFAULT_MIN_COVERAGE,
-    };
+    let opts = bcs::app::options(&manifest, manifest.dataset.reference.clone()).expect("options");
     let mut g = c.benchmark_group("hauts-de-france");
     g.sample_size(10);
     g.bench_function("open (manifeste, catalogue, géographie)", |b| {

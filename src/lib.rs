@@ -5,6 +5,7 @@
 //! `render` (French tables, charts, maps, report, commune sheets). `cli` is a
 //! thin layer on top. See ARCHITECTURE.md.
 
+pub mod app;
 pub mod catalog;
 pub mod cli;
 pub mod embedded;
@@ -19,6 +20,7 @@ pub mod monthly;
 pub mod render;
 pub mod schema;
 pub mod status;
+pub mod synth;
 pub mod timing;
 
 pub use embedded::project_dir;

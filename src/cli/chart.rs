@@ -107,5 +107,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     for ext in ["png", "svg"] {
         println!("{}", dir.join(format!("{stem}.{ext}")).display());
     }
+    s.finish();
     Ok(())
 }

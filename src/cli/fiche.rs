@@ -30,5 +30,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     } else {
         print!("{}", fiche.terminal());
     }
+    s.finish();
     Ok(())
 }

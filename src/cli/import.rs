@@ -48,5 +48,6 @@ pub fn run(cli: &Cli, _args: &Args) -> Result<()> {
             "calculés et mis en cache"
         }
     );
+    session.finish();
     Ok(())
 }

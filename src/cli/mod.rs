@@ -1,6 +1,5 @@
 //! Command-line interface: one file per subcommand; `main.rs` stays thin.
 
-mod cache;
 mod chart;
 mod diff;
 mod fiche;
@@ -21,10 +20,9 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::catalog::Catalog;
-use crate::engine::{self, Results};
-use crate::geo::{Geography, Level};
-use crate::ingest::{self, Manifest};
+use crate::app::{self, Opened, Session};
+use crate::engine::Results;
+use crate::geo::Level;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -94,34 +92,6 @@ fn parse_level(s: &str) -> Result<Level, String> {
     })
 }
 
-/// A dataset loaded and computed: what every subcommand works from.
-pub struct Session {
-    pub manifest: Manifest,
-    pub catalog: Catalog,
-    pub geo: Geography,
-    pub results: Results,
-    /// What reading did to the sources' rows (sources read in this
-    /// session only: none when the results came from the cache).
-    pub reports: Vec<ingest::SourceReport>,
-    /// The territories of the dataset's scope, when it declares one.
-    pub scope: Option<polars::prelude::PlHashSet<String>>,
-    origin: Origin,
-    /// The source cache being written meanwhile (sources read in this
-    /// session); joined when the session ends.
-    source_cache: Option<std::thread::JoinHandle<Result<()>>>,
-}
-
-/// Where a session's results come from, with respect to the results cache.
-enum Origin {
-    /// Computed in this session, not yet cached: stored when the session
-    /// ends, unless a run stored its own output file first.
-    Computed(cache::ResultsCache),
-    /// Read whole from this cache file.
-    CachedWhole(PathBuf),
-    /// Read from the cache, some rows only; or already stored.
-    Settled,
-}
-
 impl Cli {
     pub(crate) fn dataset_dir(&self) -> Result<PathBuf> {
         match &self.dataset {
@@ -145,203 +115,10 @@ impl Cli {
 
     /// Loads the manifest, catalogue and geography; the results come next.
     pub fn open(&self, reference: Option<&str>) -> Result<Opened> {
-        let t = crate::timing::stage("manifeste, géographie");
-        let (manifest, catalog, geo) =
-            ingest::open_dataset(&self.dataset_dir()?, &self.catalog_dir()?)?;
-        drop(t);
-        let reference = match reference {
-            Some(q) => geo.resolve(q, None)?.codes().remove(0),
-            None => manifest.dataset.reference.clone(),
-        };
-        let opts = options(&manifest, reference)?;
-        Ok(Opened {
-            manifest,
-            catalog,
-            geo,
-            opts,
-            catalog_dir: self.catalog_dir()?,
-        })
+        app::open(&self.dataset_dir()?, &self.catalog_dir()?, reference)
     }
 }
 
-/// The engine's options for a dataset, compared with `reference`.
-fn options(manifest: &Manifest, reference: String) -> Result<engine::Options> {
-    let mut focus = vec![manifest.dataset.territory.clone()];
-    focus.extend(manifest.dataset.references.iter().cloned());
-    Ok(engine::Options {
-        reference,
-        territory: Some(manifest.dataset.territory.clone()),
-        focus,
-        min_coverage: manifest.dataset.min_coverage()?,
-    })
-}
-
-/// A dataset opened, its results not yet computed.
-pub struct Opened {
-    pub manifest: Manifest,
-    pub catalog: Catalog,
-    pub geo: Geography,
-    opts: engine::Options,
-    catalog_dir: PathBuf,
-}
-
-impl Opened {
-    /// The results: from the results cache when fresh (only the rows
-    /// matching `rows`, if given), else computed and cached whole.
-    pub fn results(self, rows: Option<polars::prelude::Expr>) -> Result<Session> {
-        let Opened {
-            manifest,
-            catalog,
-            geo,
-            opts,
-            catalog_dir,
-        } = self;
-        let cache =
-            cache::ResultsCache::new(&manifest, &catalog, &catalog_dir, &format!("{opts:?}"))?;
-        let t = crate::timing::stage("cache de résultats");
-        let whole = rows.is_none();
-        let cached = cache.get(rows)?;
-        drop(t);
-        let mut source_cache = None;
-        let mut reports = vec![];
-        let (results, origin) = match cached {
-            Some((frame, extra)) => {
-                let mut r = Results::new(frame, opts.reference.clone());
-                r.composite = extra.composite;
-                r.checks = extra.checks;
-                (
-                    r,
-                    if whole {
-                        Origin::CachedWhole(cache.file())
-                    } else {
-                        Origin::Settled
-                    },
-                )
-            }
-            None => {
-                let t = crate::timing::stage("lecture des sources");
-                let ingest::Loaded {
-                    observations: obs,
-                    pending,
-                    reports: read,
-                    ..
-                } = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Use)?;
-                reports = read;
-                drop(t);
-                // Written while the engine computes: about 0,2 s of a
-                // national run otherwise spent before it.
-                let writing = std::thread::spawn(move || pending.write());
-                match engine::compute(obs, &catalog, &geo, &opts).and_then(|mut results| {
-                    let _t = crate::timing::stage("chiffres publiés à vérifier");
-                    results.checks = engine::coherence::published(&reports);
-                    results.checks.extend(engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
-                    Ok(results)
-                }) {
-                    Ok(results) => {
-                        source_cache = Some(writing);
-                        (results, Origin::Computed(cache))
-                    }
-                    Err(e) => {
-                        // Not left half-written when the command stops.
-                        let _ = writing.join();
-                        return Err(e);
-                    }
-                }
-            }
-        };
-        let scope = (!manifest.dataset.scope.is_empty()).then(|| geo.scope(&manifest.dataset.scope));
-        Ok(Session {
-            manifest,
-            catalog,
-            geo,
-            scope,
-            results,
-            reports,
-            origin,
-            source_cache,
-        })
-    }
-}
-
-impl Session {
-    /// The output folder: `out` when given, else `reports/<dataset id>`.
-    pub fn output_dir(&self, out: Option<&std::path::Path>) -> PathBuf {
-        out.map_or_else(
-            || PathBuf::from("reports").join(&self.manifest.dataset.id),
-            PathBuf::from,
-        )
-    }
-
-    /// The Parquet file holding exactly these results, when they were read
-    /// whole from the results cache (a run copies it instead of re-encoding).
-    pub fn cached_results_file(&self) -> Option<&std::path::Path> {
-        match &self.origin {
-            Origin::CachedWhole(file) => Some(file),
-            _ => None,
-        }
-    }
-
-    /// Puts the results file a run wrote into the results cache (a copy). A
-    /// cache that cannot be written (read-only dataset folder) is only
-    /// reported: the run's output is complete without it.
-    pub fn cache_results_file(&mut self, parquet: &std::path::Path) {
-        if let Origin::Computed(cache) = &self.origin {
-            warn_if_unwritten(
-                "de résultats",
-                cache.put_file(parquet, &self.results),
-            );
-            self.origin = Origin::Settled;
-        }
-    }
-
-    /// The alerts of the catalogue and of the dataset, evaluated on the
-    /// results, and the progress of the dataset's targets.
-    pub fn steering(&self) -> Result<engine::vigilance::Steering> {
-        let rules: Vec<_> = self.catalog.alerts.iter().chain(&self.manifest.alerts).cloned().collect();
-        let frame = engine::vigilance::Frame { territory: &self.manifest.dataset.territory, scope: self.scope.as_ref() };
-        Ok(engine::vigilance::Steering {
-            alerts: engine::vigilance::evaluate(&self.results, &self.catalog, &rules, &frame)?,
-            targets: engine::vigilance::progress(&self.results, &self.manifest.targets, |c| self.geo.name(c))?,
-        })
-    }
-
-    pub fn view(&self) -> crate::render::barometer::View<'_> {
-        crate::render::barometer::View {
-            catalog: &self.catalog,
-            geo: &self.geo,
-            results: &self.results,
-            references: &self.manifest.dataset.references,
-            scope: self.scope.as_ref(),
-        }
-    }
-}
-
-impl Drop for Session {
-    fn drop(&mut self) {
-        if let Origin::Computed(cache) = &self.origin {
-            let _t = crate::timing::stage("écriture du cache");
-            warn_if_unwritten(
-                "de résultats",
-                cache.put(&self.results),
-            );
-        }
-        if let Some(writing) = self.source_cache.take() {
-            let _t = crate::timing::stage("fin du cache des sources");
-            let written = writing
-                .join()
-                .unwrap_or_else(|_| Err(anyhow::anyhow!("écriture interrompue")));
-            warn_if_unwritten("des sources", written);
-        }
-    }
-}
-
-/// A cache that could not be written (read-only dataset folder) is
-/// reported, not fatal: the command's output is complete without it.
-fn warn_if_unwritten(which: &str, written: Result<()>) {
-    if let Err(e) = written {
-        eprintln!("Avertissement : cache {which} non écrit ({e:#}).");
-    }
-}
 
 /// Writes the rows of the results table matching `filter` to stdout, in
 /// `order` (see `Results::frame_of`), as CSV or JSON (one object per row),
@@ -385,7 +162,7 @@ pub fn main() -> ExitCode {
         Command::Diff(a) => diff::run(&cli, a),
         Command::Validate(a) => validate::run(&cli, a),
         Command::Import(a) => import::run(&cli, a),
-        Command::Synth(a) => synth::run(&cli, a),
+        Command::Synth(a) => synth::run(a),
         Command::Template(a) => template::run(a),
         Command::Completions(a) => shell::completions(a),
         Command::Man(a) => shell::man(a),

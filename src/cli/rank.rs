@@ -47,5 +47,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             print_rows(&s.results, filter, order, f)?;
         }
     }
+    s.finish();
     Ok(())
 }

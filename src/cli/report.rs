@@ -126,5 +126,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         path.join("report.html").display(),
         path.join("figures").display()
     );
+    s.finish();
     Ok(())
 }

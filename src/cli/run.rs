@@ -58,6 +58,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             path.display(),
             crate::fr::number(rows as f64, 0)
         );
+        s.finish();
         return Ok(());
     }
     let view = s.view();
@@ -148,5 +149,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         crate::fr::number(s.results.frame.height() as f64, 0),
         path.join("report.html").display()
     );
+    s.finish();
     Ok(())
 }

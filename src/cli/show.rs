@@ -70,5 +70,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             print_rows(&s.results, filter, vec![], f)?;
         }
     }
+    s.finish();
     Ok(())
 }

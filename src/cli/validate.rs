@@ -137,7 +137,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     }
     // Published figures the recomputation contradicts: said, not refused
     // (the values are the producers').
-    let opts = super::options(&manifest, manifest.dataset.reference.clone())?;
+    let opts = crate::app::options(&manifest, manifest.dataset.reference.clone())?;
     let results = crate::engine::compute(obs, &catalog, &geo, &opts)?;
     let mut checks = crate::engine::coherence::published(&loaded.reports);
     checks.extend(crate::engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);

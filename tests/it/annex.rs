@@ -27,14 +27,8 @@ fn annex() -> Annex {
         ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators"))
             .expect("dataset opens");
     let obs = ingest::load(&manifest, &catalog, &geo).expect("sources load");
-    let mut focus = vec![manifest.dataset.territory.clone()];
-    focus.extend(manifest.dataset.references.iter().cloned());
-    let opts = engine::Options {
-        reference: manifest.dataset.reference.clone(),
-        territory: Some(manifest.dataset.territory.clone()),
-        focus,
-        min_coverage: engine::DEFAULT_MIN_COVERAGE,
-    };
+    // The options every command uses for this dataset.
+    let opts = bcs::app::options(&manifest, manifest.dataset.reference.clone()).expect("options");
     let results = engine::compute(obs.clone(), &catalog, &geo, &opts).expect("engine runs");
     Annex {
         results,
