@@ -226,7 +226,7 @@ pub fn compare(before: &Edition, after: &Edition, lineage: impl Fn(&str) -> Vec<
             let r = Revision {
                 territory_code: a.territory_code.clone(),
                 territory_name: a.territory_name.clone(),
-                level: a.level.clone(),
+                level: a.level.as_str().to_string(),
                 indicator: a.indicator.clone(),
                 unit: a.unit.clone(),
                 vintage: key.2,
@@ -338,7 +338,7 @@ mod tests {
         ResultRow {
             territory_code: code.into(),
             territory_name: format!("Quartier {code}"),
-            level: "qpv".into(),
+            level: crate::geo::Level::Qpv,
             indicator: indicator.into(),
             vintage: Some(vintage),
             value: Some(value),

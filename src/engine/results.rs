@@ -4,6 +4,7 @@ use anyhow::Result;
 use crate::schema;
 use polars::prelude::*;
 
+use crate::geo::Level;
 use crate::status::Status;
 
 
@@ -12,7 +13,7 @@ use crate::status::Status;
 pub struct ResultRow {
     pub territory_code: String,
     pub territory_name: String,
-    pub level: String,
+    pub level: Level,
     pub indicator: String,
     pub vintage: Option<i32>,
     pub value: Option<f64>,
@@ -192,7 +193,11 @@ pub(crate) fn to_rows(df: &DataFrame) -> Result<Vec<ResultRow>> {
         .map(|i| -> Result<ResultRow> { Ok(ResultRow {
             territory_code: text(&code, i),
             territory_name: text(&name, i),
-            level: text(&level, i),
+            level: {
+                let l = level.get(i).unwrap_or("");
+                // A level bcs does not write is an error, never another level.
+                Level::parse(l).ok_or_else(|| anyhow::anyhow!("ligne {} : niveau « {l} » inconnu", i + 1))?
+            },
             indicator: text(&ind, i),
             vintage: vintage.get(i),
             value: value.get(i),
@@ -242,7 +247,7 @@ mod tests {
         let row = ResultRow {
             territory_code: "59172".into(),
             territory_name: "Denain".into(),
-            level: "commune".into(),
+            level: Level::Commune,
             indicator: "revenu_median_uc".into(),
             vintage: Some(2021),
             value: Some(14890.0),

@@ -10,6 +10,7 @@ use polars::prelude::PlHashSet;
 use super::results::{select, Results};
 use crate::catalog::steering::{AlertKind, AlertRule, GapReference, Target};
 use crate::catalog::{Catalog, Polarity};
+use crate::geo::Level;
 use crate::status::Status;
 
 /// A value of a territory at a vintage.
@@ -88,7 +89,7 @@ const EPSILON: f64 = 1e-9;
 /// One territory's `ok` values of an indicator, by vintage.
 struct Series {
     name: String,
-    level: String,
+    level: Level,
     values: BTreeMap<i32, f64>,
 }
 
@@ -116,7 +117,7 @@ pub fn evaluate(results: &Results, catalog: &Catalog, rules: &[AlertRule], frame
         let all = series(results, &rule.indicator)?;
         let watched: Vec<(&String, &Series)> = all
             .iter()
-            .filter(|(code, s)| s.level == rule.level.as_str() && frame.scope.is_none_or(|sc| sc.contains(*code)))
+            .filter(|(code, s)| s.level == rule.level && frame.scope.is_none_or(|sc| sc.contains(*code)))
             .collect();
         let finding = |code: &str, s: &Series, now: Dated, before: Option<Dated>| Finding {
             territory_code: code.to_string(),

@@ -18,8 +18,8 @@ use polars::prelude::*;
 pub use contours::{read_geojson, Shape};
 pub use resolve::{normalize, Resolution};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize)]
-#[serde(try_from = "String")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Deserialize, serde::Serialize)]
+#[serde(try_from = "String", into = "&'static str")]
 pub enum Level {
     Qpv,
     Quartier,
@@ -31,6 +31,13 @@ pub enum Level {
     Departement,
     Region,
     France,
+}
+
+/// A level is written as its identifier (`commune`), as in the results.
+impl From<Level> for &'static str {
+    fn from(l: Level) -> &'static str {
+        l.as_str()
+    }
 }
 
 impl Level {

@@ -34,12 +34,6 @@ pub(crate) fn rank_order(a: &ResultRow, b: &ResultRow) -> std::cmp::Ordering {
         .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
 }
 
-fn level_order(level: &str) -> usize {
-    Level::parse(level)
-        .map(|l| l as usize)
-        .unwrap_or(usize::MAX)
-}
-
 fn evolution_header(ind: &Indicator, from: i32, to: i32, relative: bool) -> String {
     let unit = if relative {
         "%"
@@ -133,7 +127,7 @@ impl View<'_> {
             .min_by_key(|r| {
                 (
                     r.rank.unwrap_or(u32::MAX),
-                    level_order(&r.level),
+                    r.level as usize,
                     r.territory_name.clone(),
                 )
             })?;
@@ -250,8 +244,8 @@ impl View<'_> {
             .collect();
         codes.sort_by(|a, b| {
             let (a, b) = (by_territory[a][0], by_territory[b][0]);
-            level_order(&a.level)
-                .cmp(&level_order(&b.level))
+            (a.level as usize)
+                .cmp(&(b.level as usize))
                 .then_with(|| crate::fr::collate(&a.territory_name, &b.territory_name))
                 .then_with(|| a.territory_code.cmp(&b.territory_code))
         });
@@ -265,7 +259,7 @@ impl View<'_> {
         let names = self.display_names(&codes);
         for (code, name) in codes.iter().zip(names) {
             let mine = &by_territory[code];
-            let level = crate::geo::Level::parse(&mine[0].level).map_or("", |l| l.label_fr());
+            let level = mine[0].level.label_fr();
             table.keys.push((code.to_string(), level));
             let mut line = vec![Cell::text(name)];
             for &(k, kind, a, b) in &columns {

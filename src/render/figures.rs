@@ -152,9 +152,7 @@ impl View<'_> {
         let rows = self.indicator_rows(ind)?;
         let mut counts: BTreeMap<Level, usize> = BTreeMap::new();
         for r in rows.iter().filter(|r| r.rank.is_some()) {
-            if let Some(l) = Level::parse(&r.level) {
-                *counts.entry(l).or_default() += 1;
-            }
+            *counts.entry(r.level).or_default() += 1;
         }
         let level = match level.or_else(|| counts.iter().max_by_key(|(_, n)| **n).map(|(l, _)| *l))
         {
@@ -163,7 +161,7 @@ impl View<'_> {
         };
         let vintage = vintage.or_else(|| {
             rows.iter()
-                .filter(|r| r.level == level.as_str() && r.rank.is_some())
+                .filter(|r| r.level == level && r.rank.is_some())
                 .filter_map(|r| r.vintage)
                 .max()
         });
@@ -210,7 +208,7 @@ impl View<'_> {
         let rows = self.indicator_rows(ind)?;
         let mut main: Vec<&ResultRow> = rows
             .iter()
-            .filter(|r| r.level == level.as_str() && r.vintage == Some(vintage))
+            .filter(|r| r.level == level && r.vintage == Some(vintage))
             .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
             .filter(|r| !self.references.contains(&r.territory_code))
             .collect();
@@ -291,22 +289,26 @@ impl View<'_> {
         let changed: Vec<&ResultRow> = rows
             .iter()
             .filter(|r| r.evol_status == Some(Status::Ok) && r.evol_abs.is_some())
-            .filter(|r| level.is_none_or(|l| r.level == l.as_str()))
+            .filter(|r| level.is_none_or(|l| r.level == l))
             .collect();
         // The most frequent (from, to) pair among the territories of the level
         // with the most changes.
-        let mut pairs: HashMap<(String, i32, i32), usize> = HashMap::new();
+        let mut pairs: HashMap<(Level, i32, i32), usize> = HashMap::new();
         for r in changed
             .iter()
             .filter(|r| !self.references.contains(&r.territory_code))
         {
             if let (Some(a), Some(b)) = (r.prev_vintage, r.vintage) {
-                *pairs.entry((r.level.clone(), a, b)).or_default() += 1;
+                *pairs.entry((r.level, a, b)).or_default() += 1;
             }
         }
         let Some(((lvl, from, to), _)) = pairs
             .into_iter()
-            .max_by(|x, y| x.1.cmp(&y.1).then(y.0.cmp(&x.0)))
+            // Ties: the first pair by level identifier, then vintages.
+            .max_by(|x, y| {
+                let key = |k: &(Level, i32, i32)| (k.0.as_str(), k.1, k.2);
+                x.1.cmp(&y.1).then(key(&y.0).cmp(&key(&x.0)))
+            })
         else {
             return Ok(None);
         };
@@ -371,8 +373,7 @@ impl View<'_> {
                 out.extend(change(r, true));
             }
         }
-        let level = Level::parse(&lvl)
-            .ok_or_else(|| anyhow::anyhow!("niveau de territoire « {lvl} » inconnu dans les résultats"))?;
+        let level = lvl;
         let mut footer = self.footer(ind, None);
         if let Some(r) = main.first() {
             if let Some(s) = lecture::change_sentence(ind, r, relative) {

@@ -567,9 +567,9 @@ fn every_indicator_is_reported_where_users_look() {
     let mut with_data: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
     let mut reported: BTreeSet<(&str, &str)> = BTreeSet::new();
     for r in &all {
-        territories.entry(&r.level).or_default().insert(&r.territory_code);
+        territories.entry(r.level.as_str()).or_default().insert(&r.territory_code);
         if r.status != bcs::status::Status::Missing {
-            with_data.entry(&r.level).or_default().insert(&r.indicator);
+            with_data.entry(r.level.as_str()).or_default().insert(&r.indicator);
         }
         reported.insert((&r.territory_code, &r.indicator));
     }

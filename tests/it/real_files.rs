@@ -106,10 +106,10 @@ fn filosofi_2021_in_the_2024_geography_loads_unedited() {
     // Arrondissements municipaux: territories of their own, beside Marseille
     // as the file gives it.
     let arr = row(&r, "13201", "revenu_median_uc", 2021);
-    assert_eq!(arr.level, "arrondissement");
+    assert_eq!(arr.level, bcs::geo::Level::Arrondissement);
     assert_eq!(arr.status, Status::Ok);
     let marseille = row(&r, "13055", "revenu_median_uc", 2021);
-    assert_eq!(marseille.level, "commune");
+    assert_eq!(marseille.level, bcs::geo::Level::Commune);
     assert_ne!(marseille.value, arr.value);
 
     // A commune nouvelle rebuilt from its pieces in the file (01187 and
