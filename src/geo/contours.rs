@@ -292,9 +292,9 @@ fn declared_crs(crs: Option<&Value>) -> Result<Crs> {
 
 /// The bounding box of shapes' outer rings: (west, east, south, north);
 /// None without any point.
-pub fn bbox(shapes: &[Shape]) -> Option<[f64; 4]> {
+pub fn bbox<'a>(shapes: impl IntoIterator<Item = &'a Shape>) -> Option<[f64; 4]> {
     let mut b = [f64::MAX, f64::MIN, f64::MAX, f64::MIN];
-    for &(x, y) in shapes.iter().flat_map(|s| s.polygons.iter().filter_map(|p| p.first()).flatten()) {
+    for &(x, y) in shapes.into_iter().flat_map(|s| s.polygons.iter().filter_map(|p| p.first()).flatten()) {
         b = [b[0].min(x), b[1].max(x), b[2].min(y), b[3].max(y)];
     }
     (b[0] <= b[1]).then_some(b)

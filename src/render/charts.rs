@@ -829,17 +829,18 @@ impl Figure for Choropleth {
         );
         let project = |&(lon, lat): &(f64, f64)| (ox + (lon - lon0) * k * s, oy + (lat1 - lat) * s);
         let frame = (left, up, left + map_w, up + map_h);
-        // A ring in pixels, clipped to the box; successive points on the
-        // same pixel are one (a contour of 100 000 points costs its
-        // perimeter in pixels, not megabytes of SVG).
-        let pixels = |ring: &[(f64, f64)]| -> Vec<(i32, i32)> {
-            let projected: Vec<(f64, f64)> = ring.iter().map(project).collect();
-            let mut pts: Vec<(i32, i32)> = clip_ring(&projected, frame)
-                .into_iter()
-                .map(|(x, y)| (x.round() as i32, y.round() as i32))
-                .collect();
+        // Points at the pixel: successive points on the same pixel are one
+        // (a contour of 100 000 points costs its perimeter in pixels, not
+        // megabytes of SVG).
+        let at_pixels = |points: Vec<(f64, f64)>| -> Vec<(i32, i32)> {
+            let mut pts: Vec<(i32, i32)> = points.into_iter().map(|(x, y)| (x.round() as i32, y.round() as i32)).collect();
             pts.dedup();
             pts
+        };
+        // A ring in pixels, clipped to the box.
+        let pixels = |ring: &[(f64, f64)]| -> Vec<(i32, i32)> {
+            let projected: Vec<(f64, f64)> = ring.iter().map(project).collect();
+            at_pixels(clip_ring(&projected, frame))
         };
         let fill_ring = |pts: Vec<(i32, i32)>, fill: RGBColor, edge: RGBColor| -> Result<()> {
             // A polygon smaller than a pixel is not drawn.
@@ -858,7 +859,7 @@ impl Figure for Choropleth {
             x0 <= frame.2 && x1 >= frame.0 && y0 <= frame.3 && y1 >= frame.1
         };
         for shape in &self.background {
-            if !crate::geo::contours::bbox(std::slice::from_ref(shape)).is_some_and(in_frame) {
+            if !crate::geo::contours::bbox([shape]).is_some_and(in_frame) {
                 continue;
             }
             for outer in shape.polygons.iter().filter_map(|p| p.first()) {
@@ -877,7 +878,7 @@ impl Figure for Choropleth {
                 (Status::Secret, _) => SECRET_FILL,
                 _ => WHITE,
             };
-            let Some([w, e, so, n]) = crate::geo::contours::bbox(std::slice::from_ref(shape)) else {
+            let Some([w, e, so, n]) = crate::geo::contours::bbox([shape]) else {
                 continue;
             };
             let ((x0, y0), (x1, y1)) = (project(&(w, n)), project(&(e, so)));
@@ -902,12 +903,7 @@ impl Figure for Choropleth {
         }
         for line in &self.outline {
             // An open line, inside the extent: projected, not clipped.
-            let mut pts: Vec<(i32, i32)> = line
-                .iter()
-                .map(project)
-                .map(|(x, y)| (x.round() as i32, y.round() as i32))
-                .collect();
-            pts.dedup();
+            let pts = at_pixels(line.iter().map(project).collect());
             if pts.len() >= 2 {
                 area.draw(&PathElement::new(pts, INK.stroke_width(3)))
                     .map_err(err)?;

@@ -515,19 +515,23 @@ impl View<'_> {
             .partition(|s| selected(s) && level_of(s) == Some(level));
         // The extent: every selected contour (an EPCI's communes around its
         // quartiers), or the shown ones when nothing is selected.
-        let framed: Vec<Shape> = match selection {
-            Some(_) => shapes.iter().filter(|s| selected(s)).cloned().collect(),
-            None => shown.clone(),
+        let framed: Vec<&Shape> = match selection {
+            Some(_) => shapes.iter().filter(|s| selected(s)).collect(),
+            None => shown.iter().collect(),
         };
-        let Some(extent) = crate::geo::contours::bbox(&framed) else {
+        let Some(extent) = crate::geo::contours::bbox(framed.iter().copied()) else {
             return Ok(None);
         };
-        let communes: Vec<Shape> = framed
-            .iter()
-            .filter(|s| level_of(s) == Some(Level::Commune))
-            .cloned()
-            .collect();
-        let outline = if selection.is_some() && communes.len() > 1 {
+        // Within a selection, the outline of its communes.
+        let communes: Vec<Shape> = match selection {
+            Some(_) => framed
+                .iter()
+                .filter(|s| level_of(s) == Some(Level::Commune))
+                .map(|s| (*s).clone())
+                .collect(),
+            None => vec![],
+        };
+        let outline = if communes.len() > 1 {
             crate::geo::contours::outline(&communes)
         } else {
             vec![]
