@@ -10,6 +10,7 @@ use crate::schema;
 use polars::prelude::*;
 use rayon::prelude::*;
 
+use super::sort::{self, SeriesKey};
 use crate::geo::Level;
 use crate::status::Status;
 
@@ -40,9 +41,9 @@ pub(super) fn add_evolutions_ranks_gaps(
     let mut reference_value: PlHashMap<u64, f64> = PlHashMap::new();
     let mut previous: Option<Row> = None;
     for (k, row) in rows()?.enumerate() {
-        let (series, iv, y, x, st, level, relative) = row;
+        let Row { series, iv, vintage: y, value: x, status: st, level, relative } = row;
         let mut evolution = (None, None, None, None);
-        if let Some((p_series, _, p_y, p_x, p_st, _, _)) = previous {
+        if let Some(Row { series: p_series, vintage: p_y, value: p_x, status: p_st, .. }) = previous {
             if p_series == series {
                 evolution.0 = p_y;
                 if p_y.is_some() && y.is_some() {
@@ -70,7 +71,7 @@ pub(super) fn add_evolutions_ranks_gaps(
                 // +0.0: -0.0 and 0.0 tie.
                 rankable.push((iv * 16 + level as u64, x + 0.0, k as u32));
             }
-            if reference_rank.is_some_and(|r| super::series_territory(series) == r) {
+            if reference_rank.is_some_and(|r| series.territory() == r) {
                 reference_value.entry(iv).or_insert(x);
             }
         }
@@ -102,9 +103,9 @@ pub(super) fn add_evolutions_ranks_gaps(
         UInt32Chunked::from_iter_options(name.into(), r.into_iter().map(|r| (r > 0).then_some(r)))
     };
     let gap: Float64Chunked = rows()?
-        .map(|(_, iv, _, x, st, _, _)| {
-            let x = x.filter(|_| st == ok)?;
-            Some(x - reference_value.get(&iv)?)
+        .map(|r| {
+            let x = r.value.filter(|_| r.status == ok)?;
+            Some(x - reference_value.get(&r.iv)?)
         })
         .collect();
     let status_text = status_texts(sorted.column(schema::STATUS)?.u32()?.iter())?;
@@ -130,33 +131,42 @@ pub(super) fn add_evolutions_ranks_gaps(
     Ok(out.select(schema::RESULTS)?)
 }
 
-/// One sorted row: series, (indicator, vintage) key, vintage, value, status,
-/// level number, relative evolution.
-type Row = (u64, u64, Option<i32>, Option<f64>, u32, u32, bool);
+/// One sorted row, as the evolutions, ranks and gaps read it.
+#[derive(Clone, Copy)]
+struct Row {
+    series: SeriesKey,
+    /// The (indicator, vintage) part of the sort key.
+    iv: u64,
+    vintage: Option<i32>,
+    value: Option<f64>,
+    status: u32,
+    /// The level's number (its position in `Level::ALL`).
+    level: u32,
+    /// Whether the indicator has an evolution in %.
+    relative: bool,
+}
 
 /// The sorted rows, through sequential iterators over their columns.
 fn sorted_rows(sorted: &DataFrame) -> Result<impl Iterator<Item = Row> + '_> {
     let missing = Status::Missing.code();
     Ok(sorted
-        .column("#series")?
+        .column(sort::SERIES)?
         .u64()?
         .iter()
-        .zip(sorted.column("#iv")?.u64()?.iter())
+        .zip(sorted.column(sort::INDICATOR_VINTAGE)?.u64()?.iter())
         .zip(sorted.column(schema::VINTAGE)?.i32()?.iter())
         .zip(sorted.column(schema::VALUE)?.f64()?.iter())
         .zip(sorted.column(schema::STATUS)?.u32()?.iter())
         .zip(sorted.column(schema::LEVEL_NUMBER)?.u32()?.iter())
         .zip(sorted.column("relative_evol")?.bool()?.iter())
-        .map(move |((((((s, iv), y), v), st), l), r)| {
-            (
-                s.unwrap_or(u64::MAX),
-                iv.unwrap_or(u64::MAX),
-                y,
-                v,
-                st.unwrap_or(missing),
-                l.unwrap_or(0),
-                r.unwrap_or(false),
-            )
+        .map(move |((((((s, iv), y), v), st), l), r)| Row {
+            series: SeriesKey(s.unwrap_or(u64::MAX)),
+            iv: iv.unwrap_or(u64::MAX),
+            vintage: y,
+            value: v,
+            status: st.unwrap_or(missing),
+            level: l.unwrap_or(0),
+            relative: r.unwrap_or(false),
         }))
 }
 
@@ -179,12 +189,13 @@ mod tests {
         let commune = Level::Commune.number();
         let france = Level::France.number();
         let (ok, secret) = (Status::Ok.code(), Status::Secret.code());
-        let series = |t: u64| t << 16;
-        let iv = |y: u64| y - 1900;
+        let key = |t: u32, y: i32| super::super::SortKey::new(t, 0, Some(y)).unwrap();
+        let series = |t: u32| key(t, 2015).series().0;
+        let iv = |y: i32| key(0, y).indicator_vintage();
         let n = 6;
         let mut df = df!(
-            "#series" => [series(0), series(0), series(1), series(1), series(2), series(2)],
-            "#iv" => [iv(2015), iv(2021), iv(2015), iv(2021), iv(2015), iv(2021)],
+            sort::SERIES => [series(0), series(0), series(1), series(1), series(2), series(2)],
+            sort::INDICATOR_VINTAGE => [iv(2015), iv(2021), iv(2015), iv(2021), iv(2015), iv(2021)],
             schema::VINTAGE => [2015, 2021, 2015, 2021, 2015, 2021],
             schema::VALUE => [Some(10.0), Some(12.0), Some(10.0), None, Some(5.0), Some(6.0)],
             schema::STATUS => [ok, ok, ok, secret, ok, ok],

@@ -8,6 +8,7 @@ mod aggregate;
 pub mod composite;
 mod evolutions;
 mod results;
+mod sort;
 pub mod vigilance;
 pub mod diff;
 pub mod coherence;
@@ -27,6 +28,7 @@ pub use results::{select, write_parquet, ResultRow, Results};
 use crate::catalog::Catalog;
 use crate::geo::{Geography, Level};
 use crate::status::{evaluate, status_column, Status};
+use sort::SortKey;
 
 /// Options of one computation.
 #[derive(Debug, Clone)]
@@ -610,7 +612,7 @@ fn complete_and_sort(
     );
     // Which pairs have a row, and each row's sort key.
     let mut has = vec![false; universe.codes.len() * ni];
-    let mut keyed: Vec<(u64, IdxSize)> = Vec::with_capacity(values.height());
+    let mut keyed: Vec<(SortKey, IdxSize)> = Vec::with_capacity(values.height());
     for (row, ((t, i), v)) in codes
         .iter()
         .zip(ids.iter())
@@ -621,7 +623,7 @@ fn complete_and_sort(
             anyhow::bail!("ligne de résultat sans territoire ou indicateur (ligne {row})");
         };
         has[t as usize * ni + i as usize] = true;
-        keyed.push((sort_key(t, i, v)?, row as IdxSize));
+        keyed.push((SortKey::new(t, i, v)?, row as IdxSize));
     }
     // Which indicators have data at each level; a territory of a level
     // that totals its members' values (a group, an EPCI…) counts every
@@ -649,7 +651,7 @@ fn complete_and_sort(
                 || (universe.observed[t] && with_data[universe.levels[t] as usize * ni + i]);
             if owed && !has[t * ni + i] {
                 keyed.push((
-                    sort_key(t as u32, i as u32, None)?,
+                    SortKey::new(t as u32, i as u32, None)?,
                     (values.height() + n_missing) as IdxSize,
                 ));
                 n_missing += 1;
@@ -677,12 +679,12 @@ fn complete_and_sort(
     // concatenated indicators takes the slow path.
     df.rechunk_mut_par();
     keyed.par_sort_unstable();
-    let by = |f: fn(&(u64, IdxSize)) -> IdxSize| {
+    let by = |f: fn(&(SortKey, IdxSize)) -> IdxSize| {
         IdxCa::from_vec("".into(), keyed.iter().map(f).collect())
     };
     let (t_by_row, i_by_row) = (
-        by(|k| (k.0 >> 24) as IdxSize),
-        by(|k| (k.0 >> 8 & 0xFFFF) as IdxSize),
+        by(|k| k.0.territory() as IdxSize),
+        by(|k| k.0.indicator() as IdxSize),
     );
     let mut sorted = df.take(&by(|k| k.1))?;
     drop(df);
@@ -695,12 +697,12 @@ fn complete_and_sort(
     // reference values group on it rather than on strings; the (territory,
     // indicator) part: one series, compared as an integer.
     sorted.with_column(Column::new(
-        "#iv".into(),
-        keyed.iter().map(|k| k.0 & 0xFF_FFFF).collect::<Vec<u64>>(),
+        sort::INDICATOR_VINTAGE.into(),
+        keyed.iter().map(|k| k.0.indicator_vintage()).collect::<Vec<u64>>(),
     ))?;
     sorted.with_column(Column::new(
-        "#series".into(),
-        keyed.iter().map(|k| k.0 >> 8).collect::<Vec<u64>>(),
+        sort::SERIES.into(),
+        keyed.iter().map(|k| k.0.series().0).collect::<Vec<u64>>(),
     ))?;
     for (attributes, by_row) in [
         (territories(&universe.codes)?, t_by_row),
@@ -752,28 +754,6 @@ pub fn monthly_series(
             }
         })
         .collect())
-}
-
-/// The sort key of a result row: the territory's rank (bits 24 and up), the
-/// indicator's (16 bits), the vintage (8 bits: 1900-2154, 255 for none,
-/// sorted last). A vintage or an indicator rank out of those ranges is an
-/// error, never folded onto another's slot.
-fn sort_key(t: u32, i: u32, v: Option<i32>) -> Result<u64> {
-    let v = match v {
-        None => 255,
-        Some(y) if (1900..=2154).contains(&y) => (y - 1900) as u64,
-        Some(y) => anyhow::bail!("millésime {y} hors de la plage 1900-2154 des résultats"),
-    };
-    if i > 0xFFFF {
-        anyhow::bail!("{i} indicateurs : au plus 65 536 dans un catalogue");
-    }
-    Ok((t as u64) << 24 | (i as u64) << 8 | v)
-}
-
-/// The territory rank of a `#series` value of [`complete_and_sort`]
-/// (territory rank in the bits above 16, indicator rank below).
-fn series_territory(series: u64) -> u32 {
-    (series >> 16) as u32
 }
 
 /// Units of the indicators `ids` (sorted distinct ids of the results).
@@ -875,16 +855,6 @@ mod tests {
             [missing; 3],
             "a variable nowhere in the data"
         );
-    }
-
-    #[test]
-    fn sort_keys_refuse_what_they_cannot_order() {
-        assert!(sort_key(3, 2, Some(2021)).unwrap() < sort_key(3, 2, None).unwrap());
-        assert!(sort_key(3, 2, Some(2154)).unwrap() < sort_key(3, 3, Some(1900)).unwrap());
-        // 1899 and 2155 would have shared the slots of 1900 and 2154.
-        assert!(sort_key(0, 0, Some(1899)).is_err());
-        assert!(sort_key(0, 0, Some(2155)).is_err());
-        assert!(sort_key(0, 0x1_0000, Some(2021)).is_err());
     }
 
     #[test]
