@@ -5,11 +5,14 @@
 //! title and territory name says so.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context, Result};
 
-use crate::geo::{Geography, Level};
+use crate::geo::{Geography, Level, Territory};
+
+/// Populations légales by commune code.
+type Populations = std::collections::HashMap<String, u64>;
 
 /// What to generate.
 #[derive(Debug, Clone)]
@@ -106,111 +109,150 @@ pub fn generate(args: &Spec) -> Result<Generated> {
         national.display()
     )?;
     for &year in &args.vintages {
-        let yy = year % 100;
-        let drift = 1.0 + 0.004 * (year - 2015) as f64;
-        // Census base, communal, ';' and decimal comma as Insee publishes.
-        let mut rp = format!(
-            "CODGEO;LIBGEO;P{yy}_POP;P{yy}_POP6074;P{yy}_POP7589;P{yy}_POP90P;P{yy}_POP1564;P{yy}_ACT1564;P{yy}_ACTOCC1564;P{yy}_CHOM1564;\
-             C{yy}_MEN;C{yy}_MENPSEUL;P{yy}_NSCOL15P;P{yy}_NSCOL15P_DIPLMIN;P{yy}_NSCOL15P_SUP2;P{yy}_NSCOL15P_SUP34;P{yy}_NSCOL15P_SUP5;\
-             P{yy}_LOG;P{yy}_RP;P{yy}_LOGVAC;P{yy}_RP_VOIT1P"
-        );
-        // The real bases have some 100-300 columns the catalogue does not
-        // use (age bands by sex, socio-professional groups…): the same
-        // width here, so that reading only the needed columns is measured.
-        let filler = filler_columns(yy);
-        for f in &filler {
-            rp.push(';');
-            rp.push_str(f);
-        }
-        rp.push('\n');
-        // FiLoSoFi communal file: small communes' poverty rates are secret.
-        let mut filo = format!("CODGEO;LIBGEO;MED{yy};TP60{yy};D1{yy};D9{yy}\n");
-        // Comparative mortality index (ORS-style file), mapped by hand below.
-        let mut icm = String::from("code;libelle;icm\n");
-        for c in &communes {
-            let mut r = Rng::new(args.seed ^ year as u64, &c.code);
-            let pop = population.get(&c.code).copied().unwrap_or(0) as f64 * drift;
-            let p6074 = pop * r.range(0.10, 0.22);
-            let p7589 = pop * r.range(0.05, 0.12);
-            let p90 = pop * r.range(0.0, 0.02);
-            let p1564 = pop * r.range(0.55, 0.66);
-            let act = p1564 * r.range(0.65, 0.80);
-            let occ = act * r.range(0.80, 0.95);
-            let men = pop / r.range(2.0, 2.5);
-            let seul = men * r.range(0.25, 0.45);
-            let nscol = pop * r.range(0.70, 0.80);
-            let diplmin = nscol * r.range(0.15, 0.40);
-            let (s2, s34, s5) = (
-                nscol * r.range(0.05, 0.15),
-                nscol * r.range(0.05, 0.15),
-                nscol * r.range(0.02, 0.12),
-            );
-            let log = men * r.range(1.05, 1.25);
-            let vac = log * r.range(0.04, 0.12);
-            let voit = men * r.range(0.70, 0.95);
-            // The line ends after the filler columns.
-            write!(
-                rp,
-                "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}",
-                c.code,
-                c.name,
-                dec(pop),
-                dec(p6074),
-                dec(p7589),
-                dec(p90),
-                dec(p1564),
-                dec(act),
-                dec(occ),
-                dec(act - occ),
-                dec(men),
-                dec(seul),
-                dec(nscol),
-                dec(diplmin),
-                dec(s2),
-                dec(s34),
-                dec(s5),
-                dec(log),
-                dec(men),
-                dec(vac),
-                dec(voit)
-            )?;
-            for _ in &filler {
-                rp.push(';');
-                rp.push_str(&dec(pop * r.range(0.0, 0.3)));
-            }
-            rp.push('\n');
-            let med = r.range(16000.0, 30000.0) * drift;
-            let (d1, d9) = (med * r.range(0.45, 0.60), med * r.range(1.7, 2.4));
-            let tp = if pop < 2000.0 {
-                "s".to_string()
-            } else {
-                dec(r.range(5.0, 35.0))
-            };
-            let med = if pop < 200.0 {
-                "s".to_string()
-            } else {
-                format!("{med:.0}")
-            };
-            writeln!(filo, "{};{};{med};{tp};{d1:.0};{d9:.0}", c.code, c.name)?;
-            writeln!(icm, "{};{};{}", c.code, c.name, dec(r.range(70.0, 140.0)))?;
-        }
-        std::fs::write(sources.join(format!("base-cc-synthetique-{year}.csv")), rp)?;
-        std::fs::write(sources.join(format!("icm_synthetique_{year}.csv")), icm)?;
-        std::fs::write(
-            sources.join(format!("FILO{year}_COM_synthetique.csv")),
-            filo,
-        )?;
-        writeln!(
-            manifest,
-            "[[source]]\nid = \"rp{year}\"\nfile = \"sources/base-cc-synthetique-{year}.csv\"\ntitle = \"Recensement {year} (SYNTHÉTIQUE)\"\n\
-             producer = \"bcs synth\"\nprofile = \"insee_base_cc\"\n\n\
-             [[source]]\nid = \"filosofi{year}\"\nfile = \"sources/FILO{year}_COM_synthetique.csv\"\ntitle = \"FiLoSoFi {year} (SYNTHÉTIQUE)\"\n\
-             producer = \"bcs synth\"\nprofile = \"insee_filosofi_communes\"\n\n\
-             [[source]]\nid = \"icm{year}\"\nfile = \"sources/icm_synthetique_{year}.csv\"\ntitle = \"ICM {year} (SYNTHÉTIQUE)\"\n\
-             producer = \"bcs synth\"\nkey = \"code\"\n[[source.variable]]\nvariable = \"icm\"\nvintage = {year}\nexpr = \"icm\"\n"
-        )?;
+        communal_files(args, year, &communes, &population, &sources, &mut manifest)?;
     }
-    // Synthetic QPV on the urban communes, with a QPV-format file per vintage.
+    let qpv_codes = qpv_files(args, &communes, &population, &sources, &mut manifest)?;
+    stacked_files(args, &communes, &population, &qpv_codes, &sources, &mut manifest)?;
+    std::fs::write(out.file("dataset.toml")?, manifest)?;
+    out.commit()?;
+    Ok(Generated {
+        communes: communes.len(),
+        qpv: qpv_codes.len(),
+    })
+}
+
+/// The census base, FiLoSoFi and mortality files of one vintage, declared
+/// in the manifest.
+fn communal_files(
+    args: &Spec,
+    year: i32,
+    communes: &[&Territory],
+    population: &Populations,
+    sources: &Path,
+    manifest: &mut String,
+) -> Result<()> {
+    let yy = year % 100;
+    let drift = 1.0 + 0.004 * (year - 2015) as f64;
+    // Census base, communal, ';' and decimal comma as Insee publishes.
+    let mut rp = format!(
+        "CODGEO;LIBGEO;P{yy}_POP;P{yy}_POP6074;P{yy}_POP7589;P{yy}_POP90P;P{yy}_POP1564;P{yy}_ACT1564;P{yy}_ACTOCC1564;P{yy}_CHOM1564;\
+         C{yy}_MEN;C{yy}_MENPSEUL;P{yy}_NSCOL15P;P{yy}_NSCOL15P_DIPLMIN;P{yy}_NSCOL15P_SUP2;P{yy}_NSCOL15P_SUP34;P{yy}_NSCOL15P_SUP5;\
+         P{yy}_LOG;P{yy}_RP;P{yy}_LOGVAC;P{yy}_RP_VOIT1P"
+    );
+    // The real bases have some 100-300 columns the catalogue does not
+    // use (age bands by sex, socio-professional groups…): the same
+    // width here, so that reading only the needed columns is measured.
+    let filler = filler_columns(yy);
+    for f in &filler {
+        rp.push(';');
+        rp.push_str(f);
+    }
+    rp.push('\n');
+    // FiLoSoFi communal file: small communes' poverty rates are secret.
+    let mut filo = format!("CODGEO;LIBGEO;MED{yy};TP60{yy};D1{yy};D9{yy}\n");
+    // Comparative mortality index (ORS-style file), mapped by hand below.
+    let mut icm = String::from("code;libelle;icm\n");
+    for c in communes {
+        let mut r = Rng::new(args.seed ^ year as u64, &c.code);
+        let pop = population.get(&c.code).copied().unwrap_or(0) as f64 * drift;
+        census_row(&mut rp, c, pop, &mut r, filler.len())?;
+        let med = r.range(16000.0, 30000.0) * drift;
+        let (d1, d9) = (med * r.range(0.45, 0.60), med * r.range(1.7, 2.4));
+        let tp = if pop < 2000.0 {
+            "s".to_string()
+        } else {
+            dec(r.range(5.0, 35.0))
+        };
+        let med = if pop < 200.0 {
+            "s".to_string()
+        } else {
+            format!("{med:.0}")
+        };
+        writeln!(filo, "{};{};{med};{tp};{d1:.0};{d9:.0}", c.code, c.name)?;
+        writeln!(icm, "{};{};{}", c.code, c.name, dec(r.range(70.0, 140.0)))?;
+    }
+    std::fs::write(sources.join(format!("base-cc-synthetique-{year}.csv")), rp)?;
+    std::fs::write(sources.join(format!("icm_synthetique_{year}.csv")), icm)?;
+    std::fs::write(
+        sources.join(format!("FILO{year}_COM_synthetique.csv")),
+        filo,
+    )?;
+    writeln!(
+        manifest,
+        "[[source]]\nid = \"rp{year}\"\nfile = \"sources/base-cc-synthetique-{year}.csv\"\ntitle = \"Recensement {year} (SYNTHÉTIQUE)\"\n\
+         producer = \"bcs synth\"\nprofile = \"insee_base_cc\"\n\n\
+         [[source]]\nid = \"filosofi{year}\"\nfile = \"sources/FILO{year}_COM_synthetique.csv\"\ntitle = \"FiLoSoFi {year} (SYNTHÉTIQUE)\"\n\
+         producer = \"bcs synth\"\nprofile = \"insee_filosofi_communes\"\n\n\
+         [[source]]\nid = \"icm{year}\"\nfile = \"sources/icm_synthetique_{year}.csv\"\ntitle = \"ICM {year} (SYNTHÉTIQUE)\"\n\
+         producer = \"bcs synth\"\nkey = \"code\"\n[[source.variable]]\nvariable = \"icm\"\nvintage = {year}\nexpr = \"icm\"\n"
+    )?;
+    Ok(())
+}
+
+/// One commune's line of the census base: the columns read, then the
+/// filler columns.
+fn census_row(rp: &mut String, c: &Territory, pop: f64, r: &mut Rng, filler: usize) -> Result<()> {
+    let p6074 = pop * r.range(0.10, 0.22);
+    let p7589 = pop * r.range(0.05, 0.12);
+    let p90 = pop * r.range(0.0, 0.02);
+    let p1564 = pop * r.range(0.55, 0.66);
+    let act = p1564 * r.range(0.65, 0.80);
+    let occ = act * r.range(0.80, 0.95);
+    let men = pop / r.range(2.0, 2.5);
+    let seul = men * r.range(0.25, 0.45);
+    let nscol = pop * r.range(0.70, 0.80);
+    let diplmin = nscol * r.range(0.15, 0.40);
+    let (s2, s34, s5) = (
+        nscol * r.range(0.05, 0.15),
+        nscol * r.range(0.05, 0.15),
+        nscol * r.range(0.02, 0.12),
+    );
+    let log = men * r.range(1.05, 1.25);
+    let vac = log * r.range(0.04, 0.12);
+    let voit = men * r.range(0.70, 0.95);
+    // The line ends after the filler columns.
+    write!(
+        rp,
+        "{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{};{}",
+        c.code,
+        c.name,
+        dec(pop),
+        dec(p6074),
+        dec(p7589),
+        dec(p90),
+        dec(p1564),
+        dec(act),
+        dec(occ),
+        dec(act - occ),
+        dec(men),
+        dec(seul),
+        dec(nscol),
+        dec(diplmin),
+        dec(s2),
+        dec(s34),
+        dec(s5),
+        dec(log),
+        dec(men),
+        dec(vac),
+        dec(voit)
+    )?;
+    for _ in 0..filler {
+        rp.push(';');
+        rp.push_str(&dec(pop * r.range(0.0, 0.3)));
+    }
+    rp.push('\n');
+    Ok(())
+}
+
+/// Synthetic QPV on the urban communes, with a QPV-format file per
+/// vintage, declared in the manifest; their codes.
+fn qpv_files(
+    args: &Spec,
+    communes: &[&Territory],
+    population: &Populations,
+    sources: &Path,
+    manifest: &mut String,
+) -> Result<Vec<String>> {
     let urban: Vec<_> = communes
         .iter()
         .filter(|c| population.get(&c.code).copied().unwrap_or(0) > 10_000)
@@ -257,8 +299,19 @@ pub fn generate(args: &Spec) -> Result<Generated> {
              producer = \"bcs synth\"\nprofile = \"insee_qpv\"\nvintage = {year}\n"
         )?;
     }
-    // CAF and France Travail files: communes and QPV, every vintage stacked
-    // in rows (DTREF, date), counts under 5 secret as the producers do.
+    Ok(qpv_codes)
+}
+
+/// CAF and France Travail files: communes and QPV, every vintage stacked
+/// in rows (DTREF, date), counts under 5 secret as the producers do.
+fn stacked_files(
+    args: &Spec,
+    communes: &[&Territory],
+    population: &Populations,
+    qpv_codes: &[String],
+    sources: &Path,
+    manifest: &mut String,
+) -> Result<()> {
     let mut caf = String::from(
         "NUMCOM;NOMCOM;DTREF;NB_Allocataires;NB_Familles;NB_Familles_Monoparentales;NB_Allocataires_Minima;NB_Allocataires_Dependants_50\n",
     );
@@ -333,12 +386,7 @@ pub fn generate(args: &Spec) -> Result<Generated> {
          [[source]]\nid = \"defm\"\nfile = \"sources/defm_synthetique.csv\"\ntitle = \"Demandeurs d'emploi (SYNTHÉTIQUE)\"\n\
          producer = \"bcs synth\"\nprofile = \"france_travail_defm\"\n"
     )?;
-    std::fs::write(out.file("dataset.toml")?, manifest)?;
-    out.commit()?;
-    Ok(Generated {
-        communes: communes.len(),
-        qpv: qpv_codes.len(),
-    })
+    Ok(())
 }
 
 /// Names of census columns the catalogue does not read, in the producers'
@@ -396,7 +444,7 @@ fn filler_columns(yy: i32) -> Vec<String> {
 }
 
 /// Populations légales by commune code, as the scale of the synthetic values.
-fn read_populations(dir: &std::path::Path) -> Result<std::collections::HashMap<String, u64>> {
+fn read_populations(dir: &Path) -> Result<Populations> {
     let mut r = csv::Reader::from_path(dir.join("communes.csv"))?;
     let h = r.headers()?.clone();
     let (code, pop) = (
