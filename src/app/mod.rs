@@ -213,6 +213,26 @@ impl Session {
             scope: self.scope.as_ref(),
         }
     }
+
+    /// What the report says of the dataset.
+    pub fn description(&self) -> crate::render::report::Description {
+        use crate::render::report::{Description, SourceLine};
+        let d = &self.manifest.dataset;
+        Description {
+            title: d.title.clone(),
+            description: d.description.clone(),
+            introduction: d.introduction.clone(),
+            territory: d.territory.clone(),
+            panel: d.panel_territory().map(String::from),
+            key_figures: d.key_figures.clone(),
+            sources: self
+                .manifest
+                .sources
+                .iter()
+                .map(|s| SourceLine { title: s.title.clone(), producer: s.producer.clone(), origin: s.origin.clone() })
+                .collect(),
+        }
+    }
 }
 
 impl Session {

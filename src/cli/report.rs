@@ -109,7 +109,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &S
     }
     out.write(
         "report.html",
-        report::html(&view, &s.manifest, &charts, &svgs, &fiches, steering, look)?,
+        report::html(&view, &s.description(), &charts, &svgs, &fiches, steering, look)?,
     )?;
     Ok(charts.len())
 }

@@ -120,7 +120,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     xlsx::write_workbook(
         &out.file("barometre.xlsx")?,
         &sheets,
-        &report::methodology_table(&view, &s.manifest),
+        &report::methodology_table(&view, &s.description()),
     )?;
     let figures = super::report::write_report(&s, &out, &shapes, &steering, &look)?;
     if !shapes.is_empty() {

@@ -7,7 +7,6 @@ use crate::schema;
 
 use anyhow::{Context, Result};
 
-use crate::ingest::Manifest;
 use crate::render::barometer::View;
 use crate::render::fiche::Fiche;
 use crate::render::figures::NamedChart;
@@ -63,6 +62,32 @@ impl Look {
     }
 }
 
+/// What the report says of its dataset (built from the dataset's manifest
+/// by the application layer).
+#[derive(Debug, Clone, Default)]
+pub struct Description {
+    pub title: String,
+    pub description: String,
+    /// The dataset's own words opening the IDH-4 section.
+    pub introduction: Option<String>,
+    /// The dataset's territory (the EPCI).
+    pub territory: String,
+    /// The territory of the quartiers, first column of the key figures.
+    pub panel: Option<String>,
+    /// The indicators of the key figures; empty: those of the priority
+    /// classification.
+    pub key_figures: Vec<String>,
+    pub sources: Vec<SourceLine>,
+}
+
+/// One source as the methodology lists it.
+#[derive(Debug, Clone, Default)]
+pub struct SourceLine {
+    pub title: String,
+    pub producer: String,
+    pub origin: String,
+}
+
 /// The template engine as the report uses it: HTML escaping whatever the
 /// template's file name, an undefined variable an error (a misspelt name
 /// must not print as nothing).
@@ -101,9 +126,9 @@ fn template_error_kind(kind: minijinja::ErrorKind) -> &'static str {
 }
 
 /// The methodology annex as a table (also the XLSX methodology sheet).
-pub fn methodology_table(view: &View, manifest: &Manifest) -> Table {
+pub fn methodology_table(view: &View, about: &Description) -> Table {
     let mut t = Table::new(
-        format!("Méthodologie — {}", manifest.dataset.title),
+        format!("Méthodologie — {}", about.title),
         [
             "Identifiant",
             "Thème",
@@ -165,14 +190,14 @@ fn method_notes(view: &View) -> Vec<String> {
     notes
 }
 
-fn sources_table(manifest: &Manifest) -> Table {
+fn sources_table(about: &Description) -> Table {
     let mut t = Table::new(
         "Sources du jeu de données",
         ["Tableau", "Producteur et millésimes", "Origine"]
             .map(String::from)
             .to_vec(),
     );
-    for s in &manifest.sources {
+    for s in &about.sources {
         t.rows.push(vec![
             Cell::text(s.title.clone()),
             Cell::text(s.producer.clone()),
@@ -245,10 +270,10 @@ fn idh4_status(view: &View) -> Result<String> {
 /// « L'essentiel », the first page: the key figures of the panel territory
 /// (the quartiers), the dataset's territory and its comparison territory
 /// at their latest vintage, and what the barometer asks attention for.
-fn essentials(view: &View, manifest: &Manifest, steering: &Steering) -> Result<String> {
+fn essentials(view: &View, about: &Description, steering: &Steering) -> Result<String> {
     use crate::status::Status;
-    let d = &manifest.dataset;
-    let mut columns: Vec<String> = d.panel_territory().map(String::from).into_iter().collect();
+    let d = about;
+    let mut columns: Vec<String> = d.panel.iter().cloned().collect();
     for c in [&d.territory, &view.results.reference] {
         if !columns.contains(c) {
             columns.push(c.clone());
@@ -428,24 +453,53 @@ impl Section {
     }
 }
 
+/// The figures of the report, numbered in their order on the page.
+struct Figures<'a> {
+    list: Vec<(&'a NamedChart, &'a str)>,
+    number: std::cell::Cell<usize>,
+}
+
+impl<'a> Figures<'a> {
+    fn new(charts: &'a [NamedChart], svgs: &'a [String]) -> Figures<'a> {
+        let list = charts.iter().zip(svgs).map(|(c, s)| (c, strip_xml_declaration(s))).collect();
+        Figures { list, number: 0.into() }
+    }
+
+    /// The figures matching `keep`, in order.
+    fn of(&self, keep: impl Fn(&NamedChart) -> bool) -> impl Iterator<Item = &(&'a NamedChart, &'a str)> {
+        self.list.iter().filter(move |(c, _)| keep(c))
+    }
+
+    /// A figure with its caption and the next number.
+    fn html(&self, c: &NamedChart, svg: &str) -> String {
+        self.number.set(self.number.get() + 1);
+        format!(
+            "<figure>{svg}<figcaption>Figure {} — {} (figures/{}.png et .svg)</figcaption></figure>\n",
+            self.number.get(),
+            escape(c.chart.title()),
+            escape(&c.stem)
+        )
+    }
+
+    /// Every figure matching `keep`, in order.
+    fn all(&self, keep: impl Fn(&NamedChart) -> bool) -> String {
+        self.of(keep).map(|(c, svg)| self.html(c, svg)).collect()
+    }
+}
+
 /// Builds the HTML page through the look's template; `svgs[i]` is the SVG
 /// already rendered for `charts[i]`.
 #[allow(clippy::too_many_arguments)]
 pub fn html(
     view: &View,
-    manifest: &Manifest,
+    about: &Description,
     charts: &[NamedChart],
     svgs: &[String],
     fiches: &[Fiche],
     steering: &Steering,
     look: &Look,
 ) -> Result<String> {
-    let figures: Vec<(&NamedChart, &str)> = charts
-        .iter()
-        .zip(svgs)
-        .map(|(c, s)| (c, strip_xml_declaration(s)))
-        .collect();
-    let d = &manifest.dataset;
+    let figures = Figures::new(charts, svgs);
     // The composite indices open the report, in the IDH-4 section.
     let composite_theme = view
         .catalog
@@ -458,7 +512,7 @@ pub fn html(
     let (mut shown, mut empty) = (vec![], vec![]);
     for t in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
         let table = view.theme_table(&t.id)?;
-        if table.is_none() && !figures.iter().any(|(c, _)| c.theme == t.id) {
+        if table.is_none() && figures.of(|c| c.theme == t.id).next().is_none() {
             empty.push(t.label.clone());
         } else {
             shown.push((t, table));
@@ -467,90 +521,21 @@ pub fn html(
 
     // What needs attention first, then the targets, then the IDH-4 as the
     // barometer presents it.
-    let mut number = 0;
-    let mut figure = |c: &NamedChart, svg: &str| {
-        number += 1;
-        format!(
-            "<figure>{svg}<figcaption>Figure {number} — {} (figures/{}.png et .svg)</figcaption></figure>\n",
-            escape(c.chart.title()),
-            escape(&c.stem)
-        )
-    };
-    let target_figures: String = figures
-        .iter()
-        .filter(|(c, _)| c.theme == crate::render::vigilance::TARGETS_THEME)
-        .map(|(c, svg)| figure(c, svg))
-        .collect();
+    let target_figures = figures.all(|c| c.theme == crate::render::vigilance::TARGETS_THEME);
     let mut sections = vec![];
     let (alerts, targets) = vigilance_section(view, steering, &target_figures);
     sections.push(Section::new("vigilance", "Points de vigilance", alerts));
     if let Some(t) = targets {
         sections.push(Section::new("objectifs", "Objectifs chiffrés du contrat", t));
     }
-
-    let idh_title = "Indice de développement humain (IDH-4) et indices composites";
-    let mut h = format!("<section id=\"idh\"><h2>{idh_title}</h2>\n");
-    h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
-    h.push_str(&idh4_status(view)?);
-    if let Some(intro) = &d.introduction {
-        h.push_str(&format!("<p>{}</p>\n", escape(intro)));
-    }
-    if let Some(t) = view.theme_table(&composite_theme)? {
-        h.push_str(&t.html("h3"));
-    }
-    for (c, svg) in figures.iter().filter(|(c, _)| c.theme == composite_theme) {
-        h.push_str(&figure(c, svg));
-    }
-    h.push_str("</section>\n");
-    sections.push(Section::new("idh", idh_title, h));
-
+    sections.push(idh_section(view, about, &figures, &composite_theme)?);
     let priority = view.priority_section()?;
     if !priority.is_empty() {
         sections.push(Section::new("priorite", "Classement de priorité d'action", priority));
     }
-
     for (theme, table) in &shown {
-        let mut h = format!(
-            "<section id=\"theme-{}\"><h2>{}</h2>\n",
-            theme.id,
-            escape(&theme.label)
-        );
-        if let Some(t) = table {
-            h.push_str(&t.html("h3"));
-        }
-        for ind in view
-            .catalog
-            .indicators
-            .iter()
-            .filter(|i| i.theme == theme.id)
-        {
-            let mine: Vec<&(&NamedChart, &str)> = figures
-                .iter()
-                .filter(|(c, _)| c.indicator.as_deref() == Some(ind.id.as_str()))
-                .collect();
-            if mine.is_empty() {
-                continue;
-            }
-            h.push_str(&format!("<h3>{}</h3>\n", escape(&ind.label)));
-            h.push_str(&format!(
-                "<p class=\"note\">Définition : {} Source : {}.</p>\n",
-                escape(&ind.definition),
-                escape(&ind.source)
-            ));
-            for (c, svg) in mine {
-                h.push_str(&figure(c, svg));
-            }
-        }
-        for (c, svg) in figures
-            .iter()
-            .filter(|(c, _)| c.theme == theme.id && c.indicator.is_none())
-        {
-            h.push_str(&figure(c, svg));
-        }
-        h.push_str("</section>\n");
-        sections.push(Section::new(format!("theme-{}", theme.id), theme.label.clone(), h));
+        sections.push(theme_section(view, theme, table.as_ref(), &figures));
     }
-
     if !fiches.is_empty() {
         let mut h = String::from("<section id=\"fiches\"><h2>Fiches communales</h2>\n<p>Chaque commune où se trouve un quartier prioritaire : ses quartiers (QPV de 2024, QP de 2015-2023, autres périmètres) à côté de la commune englobante, et la commune face à son EPCI, son département, sa région et la France. Chaque fiche existe aussi en page seule (dossier fiches/).</p>\n");
         for f in fiches {
@@ -559,22 +544,79 @@ pub fn html(
         h.push_str("</section>\n");
         sections.push(Section::new("fiches", "Fiches communales", h));
     }
+    sections.push(method_section(view, about));
+    page_of_sections(view, about, steering, look, sections, empty)
+}
+
+/// The IDH-4 and the other composite indices: what they are, their table
+/// and figures.
+fn idh_section(view: &View, about: &Description, figures: &Figures, composite_theme: &str) -> Result<Section> {
+    let idh_title = "Indice de développement humain (IDH-4) et indices composites";
+    let mut h = format!("<section id=\"idh\"><h2>{idh_title}</h2>\n");
+    h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
+    h.push_str(&idh4_status(view)?);
+    if let Some(intro) = &about.introduction {
+        h.push_str(&format!("<p>{}</p>\n", escape(intro)));
+    }
+    if let Some(t) = view.theme_table(composite_theme)? {
+        h.push_str(&t.html("h3"));
+    }
+    h.push_str(&figures.all(|c| c.theme == composite_theme));
+    h.push_str("</section>\n");
+    Ok(Section::new("idh", idh_title, h))
+}
+
+/// A theme: its table, then each indicator's figures under its definition,
+/// then the theme's other figures.
+fn theme_section(view: &View, theme: &crate::catalog::Theme, table: Option<&Table>, figures: &Figures) -> Section {
+    let mut h = format!("<section id=\"theme-{}\"><h2>{}</h2>\n", theme.id, escape(&theme.label));
+    if let Some(t) = table {
+        h.push_str(&t.html("h3"));
+    }
+    for ind in view.catalog.indicators.iter().filter(|i| i.theme == theme.id) {
+        let mine = |c: &NamedChart| c.indicator.as_deref() == Some(ind.id.as_str());
+        if figures.of(mine).next().is_none() {
+            continue;
+        }
+        h.push_str(&format!("<h3>{}</h3>\n", escape(&ind.label)));
+        h.push_str(&format!(
+            "<p class=\"note\">Définition : {} Source : {}.</p>\n",
+            escape(&ind.definition),
+            escape(&ind.source)
+        ));
+        h.push_str(&figures.all(mine));
+    }
+    h.push_str(&figures.all(|c| c.theme == theme.id && c.indicator.is_none()));
+    h.push_str("</section>\n");
+    Section::new(format!("theme-{}", theme.id), theme.label.clone(), h)
+}
+
+/// The methodology: notes, legend, sources and definitions.
+fn method_section(view: &View, about: &Description) -> Section {
     let mut h = String::from("<section id=\"methodologie\"><h2>Méthodologie</h2>\n");
     for n in method_notes(view) {
         h.push_str(&format!("<p>{}</p>\n", escape(&n)));
     }
-    h.push_str(&format!(
-        "<p>Légende des tableaux : {}.</p>\n",
-        escape(LEGEND_FR)
-    ));
-    h.push_str(&sources_table(manifest).html("h3"));
-    let mut m = methodology_table(view, manifest);
+    h.push_str(&format!("<p>Légende des tableaux : {}.</p>\n", escape(LEGEND_FR)));
+    h.push_str(&sources_table(about).html("h3"));
+    let mut m = methodology_table(view, about);
     m.title = "Définitions des indicateurs".into();
     m.notes.clear();
     h.push_str(&m.html("h3"));
     h.push_str("</section>\n");
-    sections.push(Section::new("methodologie", "Méthodologie", h));
+    Section::new("methodologie", "Méthodologie", h)
+}
 
+/// The page: the sections and what surrounds them through the look's
+/// template.
+fn page_of_sections(
+    view: &View,
+    about: &Description,
+    steering: &Steering,
+    look: &Look,
+    sections: Vec<Section>,
+    empty: Vec<String>,
+) -> Result<String> {
     use minijinja::Value;
     let safe = |html: String| Value::from_safe_string(html);
     let sections: Vec<Value> = sections
@@ -583,14 +625,14 @@ pub fn html(
         .collect();
     let references: Vec<String> = view.references.iter().map(|c| view.geo.name(c)).collect();
     let context = minijinja::context! {
-        titre => d.title.clone(),
-        description => d.description.clone(),
+        titre => about.title.clone(),
+        description => about.description.clone(),
         edition => edition_line(view)?,
-        territoire => view.geo.name(&d.territory),
+        territoire => view.geo.name(&about.territory),
         comparaison => view.geo.name(&view.results.reference),
         references => references,
         style => safe(look.style.clone()),
-        essentiel => safe(essentials(view, manifest, steering)?),
+        essentiel => safe(essentials(view, about, steering)?),
         sections => sections,
         sans_donnee => empty,
         version => env!("CARGO_PKG_VERSION"),
