@@ -67,6 +67,24 @@ fn composite_notes(catalog: &Catalog, info: &CompositeInfo, rows: &[ResultRow]) 
     out
 }
 
+/// A row's change since its previous vintage, as the territory tables
+/// write it (« +1,2 pt depuis 2015 »); None without a previous vintage.
+fn change_since(ind: &Indicator, r: &ResultRow) -> Option<String> {
+    let relative = ind.unit.has_relative_evolution();
+    let (val, unit, decimals) = if relative {
+        (r.evol_pct, " %", 1)
+    } else {
+        (r.evol_abs, fr::unit_suffix(ind.unit.evolution_unit()), ind.decimals)
+    };
+    let pv = r.prev_vintage?;
+    let s = Cell::change(val, r.evol_status, decimals).display();
+    Some(if r.evol_status == Some(Status::Ok) {
+        format!("{s}{unit} depuis {pv}")
+    } else {
+        format!("{s} depuis {pv}")
+    })
+}
+
 /// A territory's main drivers of its priority score, in French: « label
 /// (+0,24), … ».
 fn drivers_fr(catalog: &Catalog, drivers: &[(String, f64)]) -> String {
@@ -385,30 +403,7 @@ impl View<'_> {
                         .unwrap_or(Cell::Marker(Status::Missing)),
                 );
                 if main.contains(c) {
-                    line.push(
-                        r.and_then(|r| {
-                            let (val, unit) = if ind.unit.has_relative_evolution() {
-                                (r.evol_pct, " %")
-                            } else {
-                                (r.evol_abs, fr::unit_suffix(ind.unit.evolution_unit()))
-                            };
-                            r.prev_vintage.map(|pv| {
-                                let d = if ind.unit.has_relative_evolution() {
-                                    1
-                                } else {
-                                    ind.decimals
-                                };
-                                let s = Cell::change(val, r.evol_status, d).display();
-                                if r.evol_status == Some(Status::Ok) {
-                                    format!("{s}{unit} depuis {pv}")
-                                } else {
-                                    format!("{s} depuis {pv}")
-                                }
-                            })
-                        })
-                        .unwrap_or_default()
-                        .into(),
-                    );
+                    line.push(r.and_then(|r| change_since(ind, r)).unwrap_or_default().into());
                 }
                 if first_ok.is_none() && main.contains(c) {
                     first_ok = r.filter(|r| r.status == Status::Ok);
@@ -436,6 +431,14 @@ impl View<'_> {
             }
         }
         table.retain_columns(&keep);
+        self.territory_notes(&mut table, main, &rows, first_ok);
+        Ok(table)
+    }
+
+    /// The notes under a territory's table: composite settings, its
+    /// priority drivers, a warning between perimeters, a lecture sentence,
+    /// the indicators without data, the legend.
+    fn territory_notes(&self, table: &mut Table, main: &[String], rows: &[ResultRow], first_ok: Option<&ResultRow>) {
         let missing = self
             .catalog
             .indicators
@@ -486,7 +489,6 @@ impl View<'_> {
             "{missing} indicateur(s) du catalogue sans donnée pour ce territoire (la méthodologie les définit tous)."
         ));
         table.notes.push(format!("Légende : {LEGEND_FR}."));
-        Ok(table)
     }
 
     /// The territories' names as tables show them: homonyms (the QPV

@@ -502,67 +502,14 @@ impl Figure for Evolution {
         let top = header(area, &self.title, &self.subtitle)?;
         let right = WIDTH as i32 - 24;
         if self.relative {
-            let bars: Vec<Bar> = self
-                .rows
-                .iter()
-                .map(|r| Bar {
-                    label: r.label.clone(),
-                    value: (r.from != 0.0 && !r.secret).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
-                    status: if r.secret {
-                        Status::Secret
-                    } else if r.from != 0.0 {
-                        Status::Ok
-                    } else {
-                        Status::Missing
-                    },
-                    reference: r.reference,
-                    muted: false,
-                })
-                .collect();
-            let style = BarStyle {
-                label_w: LABEL_W,
-                label_chars: LABEL_CHARS,
-                decimals: 1,
-                unit: "%",
-                signed: true,
-            };
-            let y = draw_bars(area, &bars, top + ROW, (24, right), &style)?;
-            return footer(area, y + 40, &self.footer);
+            return self.draw_relative(area, top, right);
         }
         let scale = Scale::span(
             self.rows.iter().flat_map(Change::values),
             24 + LABEL_W + 20,
             right - 150,
         );
-        // Legend.
-        let ly = top + ROW / 2;
-        area.draw(&Circle::new((scale.x0, ly), 6, EARLIER.stroke_width(3)))
-            .map_err(err)?;
-        area.draw_text(
-            &self.from_vintage.to_string(),
-            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
-            (scale.x0 + 12, ly),
-        )
-        .map_err(err)?;
-        area.draw(&Circle::new((scale.x0 + 90, ly), 6, MAIN.filled()))
-            .map_err(err)?;
-        area.draw_text(
-            &self.to_vintage.to_string(),
-            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
-            (scale.x0 + 102, ly),
-        )
-        .map_err(err)?;
-        let evol_title = if self.relative {
-            "Évolution (%)".to_string()
-        } else {
-            format!("Évolution ({})", self.change_unit)
-        };
-        area.draw_text(
-            &evol_title,
-            &bold(14).pos(Pos::new(HPos::Right, VPos::Center)),
-            (right, ly),
-        )
-        .map_err(err)?;
+        self.draw_legend(area, &scale, top + ROW / 2, right)?;
         let mut y = top + ROW + 6;
         let mut previous_reference = false;
         for r in &self.rows {
@@ -575,68 +522,7 @@ impl Figure for Evolution {
                 .map_err(err)?;
             }
             previous_reference = r.reference;
-            let mid = y + ROW / 2;
-            let style = if r.reference {
-                font(14).color(&GREY)
-            } else {
-                font(14)
-            };
-            area.draw_text(
-                &shorten(&r.label, LABEL_CHARS),
-                &style.pos(Pos::new(HPos::Right, VPos::Center)),
-                (24 + LABEL_W, mid),
-            )
-            .map_err(err)?;
-            area.draw(&PathElement::new(
-                vec![(scale.x0, mid), (scale.x1, mid)],
-                RULE.stroke_width(1),
-            ))
-            .map_err(err)?;
-            if r.secret {
-                area.draw_text(
-                    Status::Secret.display_fr(),
-                    &font(14).color(&GREY).pos(Pos::new(HPos::Right, VPos::Center)),
-                    (right, mid),
-                )
-                .map_err(err)?;
-                y += ROW;
-                continue;
-            }
-            let (a, b) = (scale.x(r.from), scale.x(r.to));
-            area.draw(&PathElement::new(
-                vec![(a, mid), (b, mid)],
-                GREY.stroke_width(3),
-            ))
-            .map_err(err)?;
-            area.draw(&Circle::new((a, mid), 6, WHITE.filled()))
-                .map_err(err)?;
-            area.draw(&Circle::new((a, mid), 6, EARLIER.stroke_width(3)))
-                .map_err(err)?;
-            area.draw(&Circle::new(
-                (b, mid),
-                6,
-                if r.reference {
-                    REFERENCE.filled()
-                } else {
-                    MAIN.filled()
-                },
-            ))
-            .map_err(err)?;
-            let change = if self.relative {
-                if r.from != 0.0 {
-                    fr::signed(100.0 * (r.to - r.from) / r.from.abs(), 1) + " %"
-                } else {
-                    "–".into()
-                }
-            } else {
-                fr::signed(r.to - r.from, self.decimals) + fr::unit_suffix(&self.change_unit)
-            };
-            area.draw_text(
-                &change,
-                &font(14).pos(Pos::new(HPos::Right, VPos::Center)),
-                (right, mid),
-            )
-            .map_err(err)?;
+            self.draw_row(area, r, &scale, y + ROW / 2, right)?;
             y += ROW;
         }
         // Axis: min and max values.
@@ -663,6 +549,121 @@ impl Figure for Evolution {
             }
         }
         footer(area, axis + 30, &self.footer)
+    }
+}
+
+impl Evolution {
+    /// A change in %: bars of the relative changes.
+    fn draw_relative<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, top: i32, right: i32) -> Result<()> {
+        let bars: Vec<Bar> = self
+            .rows
+            .iter()
+            .map(|r| Bar {
+                label: r.label.clone(),
+                value: (r.from != 0.0 && !r.secret).then(|| 100.0 * (r.to - r.from) / r.from.abs()),
+                status: if r.secret {
+                    Status::Secret
+                } else if r.from != 0.0 {
+                    Status::Ok
+                } else {
+                    Status::Missing
+                },
+                reference: r.reference,
+                muted: false,
+            })
+            .collect();
+        let style = BarStyle {
+            label_w: LABEL_W,
+            label_chars: LABEL_CHARS,
+            decimals: 1,
+            unit: "%",
+            signed: true,
+        };
+        let y = draw_bars(area, &bars, top + ROW, (24, right), &style)?;
+        footer(area, y + 40, &self.footer)
+    }
+
+    /// The two vintages' marks and the title of the changes' column.
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, scale: &Scale, ly: i32, right: i32) -> Result<()> {
+        area.draw(&Circle::new((scale.x0, ly), 6, EARLIER.stroke_width(3)))
+            .map_err(err)?;
+        area.draw_text(
+            &self.from_vintage.to_string(),
+            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            (scale.x0 + 12, ly),
+        )
+        .map_err(err)?;
+        area.draw(&Circle::new((scale.x0 + 90, ly), 6, MAIN.filled()))
+            .map_err(err)?;
+        area.draw_text(
+            &self.to_vintage.to_string(),
+            &font(14).pos(Pos::new(HPos::Left, VPos::Center)),
+            (scale.x0 + 102, ly),
+        )
+        .map_err(err)?;
+        area.draw_text(
+            &format!("Évolution ({})", self.change_unit),
+            &bold(14).pos(Pos::new(HPos::Right, VPos::Center)),
+            (right, ly),
+        )
+        .map_err(err)
+    }
+
+    /// One territory: its label, the segment from the earlier value to the
+    /// later, the change at the right.
+    fn draw_row<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, r: &Change, scale: &Scale, mid: i32, right: i32) -> Result<()> {
+        let style = if r.reference {
+            font(14).color(&GREY)
+        } else {
+            font(14)
+        };
+        area.draw_text(
+            &shorten(&r.label, LABEL_CHARS),
+            &style.pos(Pos::new(HPos::Right, VPos::Center)),
+            (24 + LABEL_W, mid),
+        )
+        .map_err(err)?;
+        area.draw(&PathElement::new(
+            vec![(scale.x0, mid), (scale.x1, mid)],
+            RULE.stroke_width(1),
+        ))
+        .map_err(err)?;
+        if r.secret {
+            return area
+                .draw_text(
+                    Status::Secret.display_fr(),
+                    &font(14).color(&GREY).pos(Pos::new(HPos::Right, VPos::Center)),
+                    (right, mid),
+                )
+                .map_err(err);
+        }
+        let (a, b) = (scale.x(r.from), scale.x(r.to));
+        area.draw(&PathElement::new(
+            vec![(a, mid), (b, mid)],
+            GREY.stroke_width(3),
+        ))
+        .map_err(err)?;
+        area.draw(&Circle::new((a, mid), 6, WHITE.filled()))
+            .map_err(err)?;
+        area.draw(&Circle::new((a, mid), 6, EARLIER.stroke_width(3)))
+            .map_err(err)?;
+        area.draw(&Circle::new(
+            (b, mid),
+            6,
+            if r.reference {
+                REFERENCE.filled()
+            } else {
+                MAIN.filled()
+            },
+        ))
+        .map_err(err)?;
+        let change = fr::signed(r.to - r.from, self.decimals) + fr::unit_suffix(&self.change_unit);
+        area.draw_text(
+            &change,
+            &font(14).pos(Pos::new(HPos::Right, VPos::Center)),
+            (right, mid),
+        )
+        .map_err(err)
     }
 }
 
@@ -799,13 +800,6 @@ fn clip_ring(ring: &[(f64, f64)], (x0, y0, x1, y1): (f64, f64, f64, f64)) -> Vec
     out
 }
 
-impl Choropleth {
-    pub fn class_of(&self, v: f64) -> usize {
-        let n = self.breaks.len().saturating_sub(1).max(1);
-        (1..n).filter(|&i| v >= self.breaks[i]).count()
-    }
-}
-
 impl Figure for Choropleth {
     fn size(&self) -> (u32, u32) {
         figure_size(&self.title, &self.subtitle, MAP_H + 24, &self.footer)
@@ -816,6 +810,22 @@ impl Figure for Choropleth {
         if self.shapes.is_empty() {
             return Err(anyhow!("aucun contour à cartographier"));
         }
+        let with_symbols = self.draw_map(area, top)?;
+        self.draw_legend(area, top, with_symbols)?;
+        footer(area, top + MAP_H + 24, &self.footer)
+    }
+}
+
+impl Choropleth {
+    pub fn class_of(&self, v: f64) -> usize {
+        let n = self.breaks.len().saturating_sub(1).max(1);
+        (1..n).filter(|&i| v >= self.breaks[i]).count()
+    }
+
+    /// The map in its box: the background, the territories in their
+    /// classes' colours (symbols for those too small), the marked ones and
+    /// the outline. Whether any territory is a symbol.
+    fn draw_map<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, top: i32) -> Result<bool> {
         // Equirectangular projection at the mean latitude, north up, the
         // extent centred in the map's box with a margin of 2 %.
         let [lon0, lon1, lat0, lat1] = self.extent;
@@ -918,8 +928,13 @@ impl Figure for Choropleth {
             RULE.stroke_width(1),
         ))
         .map_err(err)?;
+        Ok(!symbols.is_empty())
+    }
+
+    /// The north arrow and the legend: classes, markers, borders, symbols.
+    fn draw_legend<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, top: i32, with_symbols: bool) -> Result<()> {
         // North arrow.
-        let (nx, ny) = (24 + map_w as i32 + 40, top + 30);
+        let (nx, ny) = (24 + MAP_W as i32 + 40, top + 30);
         area.draw(&Polygon::new(
             vec![(nx, ny - 18), (nx - 8, ny + 6), (nx + 8, ny + 6)],
             INK.filled(),
@@ -993,7 +1008,7 @@ impl Figure for Choropleth {
             }
             ly = y + 10;
         }
-        if !symbols.is_empty() {
+        if with_symbols {
             area.draw(&Circle::new((lx + 13, ly + 9), SYMBOL_RADIUS, INK.stroke_width(1)))
                 .map_err(err)?;
             let mut y = ly + 9;
@@ -1003,7 +1018,7 @@ impl Figure for Choropleth {
                 y += 18;
             }
         }
-        footer(area, top + MAP_H + 24, &self.footer)
+        Ok(())
     }
 }
 
