@@ -17,6 +17,7 @@ mod fuzz;
 pub mod geo;
 pub mod ingest;
 pub mod monthly;
+pub mod outdir;
 pub mod render;
 pub mod schema;
 pub mod status;

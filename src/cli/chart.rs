@@ -8,7 +8,7 @@ use super::Cli;
 use crate::geo::Level;
 use crate::render::charts::write_figure;
 use crate::render::figures::Chart;
-use crate::render::output::{OutputDir, Writer};
+use crate::outdir::{OutputDir, Writer};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Kind {

@@ -9,8 +9,9 @@ use crate::engine::vigilance::Steering;
 use crate::geo::{read_geojson, Shape};
 use crate::render::figures::write_charts;
 use crate::render::fiche::Fiche;
-use crate::render::output::{OutputDir, Writer};
+use crate::outdir::{OutputDir, Writer};
 use crate::ingest::Manifest;
+use crate::render::barometer::ThemeTables;
 use crate::render::report::{self, Look};
 
 #[derive(clap::Args, Debug)]
@@ -77,7 +78,7 @@ impl ContourArgs {
 }
 
 /// Writes `report.html` and `figures/` into the output folder.
-pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering, look: &Look) -> Result<usize> {
+pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &Steering, look: &Look, tables: &ThemeTables) -> Result<usize> {
     let view = s.view();
     let panel = s.manifest.dataset.panel_territory();
     let mut charts = view.report_charts((!shapes.is_empty()).then_some(shapes), panel)?;
@@ -109,7 +110,7 @@ pub fn write_report(s: &Session, out: &OutputDir, shapes: &[Shape], steering: &S
     }
     out.write(
         "report.html",
-        report::html(&view, &s.description(), &charts, &svgs, &fiches, steering, look)?,
+        report::html(&view, &s.description(), tables, &charts, &svgs, &fiches, steering, look)?,
     )?;
     Ok(charts.len())
 }
@@ -119,7 +120,8 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     let look = args.look.load(&s.manifest)?;
     let shapes = args.contours.load(&s)?;
     let out = OutputDir::create(&s.output_dir(args.out.as_deref()), Writer::Report)?;
-    let n = write_report(&s, &out, &shapes, &s.steering()?, &look)?;
+    let tables = s.view().theme_tables()?;
+    let n = write_report(&s, &out, &shapes, &s.steering()?, &look, &tables)?;
     let path = out.commit()?;
     println!(
         "Rapport écrit : {} ({n} figures dans {})",

@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Cli;
-use crate::render::output::{results_csv_wanted, write_results, OutputDir, Writer, EXCEL_ROWS};
+use crate::outdir::{OutputDir, Writer};
+use crate::render::output::{results_csv_wanted, write_results, EXCEL_ROWS};
 use crate::render::{report, xlsx};
 
 #[derive(clap::Args, Debug)]
@@ -71,9 +72,10 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         "- [Classeur Excel](barometre.xlsx) : une feuille par thème et la méthodologie\n",
     );
     let mut sheets = vec![];
-    for theme in &s.catalog.themes {
+    let tables = view.theme_tables()?;
+    for (theme, table) in &tables {
         let stem = format!("theme_{:02}_{}", theme.order, theme.id);
-        match view.theme_table(&theme.id)? {
+        match table {
             Some(table) => {
                 out.write(&format!("{stem}.md"), table.markdown())?;
                 out.write(&format!("{stem}.csv"), table.csv()?)?;
@@ -81,7 +83,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                     "- [{}]({stem}.md) ([CSV]({stem}.csv))\n",
                     theme.label
                 ));
-                sheets.push((theme.label.clone(), table));
+                sheets.push((theme.label.clone(), table.clone()));
             }
             None => {
                 out.write(
@@ -122,7 +124,7 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         &sheets,
         &report::methodology_table(&view, &s.description()),
     )?;
-    let figures = super::report::write_report(&s, &out, &shapes, &steering, &look)?;
+    let figures = super::report::write_report(&s, &out, &shapes, &steering, &look, &tables)?;
     if !shapes.is_empty() {
         out.write(
             "results.geojson",

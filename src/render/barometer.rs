@@ -14,6 +14,9 @@ use crate::render::table::Cell;
 use crate::render::{fr, lecture, Table};
 use crate::status::{Status, LEGEND_FR};
 
+/// Each theme with its table (None: no data for it).
+pub type ThemeTables<'a> = Vec<(&'a crate::catalog::Theme, Option<Table>)>;
+
 /// What every table is built from.
 pub struct View<'a> {
     pub catalog: &'a Catalog,
@@ -101,7 +104,7 @@ fn drivers_fr(catalog: &Catalog, drivers: &[(String, f64)]) -> String {
         .join(", ")
 }
 
-impl View<'_> {
+impl<'a> View<'a> {
     fn not_missing(&self) -> Expr {
         select::status_not(Status::Missing)
     }
@@ -178,6 +181,12 @@ impl View<'_> {
                 .to_string(),
         );
         t
+    }
+
+    /// Every theme's table, in the catalogue's order, built once for all
+    /// that show them (files, workbook, report).
+    pub fn theme_tables(&self) -> Result<ThemeTables<'a>> {
+        self.catalog.themes.iter().map(|t| Ok((t, self.theme_table(&t.id)?))).collect()
     }
 
     /// One table per theme: territories in rows, each indicator × vintage in

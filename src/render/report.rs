@@ -7,7 +7,7 @@ use crate::schema;
 
 use anyhow::{Context, Result};
 
-use crate::render::barometer::View;
+use crate::render::barometer::{ThemeTables, View};
 use crate::render::fiche::Fiche;
 use crate::render::figures::NamedChart;
 use crate::render::table::{escape, Cell, Table};
@@ -493,6 +493,7 @@ impl<'a> Figures<'a> {
 pub fn html(
     view: &View,
     about: &Description,
+    tables: &ThemeTables,
     charts: &[NamedChart],
     svgs: &[String],
     fiches: &[Fiche],
@@ -510,14 +511,14 @@ pub fn html(
     // Every theme but the composite indices' (they have the IDH-4 section).
     // A theme without data is named in one line, not given a section.
     let (mut shown, mut empty) = (vec![], vec![]);
-    for t in view.catalog.themes.iter().filter(|t| t.id != composite_theme) {
-        let table = view.theme_table(&t.id)?;
+    for (t, table) in tables.iter().filter(|(t, _)| t.id != composite_theme) {
         if table.is_none() && figures.of(|c| c.theme == t.id).next().is_none() {
             empty.push(t.label.clone());
         } else {
             shown.push((t, table));
         }
     }
+    let composite_table = tables.iter().find(|(t, _)| t.id == composite_theme).and_then(|(_, t)| t.as_ref());
 
     // What needs attention first, then the targets, then the IDH-4 as the
     // barometer presents it.
@@ -528,7 +529,7 @@ pub fn html(
     if let Some(t) = targets {
         sections.push(Section::new("objectifs", "Objectifs chiffrés du contrat", t));
     }
-    sections.push(idh_section(view, about, &figures, &composite_theme)?);
+    sections.push(idh_section(view, about, composite_table, &figures)?);
     let priority = view.priority_section()?;
     if !priority.is_empty() {
         sections.push(Section::new("priorite", "Classement de priorité d'action", priority));
@@ -550,7 +551,7 @@ pub fn html(
 
 /// The IDH-4 and the other composite indices: what they are, their table
 /// and figures.
-fn idh_section(view: &View, about: &Description, figures: &Figures, composite_theme: &str) -> Result<Section> {
+fn idh_section(view: &View, about: &Description, table: Option<&Table>, figures: &Figures) -> Result<Section> {
     let idh_title = "Indice de développement humain (IDH-4) et indices composites";
     let mut h = format!("<section id=\"idh\"><h2>{idh_title}</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
@@ -558,9 +559,10 @@ fn idh_section(view: &View, about: &Description, figures: &Figures, composite_th
     if let Some(intro) = &about.introduction {
         h.push_str(&format!("<p>{}</p>\n", escape(intro)));
     }
-    if let Some(t) = view.theme_table(composite_theme)? {
+    if let Some(t) = table {
         h.push_str(&t.html("h3"));
     }
+    let composite_theme = view.catalog.composites.as_ref().map(|c| c.theme.id.as_str()).unwrap_or_default();
     h.push_str(&figures.all(|c| c.theme == composite_theme));
     h.push_str("</section>\n");
     Ok(Section::new("idh", idh_title, h))

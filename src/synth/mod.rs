@@ -90,10 +90,7 @@ pub fn generate(args: &Spec) -> Result<Generated> {
     let population = read_populations(&national)?;
     // Written like a run's output: only into a folder bcs made (or an empty
     // one), whole or not at all.
-    let out = crate::render::output::OutputDir::create(
-        &args.out,
-        crate::render::output::Writer::Synth,
-    )?;
+    let out = crate::outdir::OutputDir::create(&args.out, crate::outdir::Writer::Synth)?;
     let sources = out.dir("sources")?;
     let mut manifest = String::new();
     let first = communes[0].parents.first().cloned().unwrap_or_default();
