@@ -72,6 +72,7 @@ pub fn options(manifest: &Manifest, reference: String) -> Result<engine::Options
         territory: Some(manifest.dataset.territory.clone()),
         focus,
         min_coverage: manifest.dataset.min_coverage()?,
+        wording: &crate::render::detail::French,
     })
 }
 

@@ -13,7 +13,7 @@ use crate::catalog::composites::{
     self, Composites, Universe, IDH4, IDH4_PARTS, IDT_BCS, PRIORITY_CLASS, PRIORITY_SCORE,
 };
 use crate::catalog::{Catalog, Polarity};
-use crate::fr;
+use super::detail::{self, Why, Wording};
 use crate::geo::{Geography, Level, FRANCE_METRO};
 use crate::status::Status;
 
@@ -215,7 +215,7 @@ pub fn subindex(x: f64, b: Bounds, scaling: Scaling) -> Option<f64> {
 }
 
 /// Communes of the normalisation universe and a French description of it.
-fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<String>, String) {
+fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<String>, detail::Universe) {
     let communes_of = |parent: &str| -> Vec<String> {
         geo.territories()
             .iter()
@@ -242,28 +242,16 @@ fn universe(geo: &Geography, u: Universe, territory: Option<&str>) -> (Vec<Strin
             .and_then(|c| c.parents.iter().find(|p| pred(p, geo)).cloned())
     };
     match u {
-        Universe::France => (
-            communes_of(FRANCE_METRO),
-            "communes de France métropolitaine".into(),
-        ),
+        Universe::France => (communes_of(FRANCE_METRO), detail::Universe::France),
         Universe::Region => match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Region))
         {
-            Some(r) => (
-                communes_of(&r),
-                format!("communes de la région {}", geo.name(&r)),
-            ),
-            None => (vec![], "région du territoire étudié introuvable".into()),
+            Some(r) => (communes_of(&r), detail::Universe::Region(geo.name(&r))),
+            None => (vec![], detail::Universe::RegionNotFound),
         },
         Universe::Departement => {
             match parent(|p, g| g.get(p).is_some_and(|t| t.level == Level::Departement)) {
-                Some(d) => (
-                    communes_of(&d),
-                    format!("communes du département {}", geo.name(&d)),
-                ),
-                None => (
-                    vec![],
-                    "département du territoire étudié introuvable".into(),
-                ),
+                Some(d) => (communes_of(&d), detail::Universe::Departement(geo.name(&d))),
+                None => (vec![], detail::Universe::DepartementNotFound),
             }
         }
     }
@@ -275,6 +263,7 @@ fn idh4<'a>(
     geo: &Geography,
     catalog: &Catalog,
     territory: Option<&str>,
+    words: &dyn Wording,
 ) -> (Vec<Row<'a>>, CompositeInfo) {
     let (members, described) = universe(geo, conf.universe, territory);
     let inputs = [
@@ -305,11 +294,7 @@ fn idh4<'a>(
             })
         })
         .count();
-    let detail: Arc<str> = format!(
-        "univers de normalisation : {described} ({} communes avec données), bornes communes à tous les millésimes",
-        fr::number(n as f64, 0)
-    )
-    .into();
+    let detail: Arc<str> = words.idh4_setting(&described, n).into();
     let mut info = CompositeInfo::default();
     for id in std::iter::once(IDH4).chain(IDH4_PARTS.iter().map(|(id, _)| *id)) {
         info.settings.insert(id.to_string(), detail.to_string());
@@ -326,24 +311,22 @@ fn idh4<'a>(
             for ((((ind, scaling), b), id), (_, dimension)) in
                 inputs.iter().zip(&bounds).zip(&part_ids).zip(IDH4_PARTS)
             {
-                let label = catalog
-                    .indicator(ind)
-                    .map(|i| fr::lowercase_first(&i.label))
-                    .unwrap_or_else(|| ind.to_string());
+                let label = catalog.indicator(ind).map_or(ind.as_str(), |i| i.label.as_str());
+                let lack = |why| words.lack(&detail::Lack::Idh4 { dimension, label, why });
                 let cell = match values.get(t, ind, y) {
                     Some((Some(x), Status::Ok)) => match b.and_then(|b| subindex(x, b, *scaling)) {
                         Some(s) => (Some(s), Status::Ok),
                         None => {
-                            lacking.push(format!("{dimension} : {label} non normalisable sur cet univers (moins de deux valeurs distinctes ou valeur non positive)"));
+                            lacking.push(lack(Why::NotNormalisable));
                             (None, Status::Missing)
                         }
                     },
                     Some((_, st)) if st != Status::Ok => {
-                        lacking.push(format!("{dimension} : {label} {}", st.label_fr()));
+                        lacking.push(lack(Why::Status(st)));
                         (None, st)
                     }
                     _ => {
-                        lacking.push(format!("{dimension} : {label} sans donnée pour ce territoire en {y}"));
+                        lacking.push(lack(Why::NoData(y)));
                         (None, Status::Missing)
                     }
                 };
@@ -372,7 +355,7 @@ fn idh4<'a>(
                     .max()
                     .unwrap_or(Status::Missing)
                     .max(Status::Missing);
-                let why: Arc<str> = format!("non calculé : {} ; {detail}", lacking.join(" ; ")).into();
+                let why: Arc<str> = words.not_computed(&lacking, &detail).into();
                 out.push(row(t, &idh4_id, y, (None, status), &why));
             }
         }
@@ -386,9 +369,10 @@ fn idt_bcs<'a>(
     geo: &Geography,
     catalog: &Catalog,
     reference: &str,
+    words: &dyn Wording,
 ) -> (Vec<Row<'a>>, CompositeInfo) {
     let reference = conf.reference.as_deref().unwrap_or(reference);
-    let detail: Arc<str> = format!("référence : {} (= 0)", geo.name(reference)).into();
+    let detail: Arc<str> = words.idt_setting(&geo.name(reference)).into();
     let component_ids: Vec<Arc<str>> = conf
         .component
         .iter()
@@ -411,10 +395,8 @@ fn idt_bcs<'a>(
             let mut worst = Status::Ok;
             let mut lacking = vec![];
             for (c, id) in conf.component.iter().zip(&component_ids) {
-                let label = catalog
-                    .indicator(&c.indicator)
-                    .map(|i| fr::lowercase_first(&i.label))
-                    .unwrap_or_else(|| c.indicator.clone());
+                let label = catalog.indicator(&c.indicator).map_or(c.indicator.as_str(), |i| i.label.as_str());
+                let lack = |why| words.lack(&detail::Lack::Idt { label, why });
                 let cell = match (
                     values.get(t, &c.indicator, y),
                     values.get(reference, &c.indicator, y),
@@ -423,15 +405,15 @@ fn idt_bcs<'a>(
                         (Some(100.0 * (x - r) / r), Status::Ok)
                     }
                     (Some((_, st)), _) if st != Status::Ok => {
-                        lacking.push(format!("{label} {}", st.label_fr()));
+                        lacking.push(lack(Why::Status(st)));
                         (None, st)
                     }
                     (Some(_), _) => {
-                        lacking.push(format!("{label} de la référence indisponible en {y}"));
+                        lacking.push(lack(Why::ReferenceUnavailable(y)));
                         (None, Status::Missing)
                     }
                     (None, _) => {
-                        lacking.push(format!("{label} sans donnée en {y}"));
+                        lacking.push(lack(Why::NoData(y)));
                         (None, Status::Missing)
                     }
                 };
@@ -446,7 +428,7 @@ fn idt_bcs<'a>(
             if worst == Status::Ok {
                 out.push(row(t, &idt_id, y, (Some(total), Status::Ok), &detail));
             } else {
-                let why: Arc<str> = format!("non calculé : {} ; {detail}", lacking.join(" ; ")).into();
+                let why: Arc<str> = words.not_computed(&lacking, &detail).into();
                 out.push(row(t, &idt_id, y, (None, worst), &why));
             }
         }
@@ -639,21 +621,17 @@ fn priority<'a>(
     values: &Values<'a>,
     geo: &Geography,
     catalog: &Catalog,
+    words: &dyn Wording,
 ) -> (Vec<Row<'a>>, CompositeInfo) {
     let p = priority_inputs(conf, values, geo, catalog);
     let w = weights(conf, catalog);
-    let level = Level::parse(&conf.level)
-        .map(|l| l.label_fr().to_lowercase())
-        .unwrap_or_default();
-    let span = match (p.first_vintage, p.vintage) {
-        (a, b) if a < b => format!("de {a} à {b}"),
-        (_, b) => b.to_string(),
-    };
-    let setting = format!(
-        "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {} ; chacun à son dernier millésime, {span}",
-        p.complete.len(),
-        w.iter().map(|(i, wt, _)| format!("{i} ({})", fr::number(*wt, 1))).collect::<Vec<_>>().join(", ")
-    );
+    let setting = words.priority_setting(&detail::PrioritySetting {
+        classified: p.complete.len(),
+        level: Level::parse(&conf.level),
+        weights: w.iter().map(|(i, wt, _)| (i.as_str(), *wt)).collect(),
+        first_vintage: p.first_vintage,
+        last_vintage: p.vintage,
+    });
     let mut out = vec![];
     let mut info = CompositeInfo::default();
     let Some(classes) = classify(&p.complete, &w) else {
@@ -671,27 +649,17 @@ fn priority<'a>(
     let (score_id, class_id): (Arc<str>, Arc<str>) = (PRIORITY_SCORE.into(), PRIORITY_CLASS.into());
     // classify keeps the order of its inputs.
     for ((t, _), c) in p.complete.iter().zip(classes) {
-        let drivers: Vec<String> = c
+        let drivers: Vec<(&str, f64)> = c
             .contributions
             .iter()
             .take(3)
-            .map(|(id, v)| {
-                format!(
-                    "{} ({})",
-                    catalog
-                        .indicator(id)
-                        .map(|i| i.label.as_str())
-                        .unwrap_or(id),
-                    fr::signed(*v, 2)
-                )
-            })
+            .map(|(id, v)| (catalog.indicator(id).map_or(id.as_str(), |i| i.label.as_str()), *v))
             .collect();
         info.drivers.insert(
             t.to_string(),
             c.contributions.iter().take(3).cloned().collect(),
         );
-        let detail: Arc<str> =
-            format!("facteurs principaux : {} ; {setting}", drivers.join(", ")).into();
+        let detail: Arc<str> = words.priority_drivers(&drivers, &setting).into();
         out.push(row(
             t,
             &score_id,
@@ -708,7 +676,7 @@ fn priority<'a>(
         ));
     }
     for (t, st, label) in p.incomplete {
-        let detail: Arc<str> = format!("non classé : « {label} » indisponible ; {setting}").into();
+        let detail: Arc<str> = words.unclassified(&label, &setting).into();
         out.push(row(t, &score_id, p.vintage, (None, st), &detail));
         out.push(row(t, &class_id, p.vintage, (None, st), &detail));
     }
@@ -852,6 +820,7 @@ pub fn compute(
     geo: &Geography,
     reference: &str,
     territory: Option<&str>,
+    words: &dyn Wording,
 ) -> Result<(DataFrame, CompositeInfo)> {
     let Some(conf): Option<&Composites> = catalog.composites.as_ref() else {
         return Ok((frame(&[])?, CompositeInfo::default()));
@@ -872,13 +841,13 @@ pub fn compute(
                 || {
                     conf.idh4
                         .as_ref()
-                        .map(|c| idh4(c, &values, geo, catalog, territory))
+                        .map(|c| idh4(c, &values, geo, catalog, territory, words))
                         .unwrap_or_default()
                 },
                 || {
                     conf.idt_bcs
                         .as_ref()
-                        .map(|c| idt_bcs(c, &values, geo, catalog, reference))
+                        .map(|c| idt_bcs(c, &values, geo, catalog, reference, words))
                         .unwrap_or_default()
                 },
             )
@@ -888,7 +857,7 @@ pub fn compute(
                 || {
                     conf.priorite
                         .as_ref()
-                        .map(|c| priority(c, &values, geo, catalog))
+                        .map(|c| priority(c, &values, geo, catalog, words))
                         .unwrap_or_default()
                 },
                 || {

@@ -5,6 +5,7 @@
 //! polars SQL expressions over canonical variables).
 
 mod aggregate;
+pub mod detail;
 pub mod composite;
 mod evolutions;
 mod results;
@@ -31,7 +32,7 @@ use crate::status::{evaluate, status_column, Status};
 use sort::SortKey;
 
 /// Options of one computation.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Options {
     /// Territory every value is compared with (`gap_reference` column).
     pub reference: String,
@@ -44,6 +45,21 @@ pub struct Options {
     /// Share of a composed territory's population its members with data
     /// must hold for its total to be computed (0-1).
     pub min_coverage: f64,
+    /// The words of the `detail` column (`render::detail::French`).
+    pub wording: &'static dyn detail::Wording,
+}
+
+/// What the results depend on (the results cache's key): every option but
+/// the wording, which is bcs's own.
+impl std::fmt::Debug for Options {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Options")
+            .field("reference", &self.reference)
+            .field("territory", &self.territory)
+            .field("focus", &self.focus)
+            .field("min_coverage", &self.min_coverage)
+            .finish()
+    }
 }
 
 /// Computes every catalogue indicator for every territory with data. Takes
@@ -77,7 +93,7 @@ pub fn compute(
         &noted,
         catalog,
         &universe,
-        opts.min_coverage,
+        opts,
     )?;
     drop(t);
     let t = crate::timing::stage("indices composites");
@@ -87,6 +103,7 @@ pub fn compute(
         geo,
         &opts.reference,
         opts.territory.as_deref(),
+        opts.wording,
     )?;
     let composites = universe.numbered(&composites)?;
     drop(t);
@@ -316,7 +333,7 @@ fn coverage_details(
     noted: &HashSet<IdxSize>,
     catalog: &Catalog,
     universe: &Universe,
-    min_coverage: f64,
+    opts: &Options,
 ) -> Result<DataFrame> {
     if notes.is_empty() {
         values.with_column(Column::full_null(schema::DETAIL.into(), values.height(), &DataType::String))?;
@@ -327,7 +344,7 @@ fn coverage_details(
         .map(|n| {
             (
                 (n.territory.as_str(), n.vintage, n.variable.as_str()),
-                n.sentence(min_coverage),
+                opts.wording.coverage(n, opts.min_coverage),
             )
         })
         .collect();

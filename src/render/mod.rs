@@ -3,6 +3,7 @@
 
 pub mod barometer;
 pub mod charts;
+pub mod detail;
 pub mod fiche;
 pub mod figures;
 pub mod geojson;

@@ -110,6 +110,7 @@ fn run(geo: &Geography, rows: &[Obs]) -> Results {
             territory: Some("E".into()),
             focus: vec![],
             min_coverage: engine::DEFAULT_MIN_COVERAGE,
+            wording: &bcs::render::detail::French,
         },
     )
     .unwrap()
@@ -313,6 +314,7 @@ fn priority_classification_of_the_13_qp() {
         territory: Some(manifest.dataset.territory.clone()),
         focus: vec![],
         min_coverage: engine::DEFAULT_MIN_COVERAGE,
+        wording: &bcs::render::detail::French,
     };
     let r = engine::compute(obs, &catalog, &geo, &opts).unwrap();
     let rows = r

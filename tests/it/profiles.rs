@@ -38,6 +38,7 @@ fn compute(ds: &Path) -> anyhow::Result<Results> {
         territory: None,
         focus: vec![],
         min_coverage: engine::DEFAULT_MIN_COVERAGE,
+        wording: &bcs::render::detail::French,
     };
     engine::compute(obs, &catalog, &geo, &opts)
 }

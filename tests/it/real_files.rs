@@ -59,6 +59,7 @@ fn compute(ds: &Path) -> (Results, Vec<ingest::SourceReport>) {
         territory: Some(manifest.dataset.territory.clone()),
         focus: vec![],
         min_coverage: manifest.dataset.min_coverage().unwrap(),
+        wording: &bcs::render::detail::French,
     };
     let results = engine::compute(loaded.observations, &catalog, &geo, &opts).unwrap();
     (results, loaded.reports)

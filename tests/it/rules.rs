@@ -102,6 +102,7 @@ fn run(rows: &[Obs]) -> Results {
             territory: None,
             focus: vec![],
             min_coverage: engine::DEFAULT_MIN_COVERAGE,
+            wording: &bcs::render::detail::French,
         },
     )
     .unwrap()
