@@ -1,6 +1,6 @@
 //! The column names of the frames that cross stages, in one place:
 //! - the observations ingest hands to the engine (`TERRITORY_CODE`,
-//!   `VARIABLE`, `VINTAGE`, `VALUE`, `STATUS`: one row per territory,
+//!   `VARIABLE`, `VINTAGE`, `VALUE`, `STATUS`, `SOURCE`: one row per territory,
 //!   variable and vintage, status as `Status::code`);
 //! - the results table the engine hands to render and to users, in the
 //!   order of [`RESULTS`] (documented in README.md), which the indicator
@@ -31,6 +31,9 @@ pub const RANK_TOTAL: &str = "rank_total";
 pub const REFERENCE_CODE: &str = "reference_code";
 pub const GAP_REFERENCE: &str = "gap_reference";
 pub const DETAIL: &str = "detail";
+/// Observations only: the id of the source a value was read from
+/// (`aggregated` for the sums bcs made).
+pub const SOURCE: &str = "source";
 
 /// A territory's level as its number (`Level::number`), beside the
 /// territories' frame of geo: what the engine sorts and ranks by.

@@ -211,35 +211,109 @@ pub struct Catalog {
     variable_index: polars::prelude::PlHashMap<String, usize>,
 }
 
+/// Variables by position and their index by id; each declared once, a part
+/// and its whole both counts.
+fn load_variables(path: &Path) -> Result<(Vec<Variable>, polars::prelude::PlHashMap<String, usize>)> {
+    let vf: VariableFile = parse_toml(path)?;
+    let mut index = polars::prelude::PlHashMap::default();
+    for (i, v) in vf.variable.iter().enumerate() {
+        if index.insert(v.id.clone(), i).is_some() {
+            bail!("{} : variable « {} » déclarée deux fois", path.display(), v.id);
+        }
+    }
+    for v in &vf.variable {
+        for whole in &v.part_of {
+            let whole_kind = index.get(whole).map(|&i| vf.variable[i].kind);
+            if v.kind != VariableKind::Count || whole_kind != Some(VariableKind::Count) {
+                bail!(
+                    "{} : variable « {} », part_of = « {whole} » : une partie et son tout sont deux effectifs (kind = \"count\") déclarés",
+                    path.display(),
+                    v.id
+                );
+            }
+        }
+    }
+    Ok((vf.variable, index))
+}
+
+/// One indicator of the theme file `where_`, checked: its formulas
+/// readable over declared variables, its lecture template's placeholders
+/// known.
+fn indicator(
+    raw: RawIndicator,
+    theme: &str,
+    where_: &str,
+    variables: &polars::prelude::PlHashMap<String, usize>,
+) -> Result<Indicator> {
+    let formulas = raw.formula.as_slice().to_vec();
+    if formulas.is_empty() {
+        bail!("{where_} : l'indicateur « {} » n'a pas de formule", raw.id);
+    }
+    let mut operands = vec![];
+    for f in &formulas {
+        let ops = formula_operands(f).with_context(|| {
+            format!("{where_} : formule « {f} » de l'indicateur « {} » illisible", raw.id)
+        })?;
+        for op in &ops {
+            if !variables.contains_key(op) {
+                bail!(
+                    "{where_} : l'indicateur « {} » utilise la variable « {op} », absente de variables.toml",
+                    raw.id
+                );
+            }
+        }
+        operands.push(ops);
+    }
+    check_lecture(&raw.lecture).with_context(|| format!("{where_} : indicateur « {} »", raw.id))?;
+    Ok(Indicator {
+        decimals: raw.decimals.unwrap_or(raw.unit.default_decimals()),
+        id: raw.id,
+        label: raw.label,
+        theme: theme.to_string(),
+        formulas,
+        operands,
+        unit: raw.unit,
+        polarity: raw.polarity,
+        source: raw.source,
+        definition: raw.definition,
+        lecture: raw.lecture,
+    })
+}
+
+/// The composite indices of `composites.toml` when present: checked against
+/// the indicators, their outputs added as indicators of their theme.
+fn load_composites(
+    path: &Path,
+    themes: &mut Vec<Theme>,
+    indicators: &mut Vec<Indicator>,
+    seen: &mut HashSet<String>,
+) -> Result<Option<Composites>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let c: Composites = parse_toml(path)?;
+    let known: HashMap<&str, &Indicator> = indicators.iter().map(|i| (i.id.as_str(), i)).collect();
+    c.validate(&known).with_context(|| path.display().to_string())?;
+    let outputs = c.outputs(&known);
+    for out in outputs {
+        if !seen.insert(out.id.clone()) {
+            bail!("{} : indicateur « {} » déjà défini", path.display(), out.id);
+        }
+        indicators.push(out);
+    }
+    if themes.iter().any(|t: &Theme| t.id == c.theme.id) {
+        bail!("{} : thème « {} » défini deux fois", path.display(), c.theme.id);
+    }
+    themes.push(c.theme.clone());
+    Ok(Some(c))
+}
+
 /// Placeholders a lecture template may use.
 pub const LECTURE_PLACEHOLDERS: [&str; 4] = ["{territoire}", "{valeur}", "{millesime}", "{unite}"];
 
 impl Catalog {
     pub fn load(dir: &Path) -> Result<Catalog> {
-        let var_path = dir.join("variables.toml");
-        let vf: VariableFile = parse_toml(&var_path)?;
-        let mut variable_index = polars::prelude::PlHashMap::default();
-        for (i, v) in vf.variable.iter().enumerate() {
-            if variable_index.insert(v.id.clone(), i).is_some() {
-                bail!(
-                    "{} : variable « {} » déclarée deux fois",
-                    var_path.display(),
-                    v.id
-                );
-            }
-        }
-        for v in &vf.variable {
-            for whole in &v.part_of {
-                let whole_kind = variable_index.get(whole).map(|&i| vf.variable[i].kind);
-                if v.kind != VariableKind::Count || whole_kind != Some(VariableKind::Count) {
-                    bail!(
-                        "{} : variable « {} », part_of = « {whole} » : une partie et son tout sont deux effectifs (kind = \"count\") déclarés",
-                        var_path.display(),
-                        v.id
-                    );
-                }
-            }
-        }
+        let (variables, variable_index) = load_variables(&dir.join("variables.toml"))?;
         let mut files: Vec<_> = std::fs::read_dir(dir)
             .with_context(|| format!("catalogue introuvable : {}", dir.display()))?
             .filter_map(|e| e.ok().map(|e| e.path()))
@@ -260,96 +334,31 @@ impl Catalog {
             let where_ = path.display().to_string();
             // Theme and indicator ids name files (theme_03_revenus.md,
             // fig_revenus_<id>_2021.png).
-            let slug = crate::files::is_slug;
-            if !slug(&tf.theme.id) {
+            if !crate::files::is_slug(&tf.theme.id) {
                 bail!("{where_} : thème « {} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)", tf.theme.id);
             }
             for raw in tf.indicator {
-                if !slug(&raw.id) {
+                if !crate::files::is_slug(&raw.id) {
                     bail!("{where_} : indicateur « {} » : lettres, chiffres, « - » et « _ » seulement (il sert de nom de fichier)", raw.id);
                 }
                 if !seen.insert(raw.id.clone()) {
                     bail!("{where_} : indicateur « {} » déjà défini", raw.id);
                 }
-                let formulas = raw.formula.as_slice().to_vec();
-                if formulas.is_empty() {
-                    bail!("{where_} : l'indicateur « {} » n'a pas de formule", raw.id);
-                }
-                let mut operands = vec![];
-                for f in &formulas {
-                    let ops = formula_operands(f).with_context(|| {
-                        format!(
-                            "{where_} : formule « {f} » de l'indicateur « {} » illisible",
-                            raw.id
-                        )
-                    })?;
-                    for op in &ops {
-                        if !variable_index.contains_key(op) {
-                            bail!(
-                                "{where_} : l'indicateur « {} » utilise la variable « {op} », absente de variables.toml",
-                                raw.id
-                            );
-                        }
-                    }
-                    operands.push(ops);
-                }
-                check_lecture(&raw.lecture)
-                    .with_context(|| format!("{where_} : indicateur « {} »", raw.id))?;
-                indicators.push(Indicator {
-                    decimals: raw.decimals.unwrap_or(raw.unit.default_decimals()),
-                    id: raw.id,
-                    label: raw.label,
-                    theme: tf.theme.id.clone(),
-                    formulas,
-                    operands,
-                    unit: raw.unit,
-                    polarity: raw.polarity,
-                    source: raw.source,
-                    definition: raw.definition,
-                    lecture: raw.lecture,
-                });
+                indicators.push(indicator(raw, &tf.theme.id, &where_, &variable_index)?);
             }
             if themes.iter().any(|t: &Theme| t.id == tf.theme.id) {
                 bail!("{where_} : thème « {} » défini deux fois", tf.theme.id);
             }
             themes.push(tf.theme);
         }
-        let comp_path = dir.join("composites.toml");
-        let composites = if comp_path.exists() {
-            let c: Composites = parse_toml(&comp_path)?;
-            let known: HashMap<&str, &Indicator> =
-                indicators.iter().map(|i| (i.id.as_str(), i)).collect();
-            c.validate(&known)
-                .with_context(|| comp_path.display().to_string())?;
-            for out in c.outputs(&known) {
-                if !seen.insert(out.id.clone()) {
-                    bail!(
-                        "{} : indicateur « {} » déjà défini",
-                        comp_path.display(),
-                        out.id
-                    );
-                }
-                indicators.push(out);
-            }
-            if themes.iter().any(|t: &Theme| t.id == c.theme.id) {
-                bail!(
-                    "{} : thème « {} » défini deux fois",
-                    comp_path.display(),
-                    c.theme.id
-                );
-            }
-            themes.push(c.theme.clone());
-            Some(c)
-        } else {
-            None
-        };
+        let composites = load_composites(&dir.join("composites.toml"), &mut themes, &mut indicators, &mut seen)?;
         themes.sort_by_key(|t| t.order);
         let order: HashMap<&str, u32> = themes.iter().map(|t| (t.id.as_str(), t.order)).collect();
         indicators.sort_by_key(|i| order[i.theme.as_str()]);
         let mut catalog = Catalog {
             themes,
             indicators,
-            variables: vf.variable,
+            variables,
             composites,
             alerts: vec![],
             variable_index,

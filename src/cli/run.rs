@@ -5,9 +5,12 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use super::Cli;
+use crate::catalog::Catalog;
+use crate::engine::vigilance::Steering;
 use crate::outdir::{OutputDir, Writer};
+use crate::render::barometer::{ThemeTables, View};
 use crate::render::output::{results_csv_wanted, write_results, EXCEL_ROWS};
-use crate::render::{report, xlsx};
+use crate::render::{report, xlsx, Table};
 
 #[derive(clap::Args, Debug)]
 pub struct Args {
@@ -71,54 +74,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     index.push_str(
         "- [Classeur Excel](barometre.xlsx) : une feuille par thème et la méthodologie\n",
     );
-    let mut sheets = vec![];
     let tables = view.theme_tables()?;
-    for (theme, table) in &tables {
-        let stem = format!("theme_{:02}_{}", theme.order, theme.id);
-        match table {
-            Some(table) => {
-                out.write(&format!("{stem}.md"), table.markdown())?;
-                out.write(&format!("{stem}.csv"), table.csv()?)?;
-                index.push_str(&format!(
-                    "- [{}]({stem}.md) ([CSV]({stem}.csv))\n",
-                    theme.label
-                ));
-                sheets.push((theme.label.clone(), table.clone()));
-            }
-            None => {
-                out.write(
-                    &format!("{stem}.md"),
-                    view.empty_theme(&theme.id).markdown(),
-                )?;
-                index.push_str(&format!(
-                    "- [{}]({stem}.md) — aucune donnée dans ce jeu de données\n",
-                    theme.label
-                ));
-            }
-        }
-    }
-    if let Some(t) = view.sensitivity_table() {
-        out.write("priorite_sensibilite.md", t.markdown())?;
-        out.write("priorite_sensibilite.csv", t.csv()?)?;
-        index.push_str("- [Classement de priorité : sensibilité](priorite_sensibilite.md)\n");
-    }
+    let mut sheets = write_theme_files(&out, &view, &tables, &mut index)?;
     let written = sheets.len();
     let steering = s.steering()?;
-    let alerts = crate::render::vigilance::alerts_table(&steering.alerts, &s.catalog);
-    out.write("points_de_vigilance.md", alerts.markdown())?;
-    out.write("points_de_vigilance.csv", alerts.csv()?)?;
-    index.push_str(&format!(
-        "- [Points de vigilance](points_de_vigilance.md) ([CSV](points_de_vigilance.csv)) : {} alerte(s)\n",
-        steering.alerts.len()
-    ));
-    if !steering.targets.is_empty() {
-        let t = crate::render::vigilance::targets_table(&steering.targets, &s.catalog);
-        out.write("objectifs.md", t.markdown())?;
-        out.write("objectifs.csv", t.csv()?)?;
-        index.push_str("- [Objectifs chiffrés du contrat](objectifs.md) ([CSV](objectifs.csv))\n");
-        sheets.push(("Objectifs".to_string(), t));
-    }
-    sheets.insert(0, ("Points de vigilance".to_string(), alerts));
+    write_steering_files(&out, &s.catalog, &steering, &mut sheets, &mut index)?;
     xlsx::write_workbook(
         &out.file("barometre.xlsx")?,
         &sheets,
@@ -152,5 +112,69 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
         path.join("report.html").display()
     );
     s.finish();
+    Ok(())
+}
+
+/// One file per theme (Markdown and CSV; Markdown only for a theme without
+/// data) and the priority sensitivity, listed in the index; the sheets of
+/// the workbook.
+fn write_theme_files(out: &OutputDir, view: &View, tables: &ThemeTables, index: &mut String) -> Result<Vec<(String, Table)>> {
+    let mut sheets = vec![];
+    for (theme, table) in tables {
+        let stem = format!("theme_{:02}_{}", theme.order, theme.id);
+        match table {
+            Some(table) => {
+                out.write(&format!("{stem}.md"), table.markdown())?;
+                out.write(&format!("{stem}.csv"), table.csv()?)?;
+                index.push_str(&format!(
+                    "- [{}]({stem}.md) ([CSV]({stem}.csv))\n",
+                    theme.label
+                ));
+                sheets.push((theme.label.clone(), table.clone()));
+            }
+            None => {
+                out.write(
+                    &format!("{stem}.md"),
+                    view.empty_theme(&theme.id).markdown(),
+                )?;
+                index.push_str(&format!(
+                    "- [{}]({stem}.md) — aucune donnée dans ce jeu de données\n",
+                    theme.label
+                ));
+            }
+        }
+    }
+    if let Some(t) = view.sensitivity_table() {
+        out.write("priorite_sensibilite.md", t.markdown())?;
+        out.write("priorite_sensibilite.csv", t.csv()?)?;
+        index.push_str("- [Classement de priorité : sensibilité](priorite_sensibilite.md)\n");
+    }
+    Ok(sheets)
+}
+
+/// The points de vigilance and the targets (Markdown, CSV, a sheet each),
+/// listed in the index.
+fn write_steering_files(
+    out: &OutputDir,
+    catalog: &Catalog,
+    steering: &Steering,
+    sheets: &mut Vec<(String, Table)>,
+    index: &mut String,
+) -> Result<()> {
+    let alerts = crate::render::vigilance::alerts_table(&steering.alerts, catalog);
+    out.write("points_de_vigilance.md", alerts.markdown())?;
+    out.write("points_de_vigilance.csv", alerts.csv()?)?;
+    index.push_str(&format!(
+        "- [Points de vigilance](points_de_vigilance.md) ([CSV](points_de_vigilance.csv)) : {} alerte(s)\n",
+        steering.alerts.len()
+    ));
+    if !steering.targets.is_empty() {
+        let t = crate::render::vigilance::targets_table(&steering.targets, catalog);
+        out.write("objectifs.md", t.markdown())?;
+        out.write("objectifs.csv", t.csv()?)?;
+        index.push_str("- [Objectifs chiffrés du contrat](objectifs.md) ([CSV](objectifs.csv))\n");
+        sheets.push(("Objectifs".to_string(), t));
+    }
+    sheets.insert(0, ("Points de vigilance".to_string(), alerts));
     Ok(())
 }

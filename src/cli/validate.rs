@@ -5,8 +5,9 @@ use crate::schema;
 use polars::prelude::*;
 
 use super::Cli;
-use crate::geo::Level;
-use crate::ingest;
+use crate::catalog::Catalog;
+use crate::geo::{Geography, Level};
+use crate::ingest::{self, Manifest};
 use crate::status::Status;
 
 #[derive(clap::Args, Debug)]
@@ -25,39 +26,11 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
     // Every problem of every source is listed at once by the loader.
     let loaded = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Off)?;
     let obs = loaded.observations;
-    let per_source = obs
-        .clone()
-        .lazy()
-        .group_by([col("source")])
-        .agg([
-            len().alias("n"),
-            col(schema::TERRITORY_CODE).n_unique().alias("territories"),
-            col(schema::STATUS)
-                .eq(Status::Secret.lit())
-                .sum()
-                .alias("secret"),
-        ])
-        .sort(["source"], Default::default())
-        .collect()?;
     println!(
         "Jeu de données « {} » : aucun problème.",
         manifest.dataset.title
     );
-    let (s, n, t, sec) = (
-        per_source.column("source")?.str()?.clone(),
-        per_source.column("n")?.idx()?.clone(),
-        per_source.column("territories")?.idx()?.clone(),
-        per_source.column("secret")?.idx()?.clone(),
-    );
-    for i in 0..per_source.height() {
-        println!(
-            "  {} : {} valeurs, {} territoires, {} secrètes",
-            s.get(i).unwrap_or(""),
-            crate::fr::number(n.get(i).unwrap_or(0) as f64, 0),
-            crate::fr::number(t.get(i).unwrap_or(0) as f64, 0),
-            crate::fr::number(sec.get(i).unwrap_or(0) as f64, 0)
-        );
-    }
+    print_sources(&obs)?;
     if !loaded.reports.is_empty() {
         println!("Lecture des sources :");
         for r in &loaded.reports {
@@ -72,11 +45,62 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
             println!("  (bcs validate --detail liste chaque ligne concernée)");
         }
     }
-    // Coverage: the territories of the scope (by default the dataset's
-    // territory, its communes and quartiers) and the references that get no
-    // value at all, even through their members.
+    print_coverage(&manifest, &catalog, &geo, &obs)?;
+    // Published figures the recomputation contradicts: said, not refused
+    // (the values are the producers').
+    let opts = crate::app::options(&manifest, manifest.dataset.reference.clone())?;
+    let results = crate::engine::compute(obs, &catalog, &geo, &opts)?;
+    let mut checks = crate::engine::coherence::published(&loaded.reports);
+    checks.extend(crate::engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
+    if !checks.is_empty() {
+        println!("{} chiffre(s) publié(s) à vérifier :", crate::fr::number(checks.len() as f64, 0));
+        for c in &checks {
+            println!("  {}", crate::render::vigilance::check_sentence(c, &catalog, &geo));
+        }
+    }
+    Ok(())
+}
+
+/// Per source: values, territories, secret values.
+fn print_sources(obs: &DataFrame) -> Result<()> {
+    let per_source = obs
+        .clone()
+        .lazy()
+        .group_by([col(schema::SOURCE)])
+        .agg([
+            len().alias("n"),
+            col(schema::TERRITORY_CODE).n_unique().alias("territories"),
+            col(schema::STATUS)
+                .eq(Status::Secret.lit())
+                .sum()
+                .alias("secret"),
+        ])
+        .sort([schema::SOURCE], Default::default())
+        .collect()?;
+    let (s, n, t, sec) = (
+        per_source.column(schema::SOURCE)?.str()?.clone(),
+        per_source.column("n")?.idx()?.clone(),
+        per_source.column("territories")?.idx()?.clone(),
+        per_source.column("secret")?.idx()?.clone(),
+    );
+    for i in 0..per_source.height() {
+        println!(
+            "  {} : {} valeurs, {} territoires, {} secrètes",
+            s.get(i).unwrap_or(""),
+            crate::fr::number(n.get(i).unwrap_or(0) as f64, 0),
+            crate::fr::number(t.get(i).unwrap_or(0) as f64, 0),
+            crate::fr::number(sec.get(i).unwrap_or(0) as f64, 0)
+        );
+    }
+    Ok(())
+}
+
+/// The territories of the scope (by default the dataset's territory, its
+/// communes and quartiers) and the references that get no value at all,
+/// even through their members.
+fn print_coverage(manifest: &Manifest, catalog: &Catalog, geo: &Geography, obs: &DataFrame) -> Result<()> {
     let min_coverage = manifest.dataset.min_coverage()?;
-    let (all, _) = crate::engine::aggregate_with_coverage(&obs, &catalog, &geo, min_coverage)?;
+    let (all, _) = crate::engine::aggregate_with_coverage(obs, catalog, geo, min_coverage)?;
     let valued: polars::prelude::PlHashSet<&str> = {
         let codes = all.column(schema::TERRITORY_CODE)?.str()?;
         let statuses = all.column(schema::STATUS)?.u32()?;
@@ -133,18 +157,6 @@ pub fn run(cli: &Cli, args: &Args) -> Result<()> {
                 level.label_fr(),
                 shown.join(", ")
             );
-        }
-    }
-    // Published figures the recomputation contradicts: said, not refused
-    // (the values are the producers').
-    let opts = crate::app::options(&manifest, manifest.dataset.reference.clone())?;
-    let results = crate::engine::compute(obs, &catalog, &geo, &opts)?;
-    let mut checks = crate::engine::coherence::published(&loaded.reports);
-    checks.extend(crate::engine::coherence::parts_exceeding_wholes(&results, &catalog, &geo)?);
-    if !checks.is_empty() {
-        println!("{} chiffre(s) publié(s) à vérifier :", crate::fr::number(checks.len() as f64, 0));
-        for c in &checks {
-            println!("  {}", crate::render::vigilance::check_sentence(c, &catalog, &geo));
         }
     }
     Ok(())

@@ -48,35 +48,6 @@ pub struct CoverageNote {
 /// Members without data named in a coverage note.
 pub const MEMBERS_NAMED: usize = 5;
 
-impl CoverageNote {
-    /// The French sentence of the `detail` column.
-    pub fn sentence(&self, min_coverage: f64) -> String {
-        let pct = |x: f64| crate::fr::number(100.0 * x, 2);
-        let mut named: Vec<String> = self
-            .without
-            .iter()
-            .map(|(code, name)| format!("{name} ({code})"))
-            .collect();
-        if self.n_without > named.len() {
-            named.push(format!("et {} autre(s)", self.n_without - named.len()));
-        }
-        if self.computed {
-            format!(
-                "total partiel : les membres avec données couvrent {} % de la population ; sans donnée : {}",
-                pct(self.coverage),
-                named.join(", ")
-            )
-        } else {
-            format!(
-                "non calculé : les membres avec données couvrent {} % de la population, sous le seuil de {} % ; sans donnée : {}",
-                pct(self.coverage),
-                crate::fr::number(100.0 * min_coverage, if (100.0 * min_coverage).fract() == 0.0 { 0 } else { 2 }),
-                named.join(", ")
-            )
-        }
-    }
-}
-
 /// Returns the observations plus one aggregated observation per (parent,
 /// variable, vintage) that is not observed directly: first the communes
 /// from their arrondissements municipaux (when a file gives only those),
@@ -125,7 +96,7 @@ pub fn aggregate_with_coverage(
         let computed = all
             .clone()
             .lazy()
-            .filter(col("source").eq(lit(AGGREGATED)))
+            .filter(col(schema::SOURCE).eq(lit(AGGREGATED)))
             .collect()?;
         let summed: polars::prelude::PlHashSet<(&str, &str, i32)> = super::long_rows(&computed, schema::VARIABLE)?
             .filter_map(|(t, v, y, _, _)| Some((t?, v?, y?)))
@@ -172,71 +143,107 @@ pub fn aggregate_members(obs: &DataFrame, catalog: &Catalog, geo: &Geography) ->
     Ok(sum_members(obs, catalog, geo, &geo.composition(), DEFAULT_MIN_COVERAGE)?.0)
 }
 
-/// Sums of every variable over the members of the (parent, member) pairs,
-/// and the notes of the sums some members lack.
-fn sum_members(
-    obs: &DataFrame,
-    catalog: &Catalog,
-    geo: &Geography,
-    pairs: &[(String, String)],
-    min_coverage: f64,
-) -> Result<(DataFrame, Vec<CoverageNote>)> {
-    let mut parent_index: HashMap<&str, usize> = HashMap::new();
-    let mut parents: Vec<&str> = vec![];
-    let mut n_members: Vec<u32> = vec![];
-    let mut parents_of: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (p, m) in pairs {
-        let id = *parent_index.entry(p.as_str()).or_insert_with(|| {
-            parents.push(p.as_str());
-            n_members.push(0);
-            parents.len() - 1
-        });
-        n_members[id] += 1;
-        parents_of.entry(m.as_str()).or_default().push(id);
+/// The (parent, member) pairs indexed: parents and members numbered, each
+/// member's parents, populations.
+struct Composition<'a> {
+    parents: Vec<&'a str>,
+    n_members: Vec<u32>,
+    parents_of: HashMap<&'a str, Vec<usize>>,
+    /// Members by number: their numbers by code, their populations.
+    member_index: HashMap<&'a str, u32>,
+    population: Vec<Option<f64>>,
+    /// Each parent's population when all of its members' are known (the
+    /// coverage of a partial total needs it).
+    parent_population: Vec<Option<f64>>,
+}
+
+impl<'a> Composition<'a> {
+    fn new(pairs: &'a [(String, String)], geo: &Geography) -> Composition<'a> {
+        let mut parent_index: HashMap<&str, usize> = HashMap::new();
+        let mut parents: Vec<&str> = vec![];
+        let mut n_members: Vec<u32> = vec![];
+        let mut parents_of: HashMap<&str, Vec<usize>> = HashMap::new();
+        for (p, m) in pairs {
+            let id = *parent_index.entry(p.as_str()).or_insert_with(|| {
+                parents.push(p.as_str());
+                n_members.push(0);
+                parents.len() - 1
+            });
+            n_members[id] += 1;
+            parents_of.entry(m.as_str()).or_default().push(id);
+        }
+        let member_codes: Vec<&str> = parents_of.keys().copied().collect();
+        let member_index: HashMap<&str, u32> = member_codes
+            .iter()
+            .enumerate()
+            .map(|(n, m)| (*m, n as u32))
+            .collect();
+        let population: Vec<Option<f64>> = member_codes
+            .iter()
+            .map(|m| geo.get(m).and_then(|t| t.population))
+            .collect();
+        let mut parent_population: Vec<Option<f64>> = vec![Some(0.0); parents.len()];
+        for (m, ps) in parents_of.values().enumerate() {
+            for &p in ps {
+                parent_population[p] = parent_population[p].zip(population[m]).map(|(a, b)| a + b);
+            }
+        }
+        Composition { parents, n_members, parents_of, member_index, population, parent_population }
     }
-    // Each row's member (its list of parents), variable and vintage slot,
-    // looked up in parallel; the sums are then accumulated in row order (the
-    // same additions in the same order as a sequential pass).
-    let members: Vec<&Vec<usize>> = parents_of.values().collect();
-    let member_codes: Vec<&str> = parents_of.keys().copied().collect();
-    let member_index: HashMap<&str, u32> = member_codes
-        .iter()
-        .enumerate()
-        .map(|(n, m)| (*m, n as u32))
-        .collect();
-    // Each member's population, and each parent's when all of its members'
-    // are known (the coverage of a partial total needs it).
-    let population: Vec<Option<f64>> = member_codes
-        .iter()
-        .map(|m| geo.get(m).and_then(|t| t.population))
-        .collect();
-    let mut parent_population: Vec<Option<f64>> = vec![Some(0.0); parents.len()];
-    for (m, ps) in members.iter().enumerate() {
-        for &p in *ps {
-            parent_population[p] = parent_population[p].zip(population[m]).map(|(a, b)| a + b);
+
+    /// Each member's parents, by member number.
+    fn members(&self) -> Vec<&Vec<usize>> {
+        self.parents_of.values().collect()
+    }
+}
+
+/// One (parent, variable, vintage) sum in progress.
+#[derive(Clone, Copy, Default)]
+struct Acc {
+    sum: f64,
+    /// Neumaier compensation: the sum does not depend on the order of the
+    /// members (to the last bits), as with a pairwise sum.
+    compensation: f64,
+    worst: u32,
+    n: u32,
+    /// Population of the members with a value (status ok).
+    covered: f64,
+}
+
+impl Acc {
+    fn add(&mut self, value: Option<f64>, status: Option<u32>, population: Option<f64>) {
+        let x = value.unwrap_or(0.0);
+        let t = self.sum + x;
+        self.compensation += if self.sum.abs() >= x.abs() {
+            (self.sum - t) + x
+        } else {
+            (x - t) + self.sum
+        };
+        self.sum = t;
+        self.worst = self.worst.max(status.unwrap_or(Status::Missing.code()));
+        self.n += 1;
+        if status == Some(Status::Ok.code()) {
+            self.covered += population.unwrap_or(0.0);
         }
     }
-    let (vintage_list, keys) =
-        super::row_keys(obs, catalog, |code| Ok(member_index.get(code).copied()))?;
-    let n_vintages = vintage_list.len();
-    let n_variables = catalog.variables.len();
-    #[derive(Clone, Copy, Default)]
-    struct Acc {
-        sum: f64,
-        /// Neumaier compensation: the sum does not depend on the order of
-        /// the members (to the last bits), as with a pairwise sum.
-        compensation: f64,
-        worst: u32,
-        n: u32,
-        /// Population of the members with a value (status ok).
-        covered: f64,
-    }
-    let mut acc = vec![Acc::default(); parents.len() * n_variables * n_vintages];
-    // Accumulated in parallel over ranges of variables (the table is laid
-    // out variable first): each task reads every row and adds those of its
-    // variables, in row order.
+}
+
+/// Every row added to the sums of its member's parents: a dense table laid
+/// out variable first, then parent, then vintage slot. Accumulated in
+/// parallel over ranges of variables: each task reads every row and adds
+/// those of its variables, in row order (the same additions in the same
+/// order as a sequential pass).
+fn accumulate(
+    obs: &DataFrame,
+    keys: &[super::RowKey],
+    c: &Composition,
+    n_variables: usize,
+    n_vintages: usize,
+) -> Result<Vec<Acc>> {
+    let members = c.members();
+    let mut acc = vec![Acc::default(); c.parents.len() * n_variables * n_vintages];
     let (values, statuses) = (obs.column(schema::VALUE)?.f64()?, obs.column(schema::STATUS)?.u32()?);
-    let stride = parents.len() * n_vintages;
+    let stride = c.parents.len() * n_vintages;
     let per_task = n_variables
         .div_ceil(rayon::current_num_threads().max(1))
         .max(1);
@@ -252,23 +259,29 @@ fn sum_members(
                     continue;
                 }
                 for &p in members[key.territory as usize] {
-                    let a = &mut acc[(v - first) * stride + p * n_vintages + key.vintage as usize];
-                    let x = value.unwrap_or(0.0);
-                    let t = a.sum + x;
-                    a.compensation += if a.sum.abs() >= x.abs() {
-                        (a.sum - t) + x
-                    } else {
-                        (x - t) + a.sum
-                    };
-                    a.sum = t;
-                    a.worst = a.worst.max(status.unwrap_or(Status::Missing.code()));
-                    a.n += 1;
-                    if status == Some(Status::Ok.code()) {
-                        a.covered += population[key.territory as usize].unwrap_or(0.0);
-                    }
+                    acc[(v - first) * stride + p * n_vintages + key.vintage as usize]
+                        .add(value, status, c.population[key.territory as usize]);
                 }
             }
         });
+    Ok(acc)
+}
+
+/// Sums of every variable over the members of the (parent, member) pairs,
+/// and the notes of the sums some members lack.
+fn sum_members(
+    obs: &DataFrame,
+    catalog: &Catalog,
+    geo: &Geography,
+    pairs: &[(String, String)],
+    min_coverage: f64,
+) -> Result<(DataFrame, Vec<CoverageNote>)> {
+    let composition = Composition::new(pairs, geo);
+    let Composition { parents, n_members, parents_of, parent_population, .. } = &composition;
+    let (vintage_list, keys) =
+        super::row_keys(obs, catalog, |code| Ok(composition.member_index.get(code).copied()))?;
+    let n_vintages = vintage_list.len();
+    let acc = accumulate(obs, &keys, &composition, catalog.variables.len(), n_vintages)?;
     let is_count: Vec<bool> = catalog
         .variables
         .iter()
@@ -313,7 +326,7 @@ fn sum_members(
             }
         }
     }
-    let notes = coverage_notes(obs, catalog, geo, &partial, &parents, &parents_of, &vintage_list)?;
+    let notes = coverage_notes(obs, catalog, geo, &partial, parents, parents_of, &vintage_list)?;
     let sums = df!(
         schema::TERRITORY_CODE => t,
         schema::VARIABLE => var,
@@ -322,7 +335,7 @@ fn sum_members(
         schema::STATUS => st,
     )?
     .lazy()
-    .with_column(lit(AGGREGATED).alias("source"))
+    .with_column(lit(AGGREGATED).alias(schema::SOURCE))
     .sort(
         [schema::TERRITORY_CODE, schema::VARIABLE, schema::VINTAGE],
         Default::default(),

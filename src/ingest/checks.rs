@@ -60,7 +60,7 @@ pub(super) fn check_duplicates(frame: &DataFrame, problems: &mut Vec<DataProblem
     // the runs are found in one pass, then only the codes of the runs of
     // such pairs are compared.
     let (sources, variables, vintages) = (
-        frame.column("source")?.str()?,
+        frame.column(schema::SOURCE)?.str()?,
         frame.column(schema::VARIABLE)?.str()?,
         frame.column(schema::VINTAGE)?.i32()?,
     );
@@ -210,7 +210,7 @@ pub(super) fn check_shares(
             Ok((values, rows))
         })
         .collect::<Result<_>>()?;
-    let (sources, territories) = (frame.column("source")?.str()?, geo.territories());
+    let (sources, territories) = (frame.column(schema::SOURCE)?.str()?, geo.territories());
     for (a, b) in &pairs {
         let ((num, rows), (den, _)) =
             (&tables[position[a.as_str()]], &tables[position[b.as_str()]]);

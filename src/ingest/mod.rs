@@ -210,7 +210,7 @@ pub fn empty_observations() -> DataFrame {
         Column::new_empty(schema::VINTAGE.into(), &DataType::Int32),
         Column::new_empty(schema::VALUE.into(), &DataType::Float64),
         Column::new_empty(schema::STATUS.into(), &DataType::UInt32),
-        Column::new_empty("source".into(), &DataType::String),
+        Column::new_empty(schema::SOURCE.into(), &DataType::String),
     ])
     .expect("static schema")
 }

@@ -487,27 +487,9 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
     if header_cells.is_empty() {
         bail!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide ou absente");
     }
-    let header_cells = &header_cells;
-    let width = header_cells
-        .iter()
-        .filter(|(_, t)| !t.trim().is_empty())
-        .map(|(c, _)| *c as usize + 1)
-        .max()
-        .unwrap_or(0);
-    if width == 0 {
-        bail!(
-            "{file}, feuille « {sheet} » : ligne d'en-tête {header_row} vide (indiquez header_row)"
-        );
-    }
-    if width > MAX_WORKBOOK_COLUMNS {
-        bail!("{file}, feuille « {sheet} » : {width} colonnes d'en-tête, au plus {MAX_WORKBOOK_COLUMNS} sont lues : la ligne d'en-tête est-elle la bonne (header_row) ?");
-    }
-    let mut header = vec![String::new(); width];
-    for (c, t) in header_cells {
-        if (*c as usize) < width {
-            header[*c as usize] = t.trim().to_string();
-        }
-    }
+    let header = workbook_header(&header_cells)
+        .map_err(|e| anyhow!("{file}, feuille « {sheet} » : ligne d'en-tête {header_row} {e}"))?;
+    let width = header.len();
     let mut columns: Vec<Vec<Option<String>>> = vec![vec![]; width];
     let mut lines = vec![];
     // Merged ranges over the header's columns; a cell they cover (not
@@ -543,9 +525,49 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
             col.push(t);
         }
     }
-    // A name given to several columns (a side table beside the data, as in
-    // Cnam's workbooks): the later ones are named by their letter, and
-    // reading the name is refused (which column would it be?).
+    let (cols, doubled) = named_columns(columns, &header, &format!("{file}, feuille « {sheet} », ligne {header_row}"));
+    let frame = DataFrame::new_infer_height(cols)?;
+    Ok((
+        Table {
+            frame,
+            lines,
+            bad_lines: vec![],
+            encoding: "XLSX",
+        },
+        doubled,
+    ))
+}
+
+/// The header's names by column, up to its last non-empty cell (an error:
+/// what is wrong with the header line, said after « ligne d'en-tête N »).
+fn workbook_header(header_cells: &[(u32, String)]) -> Result<Vec<String>> {
+    let width = header_cells
+        .iter()
+        .filter(|(_, t)| !t.trim().is_empty())
+        .map(|(c, _)| *c as usize + 1)
+        .max()
+        .unwrap_or(0);
+    if width == 0 {
+        bail!("vide (indiquez header_row)");
+    }
+    if width > MAX_WORKBOOK_COLUMNS {
+        bail!("de {width} colonnes, au plus {MAX_WORKBOOK_COLUMNS} sont lues : la ligne d'en-tête est-elle la bonne (header_row) ?");
+    }
+    let mut header = vec![String::new(); width];
+    for (c, t) in header_cells {
+        if (*c as usize) < width {
+            header[*c as usize] = t.trim().to_string();
+        }
+    }
+    Ok(header)
+}
+
+/// The columns named by the header (`colonne_N` when blank). A name given
+/// to several columns (a side table beside the data, as in Cnam's
+/// workbooks): the later ones are named by their letter, and reading the
+/// name is refused (which column would it be?) — (name, message) of each,
+/// `at` saying where the header is.
+fn named_columns(columns: Vec<Vec<Option<String>>>, header: &[String], at: &str) -> (Vec<Column>, Vec<(String, String)>) {
     let mut first: std::collections::HashMap<String, usize> = Default::default();
     let mut doubled: Vec<(String, String)> = vec![];
     let mut cols = vec![];
@@ -555,10 +577,10 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
         } else {
             header[j].clone()
         };
-        if let Some(&at) = first.get(&name) {
+        if let Some(&first_at) = first.get(&name) {
             let message = format!(
-                "en double dans l'en-tête ({file}, feuille « {sheet} », ligne {header_row}, colonnes {} et {}) : laquelle lire ?",
-                column_letter(at),
+                "en double dans l'en-tête ({at}, colonnes {} et {}) : laquelle lire ?",
+                column_letter(first_at),
                 column_letter(j)
             );
             if !doubled.iter().any(|(n, _)| *n == name) {
@@ -570,16 +592,7 @@ fn read_workbook(path: &Path, layout: &Layout) -> Result<(Table, Vec<(String, St
         }
         cols.push(Column::new(name.as_str().into(), values));
     }
-    let frame = DataFrame::new_infer_height(cols)?;
-    Ok((
-        Table {
-            frame,
-            lines,
-            bad_lines: vec![],
-            encoding: "XLSX",
-        },
-        doubled,
-    ))
+    (cols, doubled)
 }
 
 /// Columns of a workbook header read at most.

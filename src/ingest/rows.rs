@@ -141,7 +141,7 @@ pub(super) fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<Lazy
     let rebuilt = mapped
         .lazy()
         .filter(col(PIECE))
-        .group_by_stable([col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE), col("source")])
+        .group_by_stable([col(schema::TERRITORY_CODE), col(schema::VARIABLE), col(schema::VINTAGE), col(schema::SOURCE)])
         .agg([
             col(schema::VALUE).sum().alias("sum"),
             col(schema::VALUE).first().alias("first"),
@@ -158,7 +158,7 @@ pub(super) fn rebuild_communes(mapped: DataFrame, is_count: bool) -> Result<Lazy
                 .otherwise(lit(NULL).cast(DataType::Float64))
                 .alias(schema::VALUE),
             col(schema::STATUS),
-            col("source"),
+            col(schema::SOURCE),
         ]);
     Ok(concat(
         [whole.drop(by_name([PIECE], true, false)), rebuilt],

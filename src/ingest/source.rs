@@ -710,7 +710,7 @@ impl Source<'_> {
                     lit(m.vintage).alias(schema::VINTAGE),
                     value.alias(schema::VALUE),
                     status.cast(DataType::UInt32).alias(schema::STATUS),
-                    lit(src.id.as_str()).alias("source"),
+                    lit(src.id.as_str()).alias(schema::SOURCE),
                     col("line"),
                     col(PIECE),
                 ])

@@ -70,6 +70,54 @@ fn composite_notes(catalog: &Catalog, info: &CompositeInfo, rows: &[ResultRow]) 
     out
 }
 
+/// What a column of a theme table shows.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Kind {
+    Value,
+    EvolAbs,
+    EvolPct,
+}
+
+/// The columns of a theme table: (indicator's position in `inds`, kind,
+/// from, to) — each indicator's vintages, then its changes.
+fn theme_columns(inds: &[&Indicator], rows: &[ResultRow]) -> Vec<(usize, Kind, i32, i32)> {
+    let mut columns = vec![];
+    for (k, ind) in inds.iter().enumerate() {
+        let mine: Vec<&ResultRow> = rows.iter().filter(|r| r.indicator == ind.id).collect();
+        let vintages: BTreeSet<i32> = mine.iter().filter_map(|r| r.vintage).collect();
+        for v in vintages {
+            columns.push((k, Kind::Value, v, v));
+        }
+        let pairs: BTreeSet<(i32, i32)> = mine
+            .iter()
+            .filter(|r| r.evol_status.is_some())
+            .filter_map(|r| Some((r.prev_vintage?, r.vintage?)))
+            .collect();
+        for (a, b) in pairs {
+            columns.push((k, Kind::EvolAbs, a, b));
+            if ind.unit.has_relative_evolution() {
+                columns.push((k, Kind::EvolPct, a, b));
+            }
+        }
+    }
+    columns
+}
+
+/// A territory's cell of a theme table column (None: no row for it).
+fn theme_cell(ind: &Indicator, kind: Kind, a: i32, b: i32, mine: &[&ResultRow]) -> Option<Cell> {
+    if kind == Kind::Value {
+        let r = mine.iter().find(|r| r.indicator == ind.id && r.vintage == Some(b))?;
+        return Some(Cell::value(r.value, r.status, ind.decimals));
+    }
+    let r = mine
+        .iter()
+        .find(|r| r.indicator == ind.id && r.vintage == Some(b) && r.prev_vintage == Some(a))?;
+    Some(match kind {
+        Kind::EvolPct => Cell::change(r.evol_pct, r.evol_status, 1),
+        _ => Cell::change(r.evol_abs, r.evol_status, ind.decimals),
+    })
+}
+
 /// A row's change since its previous vintage, as the territory tables
 /// write it (« +1,2 pt depuis 2015 »); None without a previous vintage.
 fn change_since(ind: &Indicator, r: &ResultRow) -> Option<String> {
@@ -215,34 +263,7 @@ impl<'a> View<'a> {
             .iter()
             .filter(|i| i.theme == theme && rows.iter().any(|r| r.indicator == i.id))
             .collect();
-        // Columns: (indicator, kind, from, to).
-        #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-        enum Kind {
-            Value,
-            EvolAbs,
-            EvolPct,
-        }
-        let mut columns: Vec<(usize, Kind, i32, i32)> = vec![];
-        for (k, ind) in inds.iter().enumerate() {
-            let mine: Vec<&ResultRow> = rows.iter().filter(|r| r.indicator == ind.id).collect();
-            let vintages: BTreeSet<i32> = mine.iter().filter_map(|r| r.vintage).collect();
-            for v in vintages {
-                columns.push((k, Kind::Value, v, v));
-            }
-            let pairs: BTreeSet<(i32, i32)> = mine
-                .iter()
-                .filter(|r| r.evol_status.is_some())
-                .filter_map(|r| Some((r.prev_vintage?, r.vintage?)))
-                .collect();
-            for (a, b) in pairs {
-                if ind.unit.has_relative_evolution() {
-                    columns.push((k, Kind::EvolAbs, a, b));
-                    columns.push((k, Kind::EvolPct, a, b));
-                } else {
-                    columns.push((k, Kind::EvolAbs, a, b));
-                }
-            }
-        }
+        let columns = theme_columns(&inds, &rows);
         let mut header = vec!["Territoire".to_string()];
         for &(k, kind, a, b) in &columns {
             let ind = inds[k];
@@ -290,37 +311,7 @@ impl<'a> View<'a> {
             table.keys.push((code.to_string(), level));
             let mut line = vec![Cell::text(name)];
             for &(k, kind, a, b) in &columns {
-                let ind = inds[k];
-                let cell = match kind {
-                    Kind::Value => mine
-                        .iter()
-                        .find(|r| r.indicator == ind.id && r.vintage == Some(b))
-                        .map(|r| Cell::value(r.value, r.status, ind.decimals)),
-                    Kind::EvolAbs | Kind::EvolPct => mine
-                        .iter()
-                        .find(|r| {
-                            r.indicator == ind.id
-                                && r.vintage == Some(b)
-                                && r.prev_vintage == Some(a)
-                        })
-                        .map(|r| {
-                            let v = if kind == Kind::EvolPct {
-                                r.evol_pct
-                            } else {
-                                r.evol_abs
-                            };
-                            Cell::change(
-                                v,
-                                r.evol_status,
-                                if kind == Kind::EvolPct {
-                                    1
-                                } else {
-                                    ind.decimals
-                                },
-                            )
-                        }),
-                };
-                line.push(cell.unwrap_or(Cell::Marker(Status::Missing)));
+                line.push(theme_cell(inds[k], kind, a, b, mine).unwrap_or(Cell::Marker(Status::Missing)));
             }
             table.rows.push(line);
         }

@@ -291,25 +291,7 @@ impl View<'_> {
             .filter(|r| r.evol_status == Some(Status::Ok) && r.evol_abs.is_some())
             .filter(|r| level.is_none_or(|l| r.level == l))
             .collect();
-        // The most frequent (from, to) pair among the territories of the level
-        // with the most changes.
-        let mut pairs: HashMap<(Level, i32, i32), usize> = HashMap::new();
-        for r in changed
-            .iter()
-            .filter(|r| !self.references.contains(&r.territory_code))
-        {
-            if let (Some(a), Some(b)) = (r.prev_vintage, r.vintage) {
-                *pairs.entry((r.level, a, b)).or_default() += 1;
-            }
-        }
-        let Some(((lvl, from, to), _)) = pairs
-            .into_iter()
-            // Ties: the first pair by level identifier, then vintages.
-            .max_by(|x, y| {
-                let key = |k: &(Level, i32, i32)| (k.0.as_str(), k.1, k.2);
-                x.1.cmp(&y.1).then(key(&y.0).cmp(&key(&x.0)))
-            })
-        else {
+        let Some((lvl, from, to)) = self.common_change(&changed) else {
             return Ok(None);
         };
         let in_pair = |r: &&&ResultRow| r.prev_vintage == Some(from) && r.vintage == Some(to);
@@ -349,21 +331,7 @@ impl View<'_> {
         // Territories of the level whose change is secret: « nd » rows
         // after the others (the first MAX_BARS / 2 by name), the rest
         // counted in the subtitle: never silently left out.
-        let mut secret: Vec<&ResultRow> = rows
-            .iter()
-            .filter(|r| r.level == lvl && r.vintage == Some(to) && r.evol_status == Some(Status::Secret))
-            .filter(|r| !self.references.contains(&r.territory_code))
-            .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
-            .collect();
-        secret.sort_by(|a, b| crate::fr::collate(&a.territory_name, &b.territory_name));
-        let unshown = secret.len().saturating_sub(MAX_BARS / 2);
-        out.extend(secret.iter().take(MAX_BARS / 2).map(|r| Change {
-            label: self.chart_label(r, LABEL_CHARS, short),
-            from: 0.0,
-            to: 0.0,
-            reference: false,
-            secret: true,
-        }));
+        let unshown = self.secret_changes(&rows, (lvl, to), only, short, &mut out);
         for code in self.references {
             if let Some(r) = changed
                 .iter()
@@ -407,6 +375,56 @@ impl View<'_> {
             rows: out,
             footer,
         }))
+    }
+
+    /// The most frequent (level, from, to) change among the territories
+    /// (references aside): the level with the most changes, its most
+    /// common pair of vintages. Ties: the first by level identifier, then
+    /// vintages.
+    fn common_change(&self, changed: &[&ResultRow]) -> Option<(Level, i32, i32)> {
+        let mut pairs: HashMap<(Level, i32, i32), usize> = HashMap::new();
+        for r in changed
+            .iter()
+            .filter(|r| !self.references.contains(&r.territory_code))
+        {
+            if let (Some(a), Some(b)) = (r.prev_vintage, r.vintage) {
+                *pairs.entry((r.level, a, b)).or_default() += 1;
+            }
+        }
+        pairs
+            .into_iter()
+            .max_by(|x, y| {
+                let key = |k: &(Level, i32, i32)| (k.0.as_str(), k.1, k.2);
+                x.1.cmp(&y.1).then(key(&y.0).cmp(&key(&x.0)))
+            })
+            .map(|(k, _)| k)
+    }
+
+    /// Adds the first MAX_BARS / 2 territories of `level` (by name) whose
+    /// change to `to` is secret, as « nd » rows; how many more there are.
+    fn secret_changes(
+        &self,
+        rows: &[ResultRow],
+        (level, to): (Level, i32),
+        only: Option<&[String]>,
+        short: bool,
+        out: &mut Vec<Change>,
+    ) -> usize {
+        let mut secret: Vec<&ResultRow> = rows
+            .iter()
+            .filter(|r| r.level == level && r.vintage == Some(to) && r.evol_status == Some(Status::Secret))
+            .filter(|r| !self.references.contains(&r.territory_code))
+            .filter(|r| only.is_none_or(|o| o.contains(&r.territory_code)))
+            .collect();
+        secret.sort_by(|a, b| crate::fr::collate(&a.territory_name, &b.territory_name));
+        out.extend(secret.iter().take(MAX_BARS / 2).map(|r| Change {
+            label: self.chart_label(r, LABEL_CHARS, short),
+            from: 0.0,
+            to: 0.0,
+            reference: false,
+            secret: true,
+        }));
+        secret.len().saturating_sub(MAX_BARS / 2)
     }
 
     /// Small multiples of a theme for one territory against the references.
