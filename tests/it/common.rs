@@ -44,3 +44,15 @@ pub fn territory(code: &str, level: Level, parents: &[&str], members: &[&str]) -
         ..Territory::new(code, &format!("Territoire {code}"), level)
     }
 }
+
+/// The engine's options of a fixture: compared with `reference`, the IDH-4
+/// anchored on `territory`, the default minimum coverage, bcs's wording.
+pub fn options(reference: &str, territory: Option<&str>) -> bcs::engine::Options {
+    bcs::engine::Options {
+        reference: reference.into(),
+        territory: territory.map(String::from),
+        focus: vec![],
+        min_coverage: bcs::engine::DEFAULT_MIN_COVERAGE,
+        wording: &bcs::render::detail::French,
+    }
+}

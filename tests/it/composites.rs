@@ -105,13 +105,7 @@ fn run(geo: &Geography, rows: &[Obs]) -> Results {
         df,
         &cat,
         geo,
-        &engine::Options {
-            reference: "REF".into(),
-            territory: Some("E".into()),
-            focus: vec![],
-            min_coverage: engine::DEFAULT_MIN_COVERAGE,
-            wording: &bcs::render::detail::French,
-        },
+        &crate::common::options("REF", Some("E")),
     )
     .unwrap()
 }
@@ -309,13 +303,7 @@ fn priority_classification_of_the_13_qp() {
     let (manifest, catalog, geo) =
         bcs::ingest::open_dataset(&root.join("datasets/caph"), &root.join("indicators")).unwrap();
     let obs = bcs::ingest::load(&manifest, &catalog, &geo).unwrap();
-    let opts = engine::Options {
-        reference: manifest.dataset.reference.clone(),
-        territory: Some(manifest.dataset.territory.clone()),
-        focus: vec![],
-        min_coverage: engine::DEFAULT_MIN_COVERAGE,
-        wording: &bcs::render::detail::French,
-    };
+    let opts = bcs::app::options(&manifest, manifest.dataset.reference.clone()).unwrap();
     let r = engine::compute(obs, &catalog, &geo, &opts).unwrap();
     let rows = r
         .rows(

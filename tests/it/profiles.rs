@@ -33,13 +33,7 @@ fn dataset(dir: &Path, sources: &[(&str, &[u8], &str)]) -> PathBuf {
 fn compute(ds: &Path) -> anyhow::Result<Results> {
     let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators"))?;
     let obs = ingest::load(&manifest, &catalog, &geo)?;
-    let opts = engine::Options {
-        reference: manifest.dataset.reference.clone(),
-        territory: None,
-        focus: vec![],
-        min_coverage: engine::DEFAULT_MIN_COVERAGE,
-        wording: &bcs::render::detail::French,
-    };
+    let opts = crate::common::options(&manifest.dataset.reference, None);
     engine::compute(obs, &catalog, &geo, &opts)
 }
 

@@ -54,13 +54,7 @@ fn filosofi_2019() -> String {
 fn compute(ds: &Path) -> (Results, Vec<ingest::SourceReport>) {
     let (manifest, catalog, geo) = ingest::open_dataset(ds, &root().join("indicators")).unwrap();
     let loaded = ingest::load_cached(&manifest, &catalog, &geo, ingest::CacheMode::Off).unwrap();
-    let opts = engine::Options {
-        reference: manifest.dataset.reference.clone(),
-        territory: Some(manifest.dataset.territory.clone()),
-        focus: vec![],
-        min_coverage: manifest.dataset.min_coverage().unwrap(),
-        wording: &bcs::render::detail::French,
-    };
+    let opts = bcs::app::options(&manifest, manifest.dataset.reference.clone()).unwrap();
     let results = engine::compute(loaded.observations, &catalog, &geo, &opts).unwrap();
     (results, loaded.reports)
 }

@@ -97,13 +97,7 @@ fn run(rows: &[Obs]) -> Results {
         observations(rows),
         &cat,
         &geo,
-        &engine::Options {
-            reference: "REF".into(),
-            territory: None,
-            focus: vec![],
-            min_coverage: engine::DEFAULT_MIN_COVERAGE,
-            wording: &bcs::render::detail::French,
-        },
+        &crate::common::options("REF", None),
     )
     .unwrap()
 }
