@@ -339,6 +339,14 @@ struct BarStyle<'a> {
     signed: bool,
 }
 
+/// A row's label, right-aligned at `at` (its vertical middle), shortened to
+/// `chars`; a reference's in grey.
+fn row_label<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, label: &str, chars: usize, at: (i32, i32), reference: bool) -> Result<()> {
+    let style = if reference { font(14).color(&GREY) } else { font(14) };
+    area.draw_text(&shorten(label, chars), &style.pos(Pos::new(HPos::Right, VPos::Center)), at)
+        .map_err(err)
+}
+
 fn draw_bars<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     bars: &[Bar],
@@ -368,17 +376,7 @@ fn draw_bars<DB: DrawingBackend>(
         }
         previous_reference = b.reference;
         let mid = y + ROW / 2;
-        let style = if b.reference {
-            font(14).color(&GREY)
-        } else {
-            font(14)
-        };
-        area.draw_text(
-            &shorten(&b.label, label_chars),
-            &style.pos(Pos::new(HPos::Right, VPos::Center)),
-            (left + label_w, mid),
-        )
-        .map_err(err)?;
+        row_label(area, &b.label, label_chars, (left + label_w, mid), b.reference)?;
         match (b.status, b.value) {
             (Status::Ok, Some(v)) => {
                 let x = scale.x(v);
@@ -612,17 +610,7 @@ impl Evolution {
     /// One territory: its label, the segment from the earlier value to the
     /// later, the change at the right.
     fn draw_row<DB: DrawingBackend>(&self, area: &DrawingArea<DB, Shift>, r: &Change, scale: &Scale, mid: i32, right: i32) -> Result<()> {
-        let style = if r.reference {
-            font(14).color(&GREY)
-        } else {
-            font(14)
-        };
-        area.draw_text(
-            &shorten(&r.label, LABEL_CHARS),
-            &style.pos(Pos::new(HPos::Right, VPos::Center)),
-            (24 + LABEL_W, mid),
-        )
-        .map_err(err)?;
+        row_label(area, &r.label, LABEL_CHARS, (24 + LABEL_W, mid), r.reference)?;
         area.draw(&PathElement::new(
             vec![(scale.x0, mid), (scale.x1, mid)],
             RULE.stroke_width(1),
