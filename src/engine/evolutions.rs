@@ -189,7 +189,7 @@ mod tests {
         let commune = Level::Commune.number();
         let france = Level::France.number();
         let (ok, secret) = (Status::Ok.code(), Status::Secret.code());
-        let key = |t: u32, y: i32| super::super::SortKey::new(t, 0, Some(y)).unwrap();
+        let key = |t: u32, y: i32| super::super::sort::SortKey::new(t, 0, Some(y)).unwrap();
         let series = |t: u32| key(t, 2015).series().0;
         let iv = |y: i32| key(0, y).indicator_vintage();
         let n = 6;
