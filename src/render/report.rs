@@ -529,7 +529,7 @@ pub fn html(
     if let Some(t) = targets {
         sections.push(Section::new("objectifs", "Objectifs chiffrés du contrat", t));
     }
-    sections.push(idh_section(view, about, composite_table, &figures)?);
+    sections.push(idh_section(view, about, (&composite_theme, composite_table), &figures)?);
     let priority = view.priority_section()?;
     if !priority.is_empty() {
         sections.push(Section::new("priorite", "Classement de priorité d'action", priority));
@@ -551,7 +551,7 @@ pub fn html(
 
 /// The IDH-4 and the other composite indices: what they are, their table
 /// and figures.
-fn idh_section(view: &View, about: &Description, table: Option<&Table>, figures: &Figures) -> Result<Section> {
+fn idh_section(view: &View, about: &Description, (theme, table): (&str, Option<&Table>), figures: &Figures) -> Result<Section> {
     let idh_title = "Indice de développement humain (IDH-4) et indices composites";
     let mut h = format!("<section id=\"idh\"><h2>{idh_title}</h2>\n");
     h.push_str("<p>L'IDH-4 synthétise trois dimensions — santé (indice comparatif de mortalité), éducation (part des diplômés parmi les 15 ans ou plus non scolarisés) et niveau de vie (revenu médian par unité de consommation) — normalisées entre les communes de la région.</p>\n");
@@ -562,8 +562,7 @@ fn idh_section(view: &View, about: &Description, table: Option<&Table>, figures:
     if let Some(t) = table {
         h.push_str(&t.html("h3"));
     }
-    let composite_theme = view.catalog.composites.as_ref().map(|c| c.theme.id.as_str()).unwrap_or_default();
-    h.push_str(&figures.all(|c| c.theme == composite_theme));
+    h.push_str(&figures.all(|c| c.theme == theme));
     h.push_str("</section>\n");
     Ok(Section::new("idh", idh_title, h))
 }
