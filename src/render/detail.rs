@@ -82,7 +82,7 @@ impl Wording for French {
         let weights: Vec<String> = s.weights.iter().map(|(i, w)| format!("{i} ({})", fr::number(*w, 1))).collect();
         format!(
             "univers : {} territoires de niveau « {level} » ayant tous les indicateurs ; indicateurs (poids) : {} ; chacun à son dernier millésime, {span}",
-            s.classified,
+            fr::number(s.classified as f64, 0),
             weights.join(", ")
         )
     }
@@ -115,5 +115,14 @@ mod tests {
             w.priority_drivers(&[("Taux de pauvreté", 0.5), ("Revenu", -0.25)], "réglage"),
             "facteurs principaux : Taux de pauvreté (+0,50), Revenu (-0,25) ; réglage"
         );
+        let setting = w.priority_setting(&PrioritySetting {
+            classified: 1600,
+            level: Some(crate::geo::Level::Qpv),
+            weights: vec![("taux_pauvrete", 2.0)],
+            first_vintage: 2019,
+            last_vintage: 2021,
+        });
+        assert!(setting.starts_with("univers : 1\u{202F}600 territoires de niveau"), "{setting}");
+        assert!(setting.ends_with("taux_pauvrete (2,0) ; chacun à son dernier millésime, de 2019 à 2021"), "{setting}");
     }
 }
